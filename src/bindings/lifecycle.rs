@@ -1,0 +1,56 @@
+//! Process-wide hooks Python calls: exit, fork, and mirrored settings.
+//!
+//! The Python package registers these with `atexit` and
+//! `os.register_at_fork` when it is imported.
+
+use pyo3::prelude::*;
+
+use crate::core::{clock, record, registry, report};
+
+/// Closes every live native handler, newest first, waiting for each worker
+/// to drain with the GIL released.
+#[pyfunction]
+pub fn _shutdown(py: Python<'_>) {
+    let waiters = registry::begin_shutdown();
+    py.detach(|| waiters.into_iter().for_each(|waiter| waiter.wait()));
+}
+
+/// Before `fork()`: every worker writes what it has and exits, so no thread
+/// of ours is inside a lock when the child is made.
+#[pyfunction]
+pub fn _before_fork(py: Python<'_>) {
+    let parking = registry::begin_park_all();
+    let parked = py.detach(|| parking.wait());
+    parked.finish();
+}
+
+#[pyfunction]
+pub fn _after_fork_in_parent() {
+    registry::resume_all(false);
+}
+
+/// In the child: fresh queues and workers; the parent's queued records stay
+/// the parent's to write.
+#[pyfunction]
+pub fn _after_fork_in_child() {
+    record::refresh_process_id();
+    registry::resume_all(true);
+}
+
+/// Mirrors `logging.raiseExceptions` for reports made on worker threads.
+#[pyfunction]
+pub fn _set_raise_exceptions(enabled: bool) {
+    report::set_raise_exceptions(enabled);
+}
+
+/// Sets the interpreter's timestamp arithmetic and `logging._startTime`.
+#[pyfunction]
+pub fn _configure_clock(nanosecond_arithmetic: bool, start_ns: i64) {
+    clock::configure(nanosecond_arithmetic, start_ns);
+}
+
+/// The smoke check that the extension loads.
+#[pyfunction]
+pub fn hello() -> &'static str {
+    "Hello from femtologging!"
+}

@@ -1,0 +1,8 @@
+//! The Python face of the core: `#[pyclass]`/`#[pyfunction]` wrappers.
+//! Converting Python values to Rust values happens here and only here.
+
+pub mod capture;
+pub mod handlers;
+pub mod level;
+pub mod lifecycle;
+pub mod logger;

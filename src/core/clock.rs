@@ -1,0 +1,93 @@
+//! Wall-clock timestamps and the values the stdlib derives from them.
+//!
+//! A record stores its creation time as nanoseconds since the epoch. The
+//! stdlib's `created`, `msecs` and `relativeCreated` are computed from it with
+//! the arithmetic of the running CPython version (3.13 switched from a float
+//! clock to `time.time_ns()`), so the printed digits match the stdlib's.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Whether `msecs`/`relativeCreated` use 3.13's integer-nanosecond arithmetic.
+static NANOSECOND_ARITHMETIC: AtomicBool = AtomicBool::new(true);
+/// `logging._startTime`, in nanoseconds since the epoch.
+static START_NS: AtomicI64 = AtomicI64::new(0);
+
+/// Nanoseconds since the Unix epoch, as `time.time_ns()` returns them.
+pub fn now_ns() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(elapsed) => i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX),
+        Err(before_epoch) => -i64::try_from(before_epoch.duration().as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+/// Chooses the derivation rules of the running interpreter and records the
+/// start time that `relativeCreated` counts from.
+pub fn configure(nanosecond_arithmetic: bool, start_ns: i64) {
+    NANOSECOND_ARITHMETIC.store(nanosecond_arithmetic, Ordering::Relaxed);
+    START_NS.store(start_ns, Ordering::Relaxed);
+}
+
+/// The start time `relativeCreated` counts from.
+pub fn start_ns() -> i64 {
+    START_NS.load(Ordering::Relaxed)
+}
+
+/// `record.created`: seconds since the epoch as a float.
+pub fn created(ns: i64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// `record.msecs`: the millisecond part, as the running stdlib computes it.
+pub fn msecs(ns: i64) -> f64 {
+    msecs_with(ns, NANOSECOND_ARITHMETIC.load(Ordering::Relaxed))
+}
+
+fn msecs_with(ns: i64, nanosecond_arithmetic: bool) -> f64 {
+    if nanosecond_arithmetic {
+        (ns.rem_euclid(1_000_000_000) / 1_000_000) as f64
+    } else {
+        let created = created(ns);
+        ((created - created.trunc()) * 1000.0).trunc()
+    }
+}
+
+/// `record.relativeCreated`: milliseconds since the logging module loaded.
+pub fn relative_created(ns: i64) -> f64 {
+    let start = START_NS.load(Ordering::Relaxed);
+    if NANOSECOND_ARITHMETIC.load(Ordering::Relaxed) {
+        (ns - start) as f64 / 1e6
+    } else {
+        (created(ns) - created(start)) * 1000.0
+    }
+}
+
+/// The whole second `time.localtime(created)` converts: Python floors the float.
+pub fn whole_second(ns: i64) -> i64 {
+    created(ns).floor() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn msecs_truncates_like_the_stdlib() {
+        assert_eq!(msecs_with(1_700_000_000_123_999_999, true), 123.0);
+        // Before 3.13 the float clock rounds first: 1700000000.124.
+        assert_eq!(msecs_with(1_700_000_000_123_999_999, false), 124.0);
+        assert_eq!(msecs_with(1_700_000_000_123_400_000, false), 123.0);
+    }
+
+    #[test]
+    fn the_second_is_taken_from_the_float_as_python_does() {
+        // 0.999999999 s past a second rounds up to the next one as a double.
+        assert_eq!(whole_second(1_700_000_000_999_999_999), 1_700_000_001);
+        assert_eq!(whole_second(1_700_000_000_500_000_000), 1_700_000_000);
+    }
+
+    #[test]
+    fn now_is_after_2020() {
+        assert!(now_ns() > 1_577_836_800_000_000_000);
+    }
+}

@@ -1,0 +1,405 @@
+//! Formatters: a compiled template plus the stdlib's time and exception rules.
+//!
+//! `Formatter::format_into` reproduces `logging.Formatter.format` for records
+//! the core holds: the template with `asctime` filled in, then the traceback
+//! and stack text appended on their own lines.
+
+pub mod field;
+pub mod printf;
+pub mod strftime;
+pub mod template;
+
+use std::fmt;
+use std::sync::Arc;
+
+use field::{Field, FieldError};
+use printf::{ConvertError, Value};
+use strftime::TimeError;
+use template::{Key, Piece, Template, TemplateError};
+
+use super::clock;
+use super::record::FemtoLogRecord;
+
+/// The stdlib's `BASIC_FORMAT`.
+pub const BASIC_FORMAT: &str = "%(levelname)s:%(name)s:%(message)s";
+/// `Formatter.default_time_format`.
+pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+/// `Formatter.default_msec_format`.
+pub const DEFAULT_MSEC_FORMAT: &str = "%s,%03d";
+
+/// How `asctime` is produced (`datefmt`, the defaults, and the converter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeStyle {
+    pub datefmt: Option<String>,
+    pub default_time_format: String,
+    pub default_msec_format: Option<Template>,
+    /// `converter = time.gmtime` instead of `time.localtime`.
+    pub utc: bool,
+}
+
+impl Default for TimeStyle {
+    fn default() -> Self {
+        TimeStyle {
+            datefmt: None,
+            default_time_format: DEFAULT_TIME_FORMAT.to_owned(),
+            default_msec_format: Template::parse(DEFAULT_MSEC_FORMAT).ok(),
+            utc: false,
+        }
+    }
+}
+
+/// Which costly parts of a record a formatter reads, so capture can skip the rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub call_site: bool,
+    pub thread_name: bool,
+    pub process_name: bool,
+    pub task_name: bool,
+}
+
+impl Needs {
+    pub fn union(self, other: Needs) -> Needs {
+        Needs {
+            call_site: self.call_site || other.call_site,
+            thread_name: self.thread_name || other.thread_name,
+            process_name: self.process_name || other.process_name,
+            task_name: self.task_name || other.task_name,
+        }
+    }
+}
+
+/// Why a record could not be formatted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// The stdlib: "Formatting field not found in record: 'key'".
+    MissingField(Arc<str>),
+    /// A conversion Python rejects (TypeError message).
+    Type(String),
+    /// Only Python can produce this output.
+    NeedsPython,
+    Time(TimeError),
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::MissingField(key) => {
+                write!(f, "Formatting field not found in record: '{key}'")
+            }
+            RenderError::Type(message) => f.write_str(message),
+            RenderError::NeedsPython => f.write_str("this record needs Python to be formatted"),
+            RenderError::Time(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl From<ConvertError> for RenderError {
+    fn from(error: ConvertError) -> Self {
+        match error {
+            ConvertError::NeedsPython => RenderError::NeedsPython,
+            ConvertError::Type(message) => RenderError::Type(message),
+        }
+    }
+}
+
+impl From<FieldError> for RenderError {
+    fn from(error: FieldError) -> Self {
+        match error {
+            FieldError::Missing(key) => RenderError::MissingField(key),
+            FieldError::NeedsPython => RenderError::NeedsPython,
+        }
+    }
+}
+
+/// Per-thread memo of the last second formatted, so `asctime` costs one
+/// `strftime` per second rather than one per record.
+#[derive(Debug, Default)]
+pub struct FormatCache {
+    second: Option<i64>,
+    second_text: String,
+}
+
+/// A compiled `%`-style formatter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Formatter {
+    template: Template,
+    time: TimeStyle,
+    uses_time: bool,
+    needs: Needs,
+}
+
+impl Formatter {
+    /// Compiles `format`; fails when the core cannot render it exactly.
+    pub fn new(format: &str, time: TimeStyle) -> Result<Formatter, TemplateError> {
+        let template = Template::parse(format)?;
+        if template.positional_count() > 0 {
+            return Err(TemplateError::Unsupported(format!(
+                "format {format:?} mixes positional specs with record fields"
+            )));
+        }
+        if let Some(field) = template.fields().find(|field| !field.is_native()) {
+            return Err(TemplateError::Unsupported(format!(
+                "the field {field:?} of format {format:?} is only available in Python"
+            )));
+        }
+        if let Some(msec) = &time.default_msec_format {
+            if msec.positional_count() != 2 || msec.fields().next().is_some() {
+                return Err(TemplateError::Unsupported(format!(
+                    "default_msec_format {:?} must take exactly two values",
+                    msec.source()
+                )));
+            }
+        }
+        let mut needs = Needs::default();
+        for field in template.fields() {
+            needs.call_site |= field.needs_call_site();
+            needs.thread_name |= *field == Field::ThreadName;
+            needs.process_name |= *field == Field::ProcessName;
+            needs.task_name |= *field == Field::TaskName;
+        }
+        Ok(Formatter {
+            // The stdlib decides this by substring search, not by parsing.
+            uses_time: format.contains("%(asctime)"),
+            template,
+            time,
+            needs,
+        })
+    }
+
+    /// `logging.Formatter(BASIC_FORMAT)`.
+    pub fn basic() -> Formatter {
+        Formatter::new(BASIC_FORMAT, TimeStyle::default())
+            .unwrap_or_else(|_| unreachable!("BASIC_FORMAT is a valid native template"))
+    }
+
+    pub fn source(&self) -> &str {
+        self.template.source()
+    }
+
+    pub fn needs(&self) -> Needs {
+        self.needs
+    }
+
+    pub fn format(&self, record: &FemtoLogRecord) -> Result<String, RenderError> {
+        let mut out = String::new();
+        self.format_into(record, &mut FormatCache::default(), &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the formatted record to `out`; on error `out` is left as it was.
+    pub fn format_into(
+        &self,
+        record: &FemtoLogRecord,
+        cache: &mut FormatCache,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let start = out.len();
+        let result = self.render(record, cache, out);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    fn render(
+        &self,
+        record: &FemtoLogRecord,
+        cache: &mut FormatCache,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let mut asctime = String::new();
+        if self.uses_time {
+            self.asctime(record, cache, &mut asctime)?;
+        }
+        for piece in self.template.pieces() {
+            match piece {
+                Piece::Literal(text) => out.push_str(text),
+                Piece::Field {
+                    key: Key::Named(Field::Asctime),
+                    spec,
+                } => printf::convert(out, Value::Str(&asctime), spec)?,
+                Piece::Field {
+                    key: Key::Named(field),
+                    spec,
+                } => printf::convert(out, field::value_of(field, record)?, spec)?,
+                Piece::Field {
+                    key: Key::Positional(_),
+                    ..
+                } => return Err(RenderError::NeedsPython),
+            }
+        }
+        for appendix in [&record.exc_text, &record.stack_text].into_iter().flatten() {
+            if appendix.is_empty() {
+                continue;
+            }
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(appendix);
+        }
+        Ok(())
+    }
+
+    /// `Formatter.formatTime(record, datefmt)`.
+    fn asctime(
+        &self,
+        record: &FemtoLogRecord,
+        cache: &mut FormatCache,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
+        let ns = record.metadata.timestamp_ns;
+        let second = clock::whole_second(ns);
+        let datefmt = self.time.datefmt.as_deref().filter(|f| !f.is_empty());
+        if cache.second != Some(second) {
+            let pattern = datefmt.unwrap_or(&self.time.default_time_format);
+            cache.second_text =
+                strftime::strftime(pattern, second, self.time.utc).map_err(RenderError::Time)?;
+            cache.second = Some(second);
+        }
+        match (&self.time.default_msec_format, datefmt) {
+            (Some(msec), None) => {
+                let values = [
+                    Value::Str(&cache.second_text),
+                    Value::Float(clock::msecs(ns)),
+                ];
+                for piece in msec.pieces() {
+                    match piece {
+                        Piece::Literal(text) => out.push_str(text),
+                        Piece::Field {
+                            key: Key::Positional(index),
+                            spec,
+                        } => printf::convert(out, values[*index], spec)?,
+                        Piece::Field { .. } => return Err(RenderError::NeedsPython),
+                    }
+                }
+            }
+            _ => out.push_str(&cache.second_text),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::{FieldValue, RecordMetadata};
+
+    fn record_at(ns: i64) -> FemtoLogRecord {
+        let metadata = RecordMetadata {
+            timestamp_ns: ns,
+            filename: Some(Arc::from("/srv/app/main.py")),
+            lineno: 12,
+            func_name: Some(Arc::from("run")),
+            thread_name: Some(Arc::from("MainThread")),
+            ..RecordMetadata::capture()
+        };
+        FemtoLogRecord::with_metadata("app.db", 30, "disk low", metadata)
+    }
+
+    fn utc() -> TimeStyle {
+        TimeStyle {
+            utc: true,
+            ..TimeStyle::default()
+        }
+    }
+
+    #[test]
+    fn basic_format_matches_the_stdlib() {
+        let record = FemtoLogRecord::new("app", 20, "hello");
+        assert_eq!(
+            Formatter::basic().format(&record),
+            Ok("INFO:app:hello".into())
+        );
+    }
+
+    #[test]
+    fn asctime_has_milliseconds_by_default() {
+        let formatter =
+            Formatter::new("%(asctime)s %(levelname)s %(message)s", utc()).expect("valid");
+        assert_eq!(
+            formatter.format(&record_at(1_700_000_000_042_000_000)),
+            Ok("2023-11-14 22:13:20,042 WARNING disk low".into())
+        );
+    }
+
+    #[test]
+    fn datefmt_replaces_the_milliseconds() {
+        let time = TimeStyle {
+            datefmt: Some("%H:%M".into()),
+            ..utc()
+        };
+        let formatter = Formatter::new("%(asctime)s|%(msecs)03d", time).expect("valid");
+        assert_eq!(
+            formatter.format(&record_at(1_700_000_000_042_000_000)),
+            Ok("22:13|042".into())
+        );
+    }
+
+    #[test]
+    fn the_second_cache_follows_the_clock() {
+        let formatter = Formatter::new("%(asctime)s", utc()).expect("valid");
+        let mut cache = FormatCache::default();
+        let mut out = String::new();
+        for ns in [1_700_000_000_001_000_000, 1_700_000_001_002_000_000] {
+            formatter
+                .format_into(&record_at(ns), &mut cache, &mut out)
+                .expect("formats");
+            out.push('|');
+        }
+        assert_eq!(out, "2023-11-14 22:13:20,001|2023-11-14 22:13:21,002|");
+    }
+
+    #[test]
+    fn call_site_fields_and_needs() {
+        let formatter = Formatter::new("%(filename)s:%(lineno)d %(funcName)s %(module)s", utc())
+            .expect("valid");
+        assert!(formatter.needs().call_site);
+        assert!(!formatter.needs().thread_name);
+        assert_eq!(
+            formatter.format(&record_at(0)),
+            Ok("main.py:12 run main".into())
+        );
+    }
+
+    #[test]
+    fn tracebacks_follow_on_their_own_line() {
+        let mut record = record_at(0);
+        record.exc_text = Some("Traceback (most recent call last):\nBoom".into());
+        record.stack_text = Some("Stack (most recent call last):".into());
+        assert_eq!(
+            Formatter::new("%(message)s", utc()).expect("valid").format(&record),
+            Ok("disk low\nTraceback (most recent call last):\nBoom\nStack (most recent call last):".into())
+        );
+    }
+
+    #[test]
+    fn extra_fields_render_and_missing_ones_fail_cleanly() {
+        let formatter = Formatter::new("%(message)s user=%(user)s", utc()).expect("valid");
+        let mut record = record_at(0);
+        let mut out = String::from("kept ");
+        assert_eq!(
+            formatter.format_into(&record, &mut FormatCache::default(), &mut out),
+            Err(RenderError::MissingField(Arc::from("user")))
+        );
+        assert_eq!(out, "kept ");
+        record
+            .metadata
+            .key_values
+            .push((Arc::from("user"), FieldValue::Str(Arc::from("ann"))));
+        assert_eq!(formatter.format(&record), Ok("disk low user=ann".into()));
+    }
+
+    #[test]
+    fn python_only_fields_are_refused_at_compile_time() {
+        assert!(matches!(
+            Formatter::new("%(args)s", utc()),
+            Err(TemplateError::Unsupported(_))
+        ));
+        assert!(matches!(
+            Formatter::new("%s %(message)s", utc()),
+            Err(TemplateError::Unsupported(_))
+        ));
+    }
+}

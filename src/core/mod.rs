@@ -1,0 +1,14 @@
+//! The engine: levels, records, formatters, handlers and their workers.
+//! Nothing in here holds or calls Python objects.
+
+pub mod clock;
+pub mod format;
+pub mod handler;
+pub mod level;
+pub mod logger;
+pub mod queued;
+pub mod record;
+pub mod registry;
+pub mod report;
+pub mod sink;
+pub mod worker;

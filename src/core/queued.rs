@@ -1,0 +1,544 @@
+//! `QueuedHandler`: a bounded queue in front of one worker thread.
+//!
+//! This is the machinery shared by every native handler (stream, file, and
+//! later rotating ones): submission with back-pressure or counted drops,
+//! durable records, flush, close, and the park/resume dance around `fork()`.
+//!
+//! Locking rule: `state` is only locked by threads attached to Python (or in
+//! pure-Rust use), and never across a blocking wait. Since the thread calling
+//! `fork()` holds the GIL, no other thread can hold `state` at that moment.
+
+use std::io;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Sender, TrySendError};
+
+use super::format::{Formatter, Needs};
+use super::handler::{FemtoHandlerTrait, Pending, Receipt, Submit, Waiter};
+use super::level::{self, LevelNo};
+use super::record::FemtoLogRecord;
+use super::registry;
+use super::sink::Sink;
+use super::worker::{self, Command, Exit, Stats, WorkerParts};
+
+/// What a full queue does to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Wait for room: nothing is lost (the stdlib never drops).
+    Block,
+    /// Drop the record and count it.
+    Drop,
+}
+
+/// Tunables of a queued handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandlerOptions {
+    pub capacity: usize,
+    pub overflow: Overflow,
+    /// Records at or above this level are written before `submit` completes.
+    pub flush_level: LevelNo,
+    pub level: LevelNo,
+    pub terminator: String,
+}
+
+impl Default for HandlerOptions {
+    fn default() -> Self {
+        HandlerOptions {
+            capacity: 8192,
+            overflow: Overflow::Block,
+            flush_level: level::ERROR,
+            level: level::NOTSET,
+            terminator: "\n".to_owned(),
+        }
+    }
+}
+
+enum State {
+    Running {
+        sender: Sender<Command>,
+        worker: JoinHandle<Exit>,
+    },
+    /// Between "park requested" and "worker exited" (GIL released meanwhile).
+    Parking {
+        sender: Sender<Command>,
+    },
+    Parked {
+        sender: Sender<Command>,
+        parts: WorkerParts,
+    },
+    Closed,
+}
+
+pub struct QueuedHandler {
+    label: String,
+    options: HandlerOptions,
+    level: AtomicI32,
+    formatter: Mutex<Arc<Formatter>>,
+    state: Mutex<State>,
+    stats: Arc<Stats>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here leaves the state consistent even if it
+    // unwinds, so a poisoned lock is still safe to use.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl QueuedHandler {
+    /// Starts the worker and registers the handler for shutdown and fork.
+    pub fn start(
+        label: impl Into<String>,
+        sink: Box<dyn Sink>,
+        formatter: Formatter,
+        options: HandlerOptions,
+    ) -> io::Result<Arc<QueuedHandler>> {
+        let label = label.into();
+        let formatter = Arc::new(formatter);
+        let stats = Arc::new(Stats::new(label.clone()));
+        let (sender, receiver) = bounded(options.capacity.max(1));
+        let parts = WorkerParts {
+            receiver,
+            sink,
+            formatter: Arc::clone(&formatter),
+            terminator: options.terminator.clone(),
+        };
+        let worker = worker::spawn(thread_name(&label), parts, Arc::clone(&stats))?;
+        let handler = Arc::new(QueuedHandler {
+            level: AtomicI32::new(options.level),
+            label,
+            options,
+            formatter: Mutex::new(formatter),
+            state: Mutex::new(State::Running { sender, worker }),
+            stats,
+        });
+        registry::register(&handler);
+        Ok(handler)
+    }
+
+    pub fn options(&self) -> &HandlerOptions {
+        &self.options
+    }
+
+    pub fn formatter(&self) -> Arc<Formatter> {
+        Arc::clone(&lock(&self.formatter))
+    }
+
+    /// Replaces the formatter for records submitted from now on.
+    pub fn set_formatter(&self, formatter: Formatter) {
+        let formatter = Arc::new(formatter);
+        *lock(&self.formatter) = Arc::clone(&formatter);
+        if let Some(sender) = self.sender() {
+            // Queued behind earlier records, so they keep their old format. A
+            // full queue gets the command through a short-lived thread rather
+            // than blocking a caller that may hold the GIL.
+            if let Err(TrySendError::Full(command)) =
+                sender.try_send(Command::SetFormatter(formatter))
+            {
+                let _ = std::thread::Builder::new()
+                    .name("femtologging-setformatter".into())
+                    .spawn(move || {
+                        let _ = sender.send(command);
+                    });
+            }
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(*lock(&self.state), State::Closed)
+    }
+
+    fn sender(&self) -> Option<Sender<Command>> {
+        match &*lock(&self.state) {
+            State::Running { sender, .. }
+            | State::Parking { sender }
+            | State::Parked { sender, .. } => Some(sender.clone()),
+            State::Closed => None,
+        }
+    }
+
+    fn pending(
+        &self,
+        sender: Sender<Command>,
+        command: Command,
+        receipt: Option<Receipt>,
+    ) -> Pending {
+        let stats = Arc::clone(&self.stats);
+        Pending {
+            sender,
+            command,
+            receipt,
+            on_disconnect: Box::new(move || {
+                stats.count_drop("the worker has stopped; record dropped")
+            }),
+        }
+    }
+
+    /// Before `fork()`, part 1 (attached): asks the worker to park.
+    pub(crate) fn begin_park(&self) -> Option<(Sender<Command>, JoinHandle<Exit>)> {
+        let mut state = lock(&self.state);
+        match std::mem::replace(&mut *state, State::Closed) {
+            State::Running { sender, worker } => {
+                *state = State::Parking {
+                    sender: sender.clone(),
+                };
+                Some((sender, worker))
+            }
+            other => {
+                *state = other;
+                None
+            }
+        }
+    }
+
+    /// Before `fork()`, part 3 (attached): keeps the parts the worker returned.
+    pub(crate) fn finish_park(&self, exit: Option<Exit>) {
+        let mut state = lock(&self.state);
+        if let State::Parking { sender } = std::mem::replace(&mut *state, State::Closed) {
+            if let Some(Exit::Parked(parts)) = exit {
+                *state = State::Parked { sender, parts };
+            }
+        }
+    }
+
+    /// After `fork()`: restarts the worker. In the child the old queue is
+    /// abandoned without being touched: it may hold the parent's records, and
+    /// a thread that no longer exists may have been inside it.
+    pub(crate) fn resume(&self, in_child: bool) {
+        let mut state = lock(&self.state);
+        let State::Parked { sender, mut parts } = std::mem::replace(&mut *state, State::Closed)
+        else {
+            return;
+        };
+        let sender = if in_child {
+            let (fresh_sender, fresh_receiver) = bounded(self.options.capacity.max(1));
+            std::mem::forget(sender);
+            std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
+            fresh_sender
+        } else {
+            sender
+        };
+        match worker::spawn(thread_name(&self.label), parts, Arc::clone(&self.stats)) {
+            Ok(worker) => *state = State::Running { sender, worker },
+            Err(error) => self
+                .stats
+                .reporter
+                .report(&format!("could not restart the worker thread: {error}")),
+        }
+    }
+}
+
+fn thread_name(label: &str) -> String {
+    format!("femtologging {label}")
+}
+
+impl FemtoHandlerTrait for QueuedHandler {
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn level(&self) -> LevelNo {
+        self.level.load(Ordering::Relaxed)
+    }
+
+    fn set_level(&self, level: LevelNo) {
+        self.level.store(level, Ordering::Relaxed);
+    }
+
+    fn needs(&self) -> Needs {
+        lock(&self.formatter).needs()
+    }
+
+    fn submit(&self, record: FemtoLogRecord) -> Submit {
+        let durable = record.level >= self.options.flush_level;
+        let (command, receipt) = if durable {
+            let (ack, receipt) = bounded(1);
+            (Command::Durable(record, ack), Some(Receipt(receipt)))
+        } else {
+            (Command::Record(record), None)
+        };
+        let state = lock(&self.state);
+        let sender = match &*state {
+            State::Running { sender, .. }
+            | State::Parking { sender }
+            | State::Parked { sender, .. } => sender,
+            State::Closed => {
+                drop(state);
+                self.stats
+                    .count_drop("a record was sent to the handler after it was closed; dropped");
+                return Submit::Done;
+            }
+        };
+        match sender.try_send(command) {
+            Ok(()) => match receipt {
+                Some(receipt) => Submit::Durable(receipt),
+                None => Submit::Done,
+            },
+            Err(TrySendError::Full(command)) => match self.options.overflow {
+                Overflow::Drop => {
+                    drop(state);
+                    self.stats
+                        .dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Submit::Done
+                }
+                Overflow::Block => {
+                    let sender = sender.clone();
+                    drop(state);
+                    Submit::Blocked(Box::new(self.pending(sender, command, receipt)))
+                }
+            },
+            Err(TrySendError::Disconnected(_)) => {
+                drop(state);
+                self.stats
+                    .count_drop("the worker has stopped; record dropped");
+                Submit::Done
+            }
+        }
+    }
+
+    fn begin_flush(&self) -> Waiter {
+        let Some(sender) = self.sender() else {
+            return Waiter::nothing();
+        };
+        let (ack, receipt) = bounded(1);
+        let receipt = Some(Receipt(receipt));
+        match sender.try_send(Command::Flush(ack)) {
+            Ok(()) => Waiter {
+                receipt,
+                ..Waiter::default()
+            },
+            Err(TrySendError::Full(command)) => Waiter {
+                send: Some((sender, command)),
+                receipt,
+                join: None,
+            },
+            Err(TrySendError::Disconnected(_)) => Waiter::nothing(),
+        }
+    }
+
+    fn begin_close(&self) -> Waiter {
+        let mut state = lock(&self.state);
+        let previous = std::mem::replace(&mut *state, State::Closed);
+        drop(state);
+        let stats = Arc::clone(&self.stats);
+        let worker = match previous {
+            State::Running { sender, worker } => {
+                // Dropping the last sender is the close signal: the worker
+                // drains what is queued, then sees the channel disconnect.
+                drop(sender);
+                worker
+            }
+            State::Parked { sender, parts } => {
+                drop(sender);
+                match worker::spawn(thread_name(&self.label), parts, Arc::clone(&stats)) {
+                    Ok(worker) => worker,
+                    Err(_) => return Waiter::nothing(),
+                }
+            }
+            State::Parking { .. } | State::Closed => return Waiter::nothing(),
+        };
+        Waiter {
+            join: Some(Box::new(move || {
+                let _ = worker.join();
+                stats.reporter.summarize();
+            })),
+            ..Waiter::default()
+        }
+    }
+
+    fn dropped(&self) -> u64 {
+        self.stats.dropped.load(Ordering::Relaxed)
+    }
+
+    fn write_errors(&self) -> u64 {
+        self.stats.write_errors.load(Ordering::Relaxed)
+    }
+}
+
+/// Pure-Rust conveniences that block inline; bindings use the halves instead.
+impl QueuedHandler {
+    pub fn deliver(&self, record: FemtoLogRecord) {
+        self.submit(record).complete();
+    }
+
+    pub fn flush(&self) {
+        self.begin_flush().wait();
+    }
+
+    pub fn close(&self) {
+        self.begin_close().wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// A sink that records what reaches it, optionally failing every write.
+    #[derive(Clone, Default)]
+    struct Probe {
+        written: Arc<Mutex<Vec<u8>>>,
+        writes: Arc<AtomicUsize>,
+        fail: bool,
+        delay: Option<std::time::Duration>,
+    }
+
+    impl Sink for Probe {
+        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+            if let Some(delay) = self.delay {
+                std::thread::sleep(delay);
+            }
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            if self.fail {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            lock(&self.written).extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    impl Probe {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&lock(&self.written)).into_owned()
+        }
+    }
+
+    fn handler(probe: &Probe, options: HandlerOptions) -> Arc<QueuedHandler> {
+        QueuedHandler::start(
+            "Probe",
+            Box::new(probe.clone()),
+            Formatter::new("%(message)s", Default::default()).expect("valid"),
+            options,
+        )
+        .expect("worker starts")
+    }
+
+    #[test]
+    fn flush_returns_after_everything_before_it_is_written() {
+        let probe = Probe::default();
+        let handler = handler(&probe, HandlerOptions::default());
+        for i in 0..1000 {
+            handler.deliver(FemtoLogRecord::new("t", level::INFO, format!("line {i}")));
+        }
+        handler.flush();
+        let text = probe.text();
+        let expected: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        assert_eq!(text, expected);
+        handler.close();
+    }
+
+    #[test]
+    fn close_drains_then_refuses_and_counts() {
+        let probe = Probe::default();
+        let handler = handler(&probe, HandlerOptions::default());
+        for i in 0..500 {
+            handler.deliver(FemtoLogRecord::new("t", level::INFO, format!("{i}")));
+        }
+        handler.close();
+        handler.close();
+        handler.flush();
+        assert_eq!(probe.text().lines().count(), 500);
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "late"));
+        assert_eq!(handler.dropped(), 1);
+        assert!(handler.is_closed());
+    }
+
+    #[test]
+    fn durable_records_are_written_before_submit_completes() {
+        let probe = Probe::default();
+        let handler = handler(&probe, HandlerOptions::default());
+        handler.deliver(FemtoLogRecord::new("t", level::ERROR, "boom"));
+        assert_eq!(probe.text(), "boom\n");
+        handler.close();
+    }
+
+    #[test]
+    fn the_drop_policy_counts_what_it_drops() {
+        let probe = Probe {
+            delay: Some(std::time::Duration::from_millis(20)),
+            ..Probe::default()
+        };
+        let handler = handler(
+            &probe,
+            HandlerOptions {
+                capacity: 4,
+                overflow: Overflow::Drop,
+                ..HandlerOptions::default()
+            },
+        );
+        for i in 0..200 {
+            handler.deliver(FemtoLogRecord::new("t", level::INFO, format!("{i}")));
+        }
+        handler.close();
+        let written = probe.text().lines().count() as u64;
+        assert!(handler.dropped() > 0);
+        assert_eq!(written + handler.dropped(), 200);
+    }
+
+    #[test]
+    fn the_block_policy_loses_nothing_and_keeps_order() {
+        let probe = Probe::default();
+        let handler = handler(
+            &probe,
+            HandlerOptions {
+                capacity: 2,
+                ..HandlerOptions::default()
+            },
+        );
+        for i in 0..2000 {
+            handler.deliver(FemtoLogRecord::new("t", level::INFO, format!("{i}")));
+        }
+        handler.close();
+        let lines: Vec<String> = probe.text().lines().map(str::to_owned).collect();
+        let expected: Vec<String> = (0..2000).map(|i| i.to_string()).collect();
+        assert_eq!(lines, expected);
+    }
+
+    #[test]
+    fn write_errors_are_counted_not_raised() {
+        let probe = Probe {
+            fail: true,
+            ..Probe::default()
+        };
+        let handler = handler(&probe, HandlerOptions::default());
+        for _ in 0..3 {
+            handler.deliver(FemtoLogRecord::new("t", level::ERROR, "x"));
+        }
+        handler.close();
+        assert_eq!(handler.write_errors(), 3);
+    }
+
+    #[test]
+    fn a_new_formatter_applies_to_later_records_only() {
+        let probe = Probe::default();
+        let handler = handler(&probe, HandlerOptions::default());
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "a"));
+        handler.set_formatter(
+            Formatter::new("%(levelname)s %(message)s", Default::default()).expect("valid"),
+        );
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "b"));
+        handler.close();
+        assert_eq!(probe.text(), "a\nINFO b\n");
+    }
+
+    #[test]
+    fn parking_and_resuming_keeps_every_record() {
+        let probe = Probe::default();
+        let handler = handler(&probe, HandlerOptions::default());
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "before"));
+        let (sender, worker) = handler.begin_park().expect("running");
+        sender.send(Command::Park).expect("queue open");
+        drop(sender);
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "while parked"));
+        handler.finish_park(worker.join().ok());
+        assert_eq!(probe.text(), "before\n");
+        handler.resume(false);
+        handler.close();
+        assert_eq!(probe.text(), "before\nwhile parked\n");
+    }
+}

@@ -1,0 +1,198 @@
+//! The worker thread behind every native handler.
+//!
+//! It owns the sink and the formatter, drains its queue in batches, formats
+//! into one reusable buffer, and writes when the buffer is large or the queue
+//! runs empty, so a quiet program's lines reach the OS at once. It exits when
+//! every sender is gone (the handler closed), after draining the queue. It
+//! never touches Python, so it never needs the GIL.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::format::{FormatCache, Formatter};
+use super::record::FemtoLogRecord;
+use super::report::ErrorReporter;
+use super::sink::Sink;
+
+/// Bytes buffered before a write is forced mid-batch.
+const WRITE_THRESHOLD: usize = 64 * 1024;
+
+/// What a worker's queue carries.
+pub enum Command {
+    Record(FemtoLogRecord),
+    /// A record that must reach the OS before the sender is acknowledged.
+    Durable(FemtoLogRecord, Sender<()>),
+    Flush(Sender<()>),
+    SetFormatter(Arc<Formatter>),
+    /// Write everything, then exit and hand the parts back (before `fork()`).
+    Park,
+}
+
+/// Counters shared by a handler and its worker.
+#[derive(Debug)]
+pub struct Stats {
+    pub dropped: AtomicU64,
+    pub write_errors: AtomicU64,
+    pub reporter: ErrorReporter,
+}
+
+impl Stats {
+    pub fn new(label: impl Into<String>) -> Self {
+        Stats {
+            dropped: AtomicU64::new(0),
+            write_errors: AtomicU64::new(0),
+            reporter: ErrorReporter::new(label),
+        }
+    }
+
+    pub fn count_drop(&self, why: &str) {
+        self.dropped.fetch_add(1, Ordering::Relaxed);
+        self.reporter.report(why);
+    }
+}
+
+/// Everything a worker owns; handed back when it parks.
+pub struct WorkerParts {
+    pub receiver: Receiver<Command>,
+    pub sink: Box<dyn Sink>,
+    pub formatter: Arc<Formatter>,
+    pub terminator: String,
+}
+
+/// How a worker ended.
+pub enum Exit {
+    Parked(WorkerParts),
+    Closed,
+}
+
+pub fn spawn(name: String, parts: WorkerParts, stats: Arc<Stats>) -> io::Result<JoinHandle<Exit>> {
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || Worker::new(parts, stats).run())
+}
+
+struct Worker {
+    parts: WorkerParts,
+    stats: Arc<Stats>,
+    cache: FormatCache,
+    line: String,
+    buffer: Vec<u8>,
+}
+
+enum Flow {
+    Continue,
+    Park,
+}
+
+impl Worker {
+    fn new(parts: WorkerParts, stats: Arc<Stats>) -> Self {
+        Worker {
+            parts,
+            stats,
+            cache: FormatCache::default(),
+            line: String::new(),
+            buffer: Vec::with_capacity(WRITE_THRESHOLD),
+        }
+    }
+
+    fn run(mut self) -> Exit {
+        while let Ok(first) = self.parts.receiver.recv() {
+            let mut next = Some(first);
+            while let Some(command) = next {
+                if let Flow::Park = self.apply(command) {
+                    self.write_out();
+                    self.sync();
+                    return Exit::Parked(self.parts);
+                }
+                if self.buffer.len() >= WRITE_THRESHOLD {
+                    self.write_out();
+                }
+                next = self.parts.receiver.try_recv().ok();
+            }
+            self.write_out();
+            self.sync();
+        }
+        // Every sender is gone: the handler closed and stragglers are done.
+        self.write_out();
+        self.sync();
+        if let Err(error) = self.parts.sink.close() {
+            self.write_error(&error);
+        }
+        Exit::Closed
+    }
+
+    fn apply(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Record(record) => self.append(&record),
+            Command::Durable(record, ack) => {
+                self.append(&record);
+                self.write_out();
+                self.sync();
+                let _ = ack.send(());
+            }
+            Command::Flush(ack) => {
+                self.write_out();
+                self.sync();
+                let _ = ack.send(());
+            }
+            Command::SetFormatter(formatter) => {
+                self.parts.formatter = formatter;
+                self.cache = FormatCache::default();
+            }
+            Command::Park => return Flow::Park,
+        }
+        Flow::Continue
+    }
+
+    fn append(&mut self, record: &FemtoLogRecord) {
+        self.line.clear();
+        match self
+            .parts
+            .formatter
+            .format_into(record, &mut self.cache, &mut self.line)
+        {
+            Ok(()) => {
+                self.buffer.extend_from_slice(self.line.as_bytes());
+                self.buffer
+                    .extend_from_slice(self.parts.terminator.as_bytes());
+            }
+            Err(error) => {
+                self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+                self.stats.reporter.report(&format!(
+                    "could not format a record: {error}\nMessage: {:?}",
+                    record.message
+                ));
+            }
+        }
+    }
+
+    fn write_out(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let result = self.parts.sink.write_all(&self.buffer);
+        // On failure the bytes are dropped: retrying would repeat the error
+        // for every later record and grow the buffer without bound.
+        self.buffer.clear();
+        if let Err(error) = result {
+            self.write_error(&error);
+        }
+    }
+
+    fn sync(&mut self) {
+        if let Err(error) = self.parts.sink.flush() {
+            self.write_error(&error);
+        }
+    }
+
+    fn write_error(&self, error: &io::Error) {
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats
+            .reporter
+            .report(&format!("could not write a record: {error}"));
+    }
+}

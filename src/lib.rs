@@ -1,0 +1,36 @@
+//! Registers the `femtologging._femtologging_rs` extension module.
+
+mod bindings;
+pub mod core;
+
+use pyo3::prelude::*;
+
+// The module relies on the GIL to serialise fork hooks against log calls.
+#[pymodule(gil_used = true)]
+fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<bindings::level::FemtoLevel>()?;
+    module.add_class::<bindings::logger::FemtoLogger>()?;
+    module.add_class::<bindings::handlers::FemtoHandler>()?;
+    module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
+    module.add_class::<bindings::handlers::FemtoFileHandler>()?;
+    module.add_function(wrap_pyfunction!(bindings::lifecycle::hello, module)?)?;
+    module.add_function(wrap_pyfunction!(bindings::lifecycle::_shutdown, module)?)?;
+    module.add_function(wrap_pyfunction!(bindings::lifecycle::_before_fork, module)?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_after_fork_in_parent,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_after_fork_in_child,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_set_raise_exceptions,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_configure_clock,
+        module
+    )?)?;
+    Ok(())
+}

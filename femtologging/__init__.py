@@ -1,11 +1,22 @@
 """femtologging: Python's `logging`, with its engine in Rust.
 
-The native core is exported here as it is built; see docs/architecture.md.
+`import femtologging as logging` gives the whole `logging` API. The names are
+defined in the private modules next to this file, one concept each, and
+re-exported here under the stdlib's names.
 """
 
 from __future__ import annotations
 
-from . import _lifecycle
+import sys as _sys
+import threading
+import traceback
+import types as _types
+import weakref
+from typing import Any as _Any
+
+from . import _femtologging_rs, _globals, _lifecycle
+from ._adapter import LoggerAdapter
+from ._basic_config import basicConfig
 from ._femtologging_rs import (
     FemtoFileHandler,
     FemtoHandler,
@@ -14,14 +25,202 @@ from ._femtologging_rs import (
     FemtoStreamHandler,
     hello,
 )
+from ._filter import Filter, Filterer
+from ._formatter import (
+    _STYLES,
+    BASIC_FORMAT,
+    BufferingFormatter,
+    Formatter,
+    PercentStyle,
+    StrFormatStyle,
+    StringTemplateStyle,
+    _defaultFormatter,
+)
+from ._handler import (
+    FileHandler,
+    Handler,
+    NullHandler,
+    StreamHandler,
+    _addHandlerRef,
+    _defaultLastResort,
+    _handlerList,
+    _handlers,
+    _removeHandlerRef,
+    _StderrHandler,
+    getHandlerByName,
+    getHandlerNames,
+)
+from ._levels import (
+    CRITICAL,
+    DEBUG,
+    ERROR,
+    FATAL,
+    INFO,
+    NOTSET,
+    TRACE,
+    WARN,
+    WARNING,
+    _checkLevel,
+    _levelToName,
+    _nameToLevel,
+    addLevelName,
+    getLevelName,
+    getLevelNamesMapping,
+)
+from ._lifecycle import shutdown
+from ._logger import (
+    Logger,
+    Manager,
+    PlaceHolder,
+    RootLogger,
+    _is_internal_frame,
+    currentframe,
+    disable,
+    getLogger,
+    getLoggerClass,
+    root,
+    setLoggerClass,
+)
+from ._module_functions import (
+    critical,
+    debug,
+    error,
+    exception,
+    fatal,
+    info,
+    log,
+    warn,
+    warning,
+)
+from ._record import (
+    LogRecord,
+    _logRecordFactory,
+    _startTime,
+    getLogRecordFactory,
+    makeLogRecord,
+    setLogRecordFactory,
+)
+from ._warnings_capture import captureWarnings
 
 __all__ = [
-    "FemtoFileHandler",
-    "FemtoHandler",
-    "FemtoLevel",
-    "FemtoLogger",
-    "FemtoStreamHandler",
-    "hello",
+    "BASIC_FORMAT",
+    "BufferingFormatter",
+    "CRITICAL",
+    "DEBUG",
+    "ERROR",
+    "FATAL",
+    "FileHandler",
+    "Filter",
+    "Formatter",
+    "Handler",
+    "INFO",
+    "LogRecord",
+    "Logger",
+    "LoggerAdapter",
+    "NOTSET",
+    "NullHandler",
+    "StreamHandler",
+    "TRACE",
+    "WARN",
+    "WARNING",
+    "addLevelName",
+    "basicConfig",
+    "captureWarnings",
+    "critical",
+    "debug",
+    "disable",
+    "error",
+    "exception",
+    "fatal",
+    "getLevelName",
+    "getLogger",
+    "getLoggerClass",
+    "info",
+    "log",
+    "makeLogRecord",
+    "setLoggerClass",
+    "shutdown",
+    "warn",
+    "warning",
+    "getLogRecordFactory",
+    "setLogRecordFactory",
+    "lastResort",
+    "raiseExceptions",
+    "getLevelNamesMapping",
+    "getHandlerByName",
+    "getHandlerNames",
 ]
 
+# Flags read at call time; users assign them on this module.
+raiseExceptions = True
+logThreads = True
+logMultiprocessing = True
+logProcesses = True
+logAsyncioTasks = True
+lastResort = _defaultLastResort
+#: Setting this to None skips the caller lookup (file, line, function).
+_srcfile: str | None = _globals.PACKAGE_DIR
+_lock = _globals.lock
+_at_fork_reinit_lock_weakset = _globals.at_fork_reinit_lock_weakset
+
+
+def _acquireLock() -> None:
+    _globals.lock.acquire()
+
+
+def _releaseLock() -> None:
+    _globals.lock.release()
+
+
+_MIRRORED_FLAGS = {
+    "raiseExceptions": lambda value: _femtologging_rs._set_raise_exceptions(bool(value)),
+}
+
+
+class _PackageModule(_types.ModuleType):
+    """Mirrors the flags the Rust core needs whenever they are assigned."""
+
+    def __setattr__(self, name: str, value: _Any) -> None:
+        super().__setattr__(name, value)
+        mirror = _MIRRORED_FLAGS.get(name)
+        if mirror is not None:
+            mirror(value)
+        if name in (
+            "lastResort",
+            "logThreads",
+            "logProcesses",
+            "logMultiprocessing",
+            "logAsyncioTasks",
+            "_srcfile",
+            "_logRecordFactory",
+        ):
+            _globals.configuration_changed()
+
+
+def _present_as_stdlib() -> None:
+    """Gives the public classes and functions this module's name, as the
+    stdlib's have `logging` (reprs, pickles and `__all__` checks read it)."""
+    namespace = globals()
+    for name in __all__:
+        value = namespace[name]
+        if isinstance(value, (type, _types.FunctionType)):
+            try:
+                value.__module__ = __name__
+            except (AttributeError, TypeError):
+                pass
+    for helper in (
+        PercentStyle,
+        StrFormatStyle,
+        StringTemplateStyle,
+        Filterer,
+        PlaceHolder,
+        Manager,
+        RootLogger,
+        currentframe,
+    ):
+        helper.__module__ = __name__
+
+
+_present_as_stdlib()
+_sys.modules[__name__].__class__ = _PackageModule
 _lifecycle.install()

@@ -1,7 +1,9 @@
-"""Process-wide hooks: flush everything at exit, keep workers sane across fork.
+"""Process-wide hooks: `shutdown`, and the Rust core's exit and fork hooks.
 
-Registered once, when femtologging is imported. The work happens in Rust;
-this module only connects it to `atexit` and `os.register_at_fork`.
+At import, the core's own shutdown (closing every native worker) is
+registered with `atexit`, then `shutdown` (flushing and closing the Python
+handlers, newest first). `atexit` runs in reverse order, so `shutdown`
+runs first and the core's hook closes whatever native handler remains.
 """
 
 from __future__ import annotations
@@ -10,8 +12,33 @@ import atexit
 import os
 import sys
 import time
+from typing import Any
 
 from . import _femtologging_rs as _rs
+from . import _globals
+from ._handler import _handlerList
+
+
+def shutdown(handlerList: list[Any] = _handlerList) -> None:
+    """Flushes and closes every handler, newest first."""
+    for reference in reversed(handlerList[:]):
+        try:
+            handler = reference()
+            if not handler:
+                continue
+            try:
+                handler.acquire()
+                if getattr(handler, "flushOnClose", True):
+                    handler.flush()
+                handler.close()
+            except (OSError, ValueError):
+                # A stream closed elsewhere, often by the interpreter shutting down.
+                pass
+            finally:
+                handler.release()
+        except:  # noqa: E722 - shutting down: ignore everything, as the stdlib does
+            if _globals.flag("raiseExceptions"):
+                raise
 
 
 def install() -> None:
@@ -19,6 +46,7 @@ def install() -> None:
     # from the float time.time(). The core reproduces whichever runs here.
     _rs._configure_clock(sys.version_info >= (3, 13), time.time_ns())
     atexit.register(_rs._shutdown)
+    atexit.register(shutdown)
     os.register_at_fork(
         before=_rs._before_fork,
         after_in_parent=_rs._after_fork_in_parent,

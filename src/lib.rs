@@ -13,6 +13,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bindings::handlers::FemtoHandler>()?;
     module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
     module.add_class::<bindings::handlers::FemtoFileHandler>()?;
+    module.add_class::<bindings::file_stream::FileStream>()?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::hello, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_before_fork, module)?)?;
@@ -30,6 +31,10 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     module.add_function(wrap_pyfunction!(
         bindings::lifecycle::_configure_clock,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_configuration_changed,
         module
     )?)?;
     Ok(())

@@ -49,6 +49,12 @@ pub fn _configure_clock(nanosecond_arithmetic: bool, start_ns: i64) {
     clock::configure(nanosecond_arithmetic, start_ns);
 }
 
+/// Invalidates cached routing decisions after a configuration change.
+#[pyfunction]
+pub fn _configuration_changed() {
+    crate::core::generation::bump();
+}
+
 /// The smoke check that the extension loads.
 #[pyfunction]
 pub fn hello() -> &'static str {

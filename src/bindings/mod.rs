@@ -2,6 +2,7 @@
 //! Converting Python values to Rust values happens here and only here.
 
 pub mod capture;
+pub mod file_stream;
 pub mod handlers;
 pub mod level;
 pub mod lifecycle;

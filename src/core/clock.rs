@@ -45,7 +45,13 @@ pub fn msecs(ns: i64) -> f64 {
 
 fn msecs_with(ns: i64, nanosecond_arithmetic: bool) -> f64 {
     if nanosecond_arithmetic {
-        (ns.rem_euclid(1_000_000_000) / 1_000_000) as f64
+        let msecs = ns.rem_euclid(1_000_000_000) / 1_000_000;
+        // 3.13: when the float `created` rounded up into the next second,
+        // the milliseconds restart from zero.
+        if msecs == 999 && created(ns).trunc() as i64 != ns.div_euclid(1_000_000_000) {
+            return 0.0;
+        }
+        msecs as f64
     } else {
         let created = created(ns);
         ((created - created.trunc()) * 1000.0).trunc()
@@ -77,6 +83,8 @@ mod tests {
         // Before 3.13 the float clock rounds first: 1700000000.124.
         assert_eq!(msecs_with(1_700_000_000_123_999_999, false), 124.0);
         assert_eq!(msecs_with(1_700_000_000_123_400_000, false), 123.0);
+        assert_eq!(msecs_with(1_700_000_000_999_999_999, true), 0.0);
+        assert_eq!(msecs_with(1_700_000_000_999_000_000, true), 999.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod format;
+pub mod generation;
 pub mod handler;
 pub mod level;
 pub mod logger;

@@ -21,7 +21,7 @@ use super::level::{self, LevelNo};
 use super::record::FemtoLogRecord;
 use super::registry;
 use super::sink::Sink;
-use super::worker::{self, Command, Exit, Stats, WorkerParts};
+use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
 
 /// What a full queue does to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,20 +131,75 @@ impl QueuedHandler {
     pub fn set_formatter(&self, formatter: Formatter) {
         let formatter = Arc::new(formatter);
         *lock(&self.formatter) = Arc::clone(&formatter);
+        self.send_config(Command::SetFormatter(formatter));
+    }
+
+    /// Queues a configuration change behind earlier records, so they keep the
+    /// old settings. A full queue gets the command through a short-lived
+    /// thread rather than blocking a caller that may hold the GIL.
+    fn send_config(&self, command: Command) {
         if let Some(sender) = self.sender() {
-            // Queued behind earlier records, so they keep their old format. A
-            // full queue gets the command through a short-lived thread rather
-            // than blocking a caller that may hold the GIL.
-            if let Err(TrySendError::Full(command)) =
-                sender.try_send(Command::SetFormatter(formatter))
-            {
+            if let Err(TrySendError::Full(command)) = sender.try_send(command) {
                 let _ = std::thread::Builder::new()
-                    .name("femtologging-setformatter".into())
+                    .name("femtologging-config".into())
                     .spawn(move || {
                         let _ = sender.send(command);
                     });
             }
         }
+    }
+
+    /// Hands over a record or preformatted bytes; `level` decides durability.
+    pub fn submit_payload(&self, payload: Payload, level: LevelNo) -> Submit {
+        let (command, receipt) = if level >= self.options.flush_level {
+            let (ack, receipt) = bounded(1);
+            (Command::Durable(payload, ack), Some(Receipt(receipt)))
+        } else {
+            (Command::Write(payload), None)
+        };
+        let state = lock(&self.state);
+        let sender = match &*state {
+            State::Running { sender, .. }
+            | State::Parking { sender }
+            | State::Parked { sender, .. } => sender,
+            State::Closed => {
+                drop(state);
+                self.stats
+                    .count_drop("a record was sent to the handler after it was closed; dropped");
+                return Submit::Done;
+            }
+        };
+        match sender.try_send(command) {
+            Ok(()) => match receipt {
+                Some(receipt) => Submit::Durable(receipt),
+                None => Submit::Done,
+            },
+            Err(TrySendError::Full(command)) => match self.options.overflow {
+                Overflow::Drop => {
+                    drop(state);
+                    self.stats
+                        .dropped
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Submit::Done
+                }
+                Overflow::Block => {
+                    let sender = sender.clone();
+                    drop(state);
+                    Submit::Blocked(Box::new(self.pending(sender, command, receipt)))
+                }
+            },
+            Err(TrySendError::Disconnected(_)) => {
+                drop(state);
+                self.stats
+                    .count_drop("the worker has stopped; record dropped");
+                Submit::Done
+            }
+        }
+    }
+
+    /// Replaces the text written after each formatted record.
+    pub fn set_terminator(&self, terminator: String) {
+        self.send_config(Command::SetTerminator(terminator));
     }
 
     pub fn is_closed(&self) -> bool {
@@ -253,51 +308,8 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn submit(&self, record: FemtoLogRecord) -> Submit {
-        let durable = record.level >= self.options.flush_level;
-        let (command, receipt) = if durable {
-            let (ack, receipt) = bounded(1);
-            (Command::Durable(record, ack), Some(Receipt(receipt)))
-        } else {
-            (Command::Record(record), None)
-        };
-        let state = lock(&self.state);
-        let sender = match &*state {
-            State::Running { sender, .. }
-            | State::Parking { sender }
-            | State::Parked { sender, .. } => sender,
-            State::Closed => {
-                drop(state);
-                self.stats
-                    .count_drop("a record was sent to the handler after it was closed; dropped");
-                return Submit::Done;
-            }
-        };
-        match sender.try_send(command) {
-            Ok(()) => match receipt {
-                Some(receipt) => Submit::Durable(receipt),
-                None => Submit::Done,
-            },
-            Err(TrySendError::Full(command)) => match self.options.overflow {
-                Overflow::Drop => {
-                    drop(state);
-                    self.stats
-                        .dropped
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    Submit::Done
-                }
-                Overflow::Block => {
-                    let sender = sender.clone();
-                    drop(state);
-                    Submit::Blocked(Box::new(self.pending(sender, command, receipt)))
-                }
-            },
-            Err(TrySendError::Disconnected(_)) => {
-                drop(state);
-                self.stats
-                    .count_drop("the worker has stopped; record dropped");
-                Submit::Done
-            }
-        }
+        let level = record.level;
+        self.submit_payload(Payload::Record(record), level)
     }
 
     fn begin_flush(&self) -> Waiter {

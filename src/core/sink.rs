@@ -58,6 +58,8 @@ impl Sink for FdSink {
 pub enum FileMode {
     Append,
     Truncate,
+    /// Create, failing if the file exists (`open(path, "x")`).
+    CreateNew,
 }
 
 /// A file the handler owns.
@@ -73,6 +75,7 @@ impl FileSink {
         match mode {
             FileMode::Append => options.append(true).create(true),
             FileMode::Truncate => options.write(true).create(true).truncate(true),
+            FileMode::CreateNew => options.write(true).create_new(true),
         };
         Ok(FileSink {
             path: path.to_owned(),
@@ -82,6 +85,18 @@ impl FileSink {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Current size of the open file, where appended bytes will land.
+    pub fn len(&self) -> io::Result<u64> {
+        match &self.file {
+            Some(file) => Ok(file.metadata()?.len()),
+            None => Ok(0),
+        }
+    }
+
+    pub fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
     }
 }
 

@@ -21,11 +21,19 @@ use super::sink::Sink;
 /// Bytes buffered before a write is forced mid-batch.
 const WRITE_THRESHOLD: usize = 64 * 1024;
 
+/// What a handler writes: a record it formats itself, or text that Python
+/// already formatted and encoded (handlers whose formatter runs in Python).
+pub enum Payload {
+    Record(FemtoLogRecord),
+    Bytes(Vec<u8>),
+}
+
 /// What a worker's queue carries.
 pub enum Command {
-    Record(FemtoLogRecord),
-    /// A record that must reach the OS before the sender is acknowledged.
-    Durable(FemtoLogRecord, Sender<()>),
+    Write(Payload),
+    /// A payload that must reach the OS before the sender is acknowledged.
+    Durable(Payload, Sender<()>),
+    SetTerminator(String),
     Flush(Sender<()>),
     SetFormatter(Arc<Formatter>),
     /// Write everything, then exit and hand the parts back (before `fork()`).
@@ -127,9 +135,9 @@ impl Worker {
 
     fn apply(&mut self, command: Command) -> Flow {
         match command {
-            Command::Record(record) => self.append(&record),
-            Command::Durable(record, ack) => {
-                self.append(&record);
+            Command::Write(payload) => self.append(payload),
+            Command::Durable(payload, ack) => {
+                self.append(payload);
                 self.write_out();
                 self.sync();
                 let _ = ack.send(());
@@ -143,12 +151,20 @@ impl Worker {
                 self.parts.formatter = formatter;
                 self.cache = FormatCache::default();
             }
+            Command::SetTerminator(terminator) => self.parts.terminator = terminator,
             Command::Park => return Flow::Park,
         }
         Flow::Continue
     }
 
-    fn append(&mut self, record: &FemtoLogRecord) {
+    fn append(&mut self, payload: Payload) {
+        match payload {
+            Payload::Record(record) => self.append_record(&record),
+            Payload::Bytes(bytes) => self.buffer.extend_from_slice(&bytes),
+        }
+    }
+
+    fn append_record(&mut self, record: &FemtoLogRecord) {
         self.line.clear();
         match self
             .parts

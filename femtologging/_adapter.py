@@ -1,0 +1,92 @@
+"""`LoggerAdapter`: a logger wrapper that adds context to every call."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from types import GenericAlias
+from typing import Any
+
+from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, getLevelName
+
+_MERGE_EXTRA = sys.version_info >= (3, 13)
+
+
+class LoggerAdapter:
+    """Passes calls to `logger` after `process` has added `extra`."""
+
+    def __init__(self, logger: Any, extra: Any = None, merge_extra: bool = False) -> None:
+        self.logger = logger
+        self.extra = extra
+        self.merge_extra = merge_extra
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        if _MERGE_EXTRA and self.merge_extra and "extra" in kwargs:
+            kwargs["extra"] = {**self.extra, **kwargs["extra"]}
+        else:
+            kwargs["extra"] = self.extra
+        return msg, kwargs
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self.log(DEBUG, msg, *args, **kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self.log(INFO, msg, *args, **kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self.log(WARNING, msg, *args, **kwargs)
+
+    def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(
+            "The 'warn' method is deprecated, use 'warning' instead",
+            DeprecationWarning,
+            2,
+        )
+        self.warning(msg, *args, **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self.log(ERROR, msg, *args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        self.log(ERROR, msg, *args, exc_info=exc_info, **kwargs)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self.log(CRITICAL, msg, *args, **kwargs)
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            msg, kwargs = self.process(msg, kwargs)
+            self.logger.log(level, msg, *args, **kwargs)
+
+    def isEnabledFor(self, level: int) -> bool:
+        return self.logger.isEnabledFor(level)
+
+    def setLevel(self, level: int | str) -> None:
+        self.logger.setLevel(level)
+
+    def getEffectiveLevel(self) -> int:
+        return self.logger.getEffectiveLevel()
+
+    def hasHandlers(self) -> bool:
+        return self.logger.hasHandlers()
+
+    def _log(self, level: int, msg: Any, args: Any, **kwargs: Any) -> Any:
+        return self.logger._log(level, msg, args, **kwargs)
+
+    @property
+    def manager(self) -> Any:
+        return self.logger.manager
+
+    @manager.setter
+    def manager(self, value: Any) -> None:
+        self.logger.manager = value
+
+    @property
+    def name(self) -> str:
+        return self.logger.name
+
+    def __repr__(self) -> str:
+        level = getLevelName(self.logger.getEffectiveLevel())
+        return f"<{type(self).__name__} {self.logger.name} ({level})>"
+
+    __class_getitem__ = classmethod(GenericAlias)

@@ -1,0 +1,61 @@
+"""`Filter` (logger-name prefix matching) and `Filterer`, the base of
+loggers and handlers that owns a list of filters."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from . import _globals
+
+_FILTERS_RETURN_RECORDS = sys.version_info >= (3, 12)
+
+
+class Filter:
+    """Passes records from the named logger and its descendants."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.nlen = len(name)
+
+    def filter(self, record: Any) -> bool:
+        if self.nlen == 0 or self.name == record.name:
+            return True
+        if not record.name.startswith(self.name):
+            return False
+        return record.name[self.nlen] == "."
+
+
+class Filterer:
+    """Holds filters; a record passes when every filter accepts it."""
+
+    def __init__(self) -> None:
+        self.filters: list[Any] = []
+
+    def addFilter(self, filter: Any) -> None:
+        if filter not in self.filters:
+            self.filters.append(filter)
+            _globals.configuration_changed()
+
+    def removeFilter(self, filter: Any) -> None:
+        if filter in self.filters:
+            self.filters.remove(filter)
+            _globals.configuration_changed()
+
+    def filter(self, record: Any) -> Any:
+        """False to drop the record; otherwise True, or (3.12+) the record a
+        filter returned in its place."""
+        for candidate in self.filters:
+            check = getattr(candidate, "filter", None)
+            verdict = check(record) if check is not None else candidate(record)
+            if not verdict:
+                return False
+            if _FILTERS_RETURN_RECORDS and _is_record(verdict):
+                record = verdict
+        return record if _FILTERS_RETURN_RECORDS else True
+
+
+def _is_record(value: Any) -> bool:
+    from ._record import LogRecord
+
+    return isinstance(value, LogRecord)

@@ -1,0 +1,221 @@
+"""Formatters: the three format styles, `Formatter` and `BufferingFormatter`.
+
+These are the Python-visible formatters. When a handler is served by the Rust
+fast path, its formatter is compiled into a native template instead
+(see `native_template`), which prints the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import string
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from . import _globals
+
+BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
+
+
+class PercentStyle:
+    """`%(name)s` formats, merged with `%` against the record's dict."""
+
+    default_format = "%(message)s"
+    asctime_format = "%(asctime)s"
+    asctime_search = "%(asctime)"
+    validation_pattern = re.compile(r"%\(\w+\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa%]", re.I)
+
+    def __init__(self, fmt: str | None, *, defaults: dict[str, Any] | None = None) -> None:
+        self._fmt = fmt or self.default_format
+        self._defaults = defaults
+
+    def usesTime(self) -> bool:
+        return self.asctime_search in self._fmt
+
+    def validate(self) -> None:
+        """Raises ValueError unless the format names at least one field."""
+        if not self.validation_pattern.search(self._fmt):
+            raise ValueError(f"Invalid format '{self._fmt}' for '{self.default_format[0]}' style")
+
+    def _values(self, record: Any) -> dict[str, Any]:
+        if self._defaults:
+            return {**self._defaults, **record.__dict__}
+        return record.__dict__
+
+    def _format(self, record: Any) -> str:
+        return self._fmt % self._values(record)
+
+    def format(self, record: Any) -> str:
+        try:
+            return self._format(record)
+        except KeyError as missing:
+            raise ValueError(f"Formatting field not found in record: {missing}") from None
+
+
+class StrFormatStyle(PercentStyle):
+    """`{name}` formats, merged with `str.format`."""
+
+    default_format = "{message}"
+    asctime_format = "{asctime}"
+    asctime_search = "{asctime"
+
+    fmt_spec = re.compile(
+        r"^(.?[<>=^])?[+ -]?#?0?(\d+|{\w+})?[,_]?(\.(\d+|{\w+}))?[bcdefgnosx%]?$", re.I
+    )
+    field_spec = re.compile(r"^(\d+|\w+)(\.\w+|\[[^]]+\])*$")
+
+    def _format(self, record: Any) -> str:
+        return self._fmt.format(**self._values(record))
+
+    def validate(self) -> None:
+        fields = set()
+        try:
+            for _, field, spec, conversion in string.Formatter().parse(self._fmt):
+                if field:
+                    if not self.field_spec.match(field):
+                        raise ValueError(f"invalid field name/expression: {field!r}")
+                    fields.add(field)
+                if conversion and conversion not in "rsa":
+                    raise ValueError(f"invalid conversion: {conversion!r}")
+                if spec and not self.fmt_spec.match(spec):
+                    raise ValueError(f"bad specifier: {spec!r}")
+        except ValueError as error:
+            raise ValueError(f"invalid format: {error}") from None
+        if not fields:
+            raise ValueError("invalid format: no fields")
+
+
+class StringTemplateStyle(PercentStyle):
+    """`${name}` formats, merged with `string.Template.substitute`."""
+
+    default_format = "${message}"
+    asctime_format = "${asctime}"
+    asctime_search = "${asctime}"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tpl = string.Template(self._fmt)
+
+    def usesTime(self) -> bool:
+        return "$asctime" in self._fmt or self.asctime_search in self._fmt
+
+    def validate(self) -> None:
+        fields = set()
+        for match in string.Template.pattern.finditer(self._fmt):
+            groups = match.groupdict()
+            if groups["named"]:
+                fields.add(groups["named"])
+            elif groups["braced"]:
+                fields.add(groups["braced"])
+            elif match.group(0) == "$":
+                raise ValueError("invalid format: bare '$' not allowed")
+        if not fields:
+            raise ValueError("invalid format: no fields")
+
+    def _format(self, record: Any) -> str:
+        return self._tpl.substitute(**self._values(record))
+
+
+_STYLES: dict[str, tuple[type[PercentStyle], str]] = {
+    "%": (PercentStyle, BASIC_FORMAT),
+    "{": (StrFormatStyle, "{levelname}:{name}:{message}"),
+    "$": (StringTemplateStyle, "${levelname}:${name}:${message}"),
+}
+
+
+class Formatter:
+    """Turns a record into text: message, time, traceback and stack."""
+
+    converter: Callable[..., time.struct_time] = time.localtime
+    default_time_format = "%Y-%m-%d %H:%M:%S"
+    default_msec_format: str | None = "%s,%03d"
+
+    def __init__(
+        self,
+        fmt: str | None = None,
+        datefmt: str | None = None,
+        style: str = "%",
+        validate: bool = True,
+        *,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
+        if style not in _STYLES:
+            raise ValueError("Style must be one of: " + ",".join(_STYLES))
+        self._style = _STYLES[style][0](fmt, defaults=defaults)
+        if validate:
+            self._style.validate()
+        self._fmt = self._style._fmt
+        self.datefmt = datefmt
+
+    def formatTime(self, record: Any, datefmt: str | None = None) -> str:
+        moment = self.converter(record.created)
+        if datefmt:
+            return time.strftime(datefmt, moment)
+        text = time.strftime(self.default_time_format, moment)
+        if self.default_msec_format:
+            text = self.default_msec_format % (text, record.msecs)
+        return text
+
+    def formatException(self, ei: Any) -> str:
+        with io.StringIO() as buffer:
+            traceback.print_exception(ei[0], ei[1], ei[2], limit=None, file=buffer)
+            text = buffer.getvalue()
+        return text[:-1] if text.endswith("\n") else text
+
+    def usesTime(self) -> bool:
+        return self._style.usesTime()
+
+    def formatMessage(self, record: Any) -> str:
+        return self._style.format(record)
+
+    def formatStack(self, stack_info: str) -> str:
+        return stack_info
+
+    def format(self, record: Any) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        text = self.formatMessage(record)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            if not text.endswith("\n"):
+                text += "\n"
+            text += record.exc_text
+        if record.stack_info:
+            if not text.endswith("\n"):
+                text += "\n"
+            text += self.formatStack(record.stack_info)
+        return text
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        _globals.configuration_changed()
+
+
+_defaultFormatter = Formatter()
+
+
+class BufferingFormatter:
+    """Formats a batch of records: header, each record, footer."""
+
+    def __init__(self, linefmt: Formatter | None = None) -> None:
+        self.linefmt = linefmt or _defaultFormatter
+
+    def formatHeader(self, records: list[Any]) -> str:
+        return ""
+
+    def formatFooter(self, records: list[Any]) -> str:
+        return ""
+
+    def format(self, records: list[Any]) -> str:
+        if not records:
+            return ""
+        return (
+            self.formatHeader(records)
+            + "".join(self.linefmt.format(record) for record in records)
+            + self.formatFooter(records)
+        )

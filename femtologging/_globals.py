@@ -1,0 +1,76 @@
+"""Module-wide state shared by the package's parts: the lock and the flags.
+
+The flags (`raiseExceptions`, `logThreads`, ...) are read at call time from
+the `femtologging` package itself, because users assign them there
+(`femtologging.raiseExceptions = False`); the package's module class mirrors
+the ones the Rust workers need.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import weakref
+from types import ModuleType
+from typing import Any
+
+PACKAGE_NAME = "femtologging"
+PACKAGE_DIR = os.path.dirname(os.path.normcase(os.path.abspath(__file__)))
+
+#: The module lock, reentrant: guards handler registries, the logger tree and
+#: the level tables (the stdlib's `_lock`).
+lock = threading.RLock()
+
+#: Handlers whose locks must be re-created in a forked child.
+at_fork_reinit_lock_weakset: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def package() -> ModuleType:
+    """The `femtologging` package module, where the public flags live."""
+    return sys.modules[PACKAGE_NAME]
+
+
+def flag(name: str) -> Any:
+    return getattr(package(), name)
+
+
+def is_internal_file(filename: str) -> bool:
+    """Whether a code file belongs to femtologging or the import machinery."""
+    normalized = os.path.normcase(filename)
+    if os.path.dirname(normalized) == PACKAGE_DIR:
+        return True
+    return "importlib" in normalized and "_bootstrap" in normalized
+
+
+def _reinit_locks_after_fork() -> None:
+    for handler in list(at_fork_reinit_lock_weakset):
+        handler._at_fork_reinit()
+    lock._at_fork_reinit()  # type: ignore[attr-defined]
+
+
+def _before_fork() -> None:
+    lock.acquire()
+
+
+def _after_fork_in_parent() -> None:
+    lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_child=_reinit_locks_after_fork,
+        after_in_parent=_after_fork_in_parent,
+    )
+
+
+def configuration_changed() -> None:
+    """Invalidates the Rust fast path's cached routing decisions.
+
+    Called whenever something that decides where or how a record is written
+    changes: levels, handlers, filters, formatters, the logger tree.
+    """
+    from ._femtologging_rs import _configuration_changed
+
+    _configuration_changed()

@@ -1,0 +1,336 @@
+"""Handlers of the `logging` module: `Handler`, `StreamHandler`,
+`FileHandler`, `NullHandler` and the last-resort handler, plus the registry
+of live handlers that `shutdown` and `getHandlerByName` read.
+
+`FileHandler` writes through a `FileStream`: the text is formatted and
+encoded on the caller's thread, and written to disk by a Rust worker.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import locale
+import os
+import sys
+import threading
+import traceback
+import weakref
+from types import GenericAlias
+from typing import Any
+
+from . import _globals
+from ._femtologging_rs import FileStream
+from ._filter import Filterer
+from ._formatter import _defaultFormatter
+from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
+
+_RECORD_FILTERS = sys.version_info >= (3, 12)
+
+#: Named handlers, by name (weak: a handler dies when nothing else holds it).
+_handlers: weakref.WeakValueDictionary[str, Handler] = weakref.WeakValueDictionary()
+#: Weak references to every handler, oldest first; `shutdown` walks it backwards.
+_handlerList: list[weakref.ref[Any]] = []
+
+
+def _removeHandlerRef(reference: weakref.ref[Any]) -> None:
+    lock, handlers = _globals.lock, _handlerList
+    if lock and handlers:
+        with lock:
+            try:
+                handlers.remove(reference)
+            except ValueError:
+                pass
+
+
+def _addHandlerRef(handler: Handler) -> None:
+    with _globals.lock:
+        _handlerList.append(weakref.ref(handler, _removeHandlerRef))
+
+
+def getHandlerByName(name: str) -> Handler | None:
+    return _handlers.get(name)
+
+
+def getHandlerNames() -> frozenset[str]:
+    return frozenset(_handlers)
+
+
+class Handler(Filterer):
+    """Base of all handlers: level, filters, formatter, lock, error handling."""
+
+    def __init__(self, level: int | str = NOTSET) -> None:
+        Filterer.__init__(self)
+        self._name: str | None = None
+        self.level = _checkLevel(level)
+        self.formatter: Any = None
+        self._closed = False
+        _addHandlerRef(self)
+        self.createLock()
+
+    def get_name(self) -> str | None:
+        return self._name
+
+    def set_name(self, name: str | None) -> None:
+        with _globals.lock:
+            if self._name in _handlers:
+                del _handlers[self._name]  # type: ignore[arg-type]
+            self._name = name
+            if name:
+                _handlers[name] = self
+
+    name = property(get_name, set_name)
+
+    def createLock(self) -> None:
+        self.lock: Any = threading.RLock()
+        _globals.at_fork_reinit_lock_weakset.add(self)
+
+    def _at_fork_reinit(self) -> None:
+        self.lock._at_fork_reinit()
+
+    def acquire(self) -> None:
+        if self.lock:
+            self.lock.acquire()
+
+    def release(self) -> None:
+        if self.lock:
+            self.lock.release()
+
+    def setLevel(self, level: int | str) -> None:
+        self.level = _checkLevel(level)
+
+    def format(self, record: Any) -> str:
+        formatter = self.formatter or _defaultFormatter
+        return formatter.format(record)
+
+    def emit(self, record: Any) -> None:
+        raise NotImplementedError("emit must be implemented by Handler subclasses")
+
+    def handle(self, record: Any) -> Any:
+        """Filters, then emits under the handler's lock; returns the verdict."""
+        verdict = self.filter(record)
+        if _RECORD_FILTERS and verdict is not True and _is_record(verdict):
+            record = verdict
+        if verdict:
+            with self.lock:
+                self.emit(record)
+        return verdict
+
+    def setFormatter(self, fmt: Any) -> None:
+        self.formatter = fmt
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        with _globals.lock:
+            self._closed = True
+            if self._name and self._name in _handlers:
+                del _handlers[self._name]
+
+    def handleError(self, record: Any) -> None:
+        """Reports an exception raised in emit() on stderr, unless
+        `raiseExceptions` is false."""
+        if not (_globals.flag("raiseExceptions") and sys.stderr):
+            return
+        error = sys.exc_info()[1]
+        try:
+            sys.stderr.write("--- Logging error ---\n")
+            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            sys.stderr.write("Call stack:\n")
+            frame = error.__traceback__.tb_frame if error and error.__traceback__ else None
+            while frame and _globals.is_internal_file(frame.f_code.co_filename):
+                frame = frame.f_back
+            if frame:
+                traceback.print_stack(frame, file=sys.stderr)
+            else:
+                sys.stderr.write(f"Logged from file {record.filename}, line {record.lineno}\n")
+            try:
+                sys.stderr.write(f"Message: {record.msg!r}\nArguments: {record.args}\n")
+            except RecursionError:
+                raise
+            except Exception:
+                sys.stderr.write(
+                    "Unable to print the message and arguments - possible formatting "
+                    "error.\nUse the traceback above to help find the error.\n"
+                )
+        except OSError:
+            pass  # stderr itself is broken: nothing sensible left to do
+        finally:
+            del error
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} ({getLevelName(self.level)})>"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _ROUTING_ATTRIBUTES:
+            _globals.configuration_changed()
+
+
+#: Handler attributes whose change alters where or how records are written.
+_ROUTING_ATTRIBUTES = frozenset({"level", "formatter", "filters", "stream", "terminator"})
+
+
+def _is_record(value: Any) -> bool:
+    from ._record import LogRecord
+
+    return isinstance(value, LogRecord)
+
+
+class StreamHandler(Handler):
+    """Writes formatted records to a stream (default `sys.stderr`)."""
+
+    terminator = "\n"
+
+    def __init__(self, stream: Any = None) -> None:
+        Handler.__init__(self)
+        if stream is None:
+            stream = sys.stderr
+        self.stream = stream
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.stream and hasattr(self.stream, "flush"):
+                self.stream.flush()
+
+    def emit(self, record: Any) -> None:
+        try:
+            text = self.format(record)
+            self.stream.write(text + self.terminator)
+            self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def setStream(self, stream: Any) -> Any:
+        """Replaces the stream; returns the old one, or None if unchanged."""
+        if stream is self.stream:
+            return None
+        previous = self.stream
+        with self.lock:
+            self.flush()
+            self.stream = stream
+        return previous
+
+    def __repr__(self) -> str:
+        name = str(getattr(self.stream, "name", ""))
+        if name:
+            name += " "
+        return f"<{type(self).__name__} {name}({getLevelName(self.level)})>"
+
+    __class_getitem__ = classmethod(GenericAlias)
+
+
+def _resolve_encoding(encoding: str | None) -> str:
+    """The codec name a text file opened with `encoding` would use."""
+    if encoding is None or encoding == "locale":
+        if sys.flags.utf8_mode:
+            return "utf-8"
+        getencoding = getattr(locale, "getencoding", None)
+        return getencoding() if getencoding else locale.getpreferredencoding(False)
+    return encoding
+
+
+def open_file_stream(path: str, mode: str, encoding: str | None, errors: str | None) -> Any:
+    """A worker-written `FileStream` when the mode is plain text, else `open()`."""
+    if mode.replace("t", "").replace("+", "") not in ("a", "w", "x") or "b" in mode:
+        return open(path, mode, encoding=encoding, errors=errors)
+    codec = codecs.lookup(_resolve_encoding(encoding))
+    if codec.name == "utf-8" and errors in (None, "strict"):
+        encoder = None
+    else:
+        encoder = codec.incrementalencoder(errors or "strict").encode
+    return FileStream(path, mode, _resolve_encoding(encoding), encoder)
+
+
+class FileHandler(StreamHandler):
+    """Writes formatted records to a file; a Rust worker does the writing."""
+
+    def __init__(
+        self,
+        filename: Any,
+        mode: str = "a",
+        encoding: str | None = None,
+        delay: bool = False,
+        errors: str | None = None,
+    ) -> None:
+        filename = os.fspath(filename)
+        self.baseFilename = os.path.abspath(filename)
+        self.mode = mode
+        self.encoding = encoding
+        if "b" not in mode:
+            self.encoding = io.text_encoding(encoding)
+        self.errors = errors
+        self.delay = delay
+        self._builtin_open = open
+        if delay:
+            Handler.__init__(self)
+            self.stream = None
+        else:
+            StreamHandler.__init__(self, self._open())
+
+    def close(self) -> None:
+        with self.lock:
+            try:
+                if self.stream:
+                    try:
+                        self.flush()
+                    finally:
+                        stream, self.stream = self.stream, None
+                        if hasattr(stream, "close"):
+                            stream.close()
+            finally:
+                StreamHandler.close(self)
+
+    def _open(self) -> Any:
+        return open_file_stream(self.baseFilename, self.mode, self.encoding, self.errors)
+
+    def emit(self, record: Any) -> None:
+        if self.stream is None and (self.mode != "w" or not self._closed):
+            self.stream = self._open()
+        stream = self.stream
+        if isinstance(stream, FileStream):
+            try:
+                text = self.format(record)
+                stream.write_record(text + self.terminator, record.levelno)
+            except RecursionError:
+                raise
+            except Exception:
+                self.handleError(record)
+        elif stream:
+            StreamHandler.emit(self, record)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.baseFilename} ({getLevelName(self.level)})>"
+
+
+class _StderrHandler(StreamHandler):
+    """A StreamHandler on whatever `sys.stderr` is at the time of each write."""
+
+    def __init__(self, level: int | str = NOTSET) -> None:
+        Handler.__init__(self, level)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+
+_defaultLastResort = _StderrHandler(WARNING)
+
+
+class NullHandler(Handler):
+    """Does nothing: for libraries that want no output unless configured."""
+
+    def handle(self, record: Any) -> None:
+        pass
+
+    def emit(self, record: Any) -> None:
+        pass
+
+    def createLock(self) -> None:
+        self.lock = None
+
+    def _at_fork_reinit(self) -> None:
+        pass

@@ -1,0 +1,444 @@
+"""Loggers and their tree: `Logger`, `RootLogger`, `PlaceHolder`, `Manager`,
+`getLogger`, the logger class hooks, caller lookup, and `disable`.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import sys
+import traceback
+import warnings
+from typing import Any
+
+from . import _globals, _record
+from ._filter import Filterer
+from ._levels import (
+    CRITICAL,
+    DEBUG,
+    ERROR,
+    INFO,
+    NOTSET,
+    WARNING,
+    _checkLevel,
+    getLevelName,
+)
+
+_RECORD_FILTERS = sys.version_info >= (3, 12)
+_STACKLEVEL_SKIPS_INTERNAL = sys.version_info >= (3, 11)
+
+UNKNOWN_CALLER = ("(unknown file)", 0, "(unknown function)", None)
+
+
+def currentframe() -> Any:
+    """The frame of the function that called `currentframe`'s caller."""
+    return sys._getframe(1)
+
+
+def _render_stack(frame: Any) -> str:
+    with io.StringIO() as buffer:
+        buffer.write("Stack (most recent call last):\n")
+        traceback.print_stack(frame, file=buffer)
+        text = buffer.getvalue()
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _is_internal_frame(frame: Any) -> bool:
+    return _globals.is_internal_file(frame.f_code.co_filename)
+
+
+class Logger(Filterer):
+    """A named channel of the logger tree."""
+
+    root: RootLogger
+    manager: Manager
+
+    def __init__(self, name: str, level: int | str = NOTSET) -> None:
+        Filterer.__init__(self)
+        self.name = name
+        self.level = _checkLevel(level)
+        self.parent: Logger | None = None
+        self.propagate = True
+        self.handlers: list[Any] = []
+        self.disabled = False
+        self._cache: dict[int, bool] = {}
+
+    def setLevel(self, level: int | str) -> None:
+        self.level = _checkLevel(level)
+        self.manager._clear_cache()
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(DEBUG):
+            self._log(DEBUG, msg, args, **kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(INFO):
+            self._log(INFO, msg, args, **kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(WARNING):
+            self._log(WARNING, msg, args, **kwargs)
+
+    def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        warnings.warn(
+            "The 'warn' method is deprecated, use 'warning' instead",
+            DeprecationWarning,
+            2,
+        )
+        self.warning(msg, *args, **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(ERROR):
+            self._log(ERROR, msg, args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        self.error(msg, *args, exc_info=exc_info, **kwargs)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(CRITICAL):
+            self._log(CRITICAL, msg, args, **kwargs)
+
+    fatal = critical
+
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+        if not isinstance(level, int):
+            if _globals.flag("raiseExceptions"):
+                raise TypeError("level must be an integer")
+            return
+        if self.isEnabledFor(level):
+            self._log(level, msg, args, **kwargs)
+
+    def findCaller(self, stack_info: bool = False, stacklevel: int = 1) -> tuple[Any, ...]:
+        """File, line, function (and optionally the stack) of the logging call."""
+        frame = currentframe()
+        if frame is None:
+            return UNKNOWN_CALLER
+        if _STACKLEVEL_SKIPS_INTERNAL:
+            while stacklevel > 0:
+                caller = frame.f_back
+                if caller is None:
+                    break
+                frame = caller
+                if not _is_internal_frame(frame):
+                    stacklevel -= 1
+        else:
+            frame = _legacy_caller_frame(frame, stacklevel)
+            if frame is None:
+                return UNKNOWN_CALLER
+        code = frame.f_code
+        stack = _render_stack(frame) if stack_info else None
+        return code.co_filename, frame.f_lineno, code.co_name, stack
+
+    def makeRecord(
+        self,
+        name: str,
+        level: int,
+        fn: str,
+        lno: int,
+        msg: Any,
+        args: Any,
+        exc_info: Any,
+        func: str | None = None,
+        extra: Any = None,
+        sinfo: str | None = None,
+    ) -> Any:
+        record = _record._logRecordFactory(name, level, fn, lno, msg, args, exc_info, func, sinfo)
+        if extra is not None:
+            for key in extra:
+                if key in ("message", "asctime") or key in record.__dict__:
+                    raise KeyError(f"Attempt to overwrite {key!r} in LogRecord")
+                record.__dict__[key] = extra[key]
+        return record
+
+    def _log(
+        self,
+        level: int,
+        msg: Any,
+        args: Any,
+        exc_info: Any = None,
+        extra: Any = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+    ) -> None:
+        stack = None
+        if _globals.flag("_srcfile"):
+            try:
+                filename, lineno, function, stack = self.findCaller(stack_info, stacklevel)
+            except ValueError:
+                filename, lineno, function = UNKNOWN_CALLER[:3]
+        else:
+            filename, lineno, function = UNKNOWN_CALLER[:3]
+        if exc_info:
+            if isinstance(exc_info, BaseException):
+                exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+            elif not isinstance(exc_info, tuple):
+                exc_info = sys.exc_info()
+        record = self.makeRecord(
+            self.name, level, filename, lineno, msg, args, exc_info, function, extra, stack
+        )
+        self.handle(record)
+
+    def handle(self, record: Any) -> None:
+        if self.disabled:
+            return
+        verdict = self.filter(record)
+        if not verdict:
+            return
+        if _RECORD_FILTERS and isinstance(verdict, _record.LogRecord):
+            record = verdict
+        self.callHandlers(record)
+
+    def addHandler(self, hdlr: Any) -> None:
+        with _globals.lock:
+            if hdlr not in self.handlers:
+                self.handlers.append(hdlr)
+                _globals.configuration_changed()
+
+    def removeHandler(self, hdlr: Any) -> None:
+        with _globals.lock:
+            if hdlr in self.handlers:
+                self.handlers.remove(hdlr)
+                _globals.configuration_changed()
+
+    def hasHandlers(self) -> bool:
+        logger: Logger | None = self
+        while logger:
+            if logger.handlers:
+                return True
+            if not logger.propagate:
+                return False
+            logger = logger.parent
+        return False
+
+    def callHandlers(self, record: Any) -> None:
+        found = 0
+        logger: Logger | None = self
+        while logger:
+            for handler in logger.handlers:
+                found += 1
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            logger = logger.parent if logger.propagate else None
+        if found:
+            return
+        last_resort = _globals.flag("lastResort")
+        if last_resort:
+            if record.levelno >= last_resort.level:
+                last_resort.handle(record)
+        elif _globals.flag("raiseExceptions") and not self.manager.emittedNoHandlerWarning:
+            sys.stderr.write(f'No handlers could be found for logger "{self.name}"\n')
+            self.manager.emittedNoHandlerWarning = True
+
+    def getEffectiveLevel(self) -> int:
+        logger: Logger | None = self
+        while logger:
+            if logger.level:
+                return logger.level
+            logger = logger.parent
+        return NOTSET
+
+    def isEnabledFor(self, level: int) -> bool:
+        if self.disabled:
+            return False
+        try:
+            return self._cache[level]
+        except KeyError:
+            with _globals.lock:
+                if self.manager.disable >= level:
+                    enabled = False
+                else:
+                    enabled = level >= self.getEffectiveLevel()
+                self._cache[level] = enabled
+            return enabled
+
+    def getChild(self, suffix: str) -> Logger:
+        if self.root is not self:
+            suffix = f"{self.name}.{suffix}"
+        return self.manager.getLogger(suffix)
+
+    if sys.version_info >= (3, 12):
+
+        def getChildren(self) -> set[Logger]:
+            """The loggers one level below this one in the tree."""
+
+            def depth(logger: Logger) -> int:
+                return 0 if logger is logger.manager.root else 1 + logger.name.count(".")
+
+            with _globals.lock:
+                loggers = list(self.manager.loggerDict.values())
+            return {
+                item
+                for item in loggers
+                if isinstance(item, Logger)
+                and item.parent is self
+                and depth(item) == 1 + depth(item.parent)
+            }
+
+    def __repr__(self) -> str:
+        level = getLevelName(self.getEffectiveLevel())
+        return f"<{type(self).__name__} {self.name} ({level})>"
+
+    def __reduce__(self) -> Any:
+        if getLogger(self.name) is not self:
+            raise pickle.PicklingError("logger cannot be pickled")
+        return getLogger, (self.name,)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name in _ROUTING_ATTRIBUTES:
+            _globals.configuration_changed()
+
+
+#: Logger attributes whose change alters which records pass or where they go.
+_ROUTING_ATTRIBUTES = frozenset({"level", "parent", "propagate", "handlers", "disabled", "filters"})
+
+
+def _legacy_caller_frame(frame: Any, stacklevel: int) -> Any:
+    """3.10's walk from `findCaller`'s frame: up past `_log` and the logging
+    method to its caller, `stacklevel - 1` raw frames further, then past any
+    frames of femtologging itself."""
+    for _ in range(3):
+        frame = frame.f_back if frame is not None else None
+    start = frame
+    while frame and stacklevel > 1:
+        frame = frame.f_back
+        stacklevel -= 1
+    if not frame:
+        frame = start
+    while hasattr(frame, "f_code"):
+        if not _is_internal_frame(frame):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+class RootLogger(Logger):
+    """The logger at the top of the tree, named "root"."""
+
+    def __init__(self, level: int | str) -> None:
+        Logger.__init__(self, "root", level)
+
+    def __reduce__(self) -> Any:
+        return getLogger, ()
+
+
+class PlaceHolder:
+    """Stands in the tree for a logger name that has children but was never
+    asked for itself."""
+
+    def __init__(self, alogger: Logger) -> None:
+        self.loggerMap: dict[Logger, None] = {alogger: None}
+
+    def append(self, alogger: Logger) -> None:
+        if alogger not in self.loggerMap:
+            self.loggerMap[alogger] = None
+
+
+_loggerClass: type[Logger] = Logger
+
+
+def setLoggerClass(klass: type[Logger]) -> None:
+    global _loggerClass
+    if klass != Logger and not issubclass(klass, Logger):
+        raise TypeError("logger not derived from logging.Logger: " + klass.__name__)
+    _loggerClass = klass
+
+
+def getLoggerClass() -> type[Logger]:
+    return _loggerClass
+
+
+class Manager:
+    """Owns the logger tree: creation, parent fix-ups and the disable level."""
+
+    def __init__(self, rootnode: RootLogger) -> None:
+        self.root = rootnode
+        self.disable = 0
+        self.emittedNoHandlerWarning = False
+        self.loggerDict: dict[str, Any] = {}
+        self.loggerClass: type[Logger] | None = None
+        self.logRecordFactory: Any = None
+
+    @property
+    def disable(self) -> int:
+        return self._disable
+
+    @disable.setter
+    def disable(self, value: int | str) -> None:
+        self._disable = _checkLevel(value)
+        _globals.configuration_changed()
+
+    def getLogger(self, name: str) -> Logger:
+        if not isinstance(name, str):
+            raise TypeError("A logger name must be a string")
+        with _globals.lock:
+            existing = self.loggerDict.get(name)
+            if existing is not None and not isinstance(existing, PlaceHolder):
+                return existing
+            logger = (self.loggerClass or _loggerClass)(name)
+            logger.manager = self
+            self.loggerDict[name] = logger
+            if existing is not None:
+                self._fixupChildren(existing, logger)
+            self._fixupParents(logger)
+            return logger
+
+    def setLoggerClass(self, klass: type[Logger]) -> None:
+        if klass != Logger and not issubclass(klass, Logger):
+            raise TypeError("logger not derived from logging.Logger: " + klass.__name__)
+        self.loggerClass = klass
+
+    def setLogRecordFactory(self, factory: Any) -> None:
+        self.logRecordFactory = factory
+
+    def _fixupParents(self, alogger: Logger) -> None:
+        """Links `alogger` to its nearest existing ancestor, leaving
+        placeholders for the missing names in between."""
+        name = alogger.name
+        parent = None
+        cut = name.rfind(".")
+        while cut > 0 and not parent:
+            prefix = name[:cut]
+            node = self.loggerDict.get(prefix)
+            if node is None:
+                self.loggerDict[prefix] = PlaceHolder(alogger)
+            elif isinstance(node, Logger):
+                parent = node
+            else:
+                node.append(alogger)
+            cut = name.rfind(".", 0, cut - 1)
+        alogger.parent = parent or self.root
+
+    def _fixupChildren(self, placeholder: PlaceHolder, alogger: Logger) -> None:
+        """Re-parents the loggers a placeholder stood for under `alogger`."""
+        name = alogger.name
+        for child in placeholder.loggerMap:
+            if child.parent is not None and child.parent.name[: len(name)] != name:
+                alogger.parent = child.parent
+                child.parent = alogger
+
+    def _clear_cache(self) -> None:
+        with _globals.lock:
+            for logger in self.loggerDict.values():
+                if isinstance(logger, Logger):
+                    logger._cache.clear()
+            self.root._cache.clear()
+        _globals.configuration_changed()
+
+
+root = RootLogger(WARNING)
+Logger.root = root
+Logger.manager = Manager(Logger.root)
+
+
+def getLogger(name: str | None = None) -> Logger:
+    """The logger called `name` (created on first use); the root logger for
+    no name or "root"."""
+    if not name or (isinstance(name, str) and name == root.name):
+        return root
+    return Logger.manager.getLogger(name)
+
+
+def disable(level: int | str = CRITICAL) -> None:
+    root.manager.disable = level
+    root.manager._clear_cache()

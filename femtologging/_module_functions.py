@@ -1,0 +1,62 @@
+"""The module-level logging calls (`logging.info(...)` and friends): they log
+on the root logger, configuring it with `basicConfig()` first if it has no
+handler, as the stdlib does."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from ._basic_config import basicConfig
+from ._logger import root
+
+
+def _ensure_configured() -> None:
+    if not root.handlers:
+        basicConfig()
+
+
+def critical(msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.critical(msg, *args, **kwargs)
+
+
+fatal = critical
+
+
+def error(msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.error(msg, *args, **kwargs)
+
+
+def exception(msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+    error(msg, *args, exc_info=exc_info, **kwargs)
+
+
+def warning(msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.warning(msg, *args, **kwargs)
+
+
+def warn(msg: Any, *args: Any, **kwargs: Any) -> None:
+    warnings.warn(
+        "The 'warn' function is deprecated, use 'warning' instead",
+        DeprecationWarning,
+        2,
+    )
+    warning(msg, *args, **kwargs)
+
+
+def info(msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.info(msg, *args, **kwargs)
+
+
+def debug(msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.debug(msg, *args, **kwargs)
+
+
+def log(level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+    _ensure_configured()
+    root.log(level, msg, *args, **kwargs)

@@ -1,0 +1,143 @@
+"""`LogRecord`, the record factory hooks, and `makeLogRecord`.
+
+This is the record Python handlers, filters and formatters see. Records
+that only travel to native handlers never become one of these.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from . import _globals
+from ._levels import getLevelName
+
+_NS_CLOCK = sys.version_info >= (3, 13)
+_HAS_TASK_NAME = sys.version_info >= (3, 12)
+
+#: When the package was imported: `relativeCreated` counts from here.
+_startTime: float | int = time.time_ns() if _NS_CLOCK else time.time()
+
+
+class LogRecord:
+    """One logging event, with every attribute the stdlib's record has."""
+
+    def __init__(
+        self,
+        name: str,
+        level: int,
+        pathname: str,
+        lineno: int,
+        msg: Any,
+        args: Any,
+        exc_info: Any,
+        func: str | None = None,
+        sinfo: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.name = name
+        self.msg = msg
+        # A single non-empty mapping argument feeds "%(key)s" style messages.
+        if args and len(args) == 1 and isinstance(args[0], collections.abc.Mapping) and args[0]:
+            args = args[0]
+        self.args = args
+        self.levelname = getLevelName(level)
+        self.levelno = level
+        self.pathname = pathname
+        try:
+            self.filename = os.path.basename(pathname)
+            self.module = os.path.splitext(self.filename)[0]
+        except (TypeError, ValueError, AttributeError):
+            self.filename = pathname
+            self.module = "Unknown module"
+        self.exc_info = exc_info
+        self.exc_text: str | None = None
+        self.stack_info = sinfo
+        self.lineno = lineno
+        self.funcName = func
+        _stamp(self)
+        flags = _globals.package()
+        if flags.logThreads:
+            self.thread: int | None = threading.get_ident()
+            self.threadName: str | None = threading.current_thread().name
+        else:
+            self.thread = None
+            self.threadName = None
+        if not flags.logMultiprocessing:
+            self.processName: str | None = None
+        else:
+            self.processName = "MainProcess"
+            multiprocessing = sys.modules.get("multiprocessing")
+            if multiprocessing is not None:
+                try:
+                    self.processName = multiprocessing.current_process().name
+                except Exception:
+                    pass
+        self.process = os.getpid() if flags.logProcesses else None
+        if _HAS_TASK_NAME:
+            self.taskName: str | None = None
+            if flags.logAsyncioTasks:
+                asyncio = sys.modules.get("asyncio")
+                if asyncio is not None:
+                    try:
+                        self.taskName = asyncio.current_task().get_name()
+                    except Exception:
+                        pass
+
+    def __repr__(self) -> str:
+        return (
+            f"<LogRecord: {self.name}, {self.levelno}, {self.pathname}, "
+            f"{self.lineno}, {self.msg!r}>"
+        )
+
+    def getMessage(self) -> str:
+        """The message with its arguments merged in."""
+        message = str(self.msg)
+        if self.args:
+            message = message % self.args
+        return message
+
+
+def _stamp_ns(record: LogRecord) -> None:
+    now = time.time_ns()
+    record.created = now / 1e9
+    msecs = (now % 1_000_000_000) // 1_000_000
+    if msecs == 999 and int(record.created) != now // 1_000_000_000:
+        msecs = 0  # the float rounded up into the next second
+    record.msecs = msecs + 0.0
+    record.relativeCreated = (now - _startTime) / 1e6
+
+
+def _stamp_float(record: LogRecord) -> None:
+    now = time.time()
+    record.created = now
+    record.msecs = int((now - int(now)) * 1000) + 0.0
+    record.relativeCreated = (now - _startTime) * 1000
+
+
+_stamp = _stamp_ns if _NS_CLOCK else _stamp_float
+
+RecordFactory = Callable[..., LogRecord]
+_logRecordFactory: RecordFactory = LogRecord
+
+
+def setLogRecordFactory(factory: RecordFactory) -> None:
+    global _logRecordFactory
+    _logRecordFactory = factory
+    _globals.package()._logRecordFactory = factory
+
+
+def getLogRecordFactory() -> RecordFactory:
+    return _logRecordFactory
+
+
+def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:
+    """A record with default values, updated from a dict (e.g. unpickled)."""
+    record = _logRecordFactory(None, None, "", 0, "", (), None, None)
+    record.__dict__.update(attributes)
+    return record

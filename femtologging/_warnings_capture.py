@@ -1,0 +1,41 @@
+"""`captureWarnings`: route `warnings.warn` output to the "py.warnings" logger."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+_original_showwarning: Any = None
+
+
+def _showwarning(
+    message: Any,
+    category: Any,
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    if file is not None:
+        if _original_showwarning is not None:
+            _original_showwarning(message, category, filename, lineno, file, line)
+        return
+    from ._handler import NullHandler
+    from ._logger import getLogger
+
+    text = warnings.formatwarning(message, category, filename, lineno, line)
+    logger = getLogger("py.warnings")
+    if not logger.handlers:
+        logger.addHandler(NullHandler())
+    logger.warning("%s", text)
+
+
+def captureWarnings(capture: bool) -> None:
+    global _original_showwarning
+    if capture:
+        if _original_showwarning is None:
+            _original_showwarning = warnings.showwarning
+            warnings.showwarning = _showwarning
+    elif _original_showwarning is not None:
+        warnings.showwarning = _original_showwarning
+        _original_showwarning = None

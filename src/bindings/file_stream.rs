@@ -1,0 +1,223 @@
+//! `FileStream`: the stream object behind femtologging's `FileHandler`.
+//!
+//! It has the shape of the text file the stdlib's `FileHandler` holds
+//! (`write`, `flush`, `close`, `tell`, `name`, `mode`, `encoding`, `closed`),
+//! but its bytes are written by a worker thread. Text is encoded on the
+//! caller's thread: UTF-8 in Rust, any other codec by the incremental encoder
+//! Python passes in, so encoding errors surface in `emit` as in the stdlib.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use super::handlers::os_error;
+use crate::core::format::{Formatter, TimeStyle};
+use crate::core::handler::FemtoHandlerTrait;
+use crate::core::level::{self, LevelNo};
+use crate::core::queued::{HandlerOptions, QueuedHandler};
+use crate::core::sink::{FileMode, FileSink};
+use crate::core::worker::Payload;
+
+#[pyclass(frozen, module = "femtologging._femtologging_rs")]
+pub struct FileStream {
+    core: Arc<QueuedHandler>,
+    name: Py<PyAny>,
+    mode: String,
+    encoding: String,
+    /// `None` means UTF-8 with strict errors, done in Rust.
+    encoder: Option<Py<PyAny>>,
+    position: AtomicU64,
+}
+
+impl FileStream {
+    pub fn core(&self) -> &Arc<QueuedHandler> {
+        &self.core
+    }
+
+    fn encode(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        match &self.encoder {
+            None => {
+                let text = text.cast::<PyString>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "write() argument must be str, not {}",
+                        type_name(text)
+                    ))
+                })?;
+                Ok(text.to_str()?.as_bytes().to_vec())
+            }
+            Some(encoder) => {
+                let encoded = encoder.bind(py).call1((text,))?;
+                Ok(encoded.cast::<PyBytes>()?.as_bytes().to_vec())
+            }
+        }
+    }
+
+    fn submit(&self, py: Python<'_>, text: &Bound<'_, PyAny>, level: LevelNo) -> PyResult<usize> {
+        let bytes = self.encode(py, text)?;
+        self.position
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let submit = self.core.submit_payload(Payload::Bytes(bytes), level);
+        py.detach(|| submit.complete());
+        Ok(text.len()?)
+    }
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "object".into())
+}
+
+#[pymethods]
+impl FileStream {
+    /// Opens `path` with `mode` ("a", "w" or "x", optionally with "t"/"+").
+    /// `encoder` turns text into bytes for codecs other than strict UTF-8.
+    #[new]
+    #[pyo3(signature = (path, mode, encoding, encoder=None, *, capacity=8192, flush_level=None))]
+    fn new(
+        path: &Bound<'_, PyAny>,
+        mode: &str,
+        encoding: &str,
+        encoder: Option<Py<PyAny>>,
+        capacity: usize,
+        flush_level: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let file_mode = match mode.replace(['t', '+'], "").as_str() {
+            "a" => FileMode::Append,
+            "w" => FileMode::Truncate,
+            "x" => FileMode::CreateNew,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "FileHandler mode must be 'a', 'w' or 'x' (text), got '{mode}'"
+                )))
+            }
+        };
+        let fs_path: PathBuf = path.extract()?;
+        let sink =
+            FileSink::open(&fs_path, file_mode).map_err(|error| os_error(error, &fs_path))?;
+        let position = sink.len().map_err(|error| os_error(error, &fs_path))?;
+        let mut options = HandlerOptions {
+            capacity: capacity.max(1),
+            terminator: String::new(),
+            ..HandlerOptions::default()
+        };
+        if let Some(flush_level) = flush_level {
+            options.flush_level = super::level::extract_level(flush_level)?;
+        }
+        let formatter = Formatter::new("%(message)s", TimeStyle::default())
+            .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        let label = format!("FileHandler('{}')", fs_path.display());
+        let core = QueuedHandler::start(label, Box::new(sink), formatter, options)
+            .map_err(|error| os_error(error, &fs_path))?;
+        Ok(FileStream {
+            core,
+            name: path.clone().unbind(),
+            mode: mode.to_owned(),
+            encoding: encoding.to_owned(),
+            encoder,
+            position: AtomicU64::new(position),
+        })
+    }
+
+    /// Queues `text`; returns the number of characters, like `TextIOBase.write`.
+    fn write(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
+        self.check_open()?;
+        self.submit(py, text, level::NOTSET)
+    }
+
+    /// Queues `text` as one record at `level`: at or above the flush level it
+    /// is written before this returns.
+    fn write_record(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        level: LevelNo,
+    ) -> PyResult<usize> {
+        self.check_open()?;
+        self.submit(py, text, level)
+    }
+
+    /// Returns once everything written before is handed to the OS.
+    fn flush(&self, py: Python<'_>) {
+        let waiter = self.core.begin_flush();
+        py.detach(|| waiter.wait());
+    }
+
+    /// Writes what is queued, then closes the file. Idempotent.
+    fn close(&self, py: Python<'_>) {
+        let waiter = self.core.begin_close();
+        py.detach(|| waiter.wait());
+    }
+
+    /// Bytes written or queued so far, counting what the file held at open.
+    fn tell(&self) -> u64 {
+        self.position.load(Ordering::Relaxed)
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.core.is_closed()
+    }
+
+    #[getter]
+    fn name(&self, py: Python<'_>) -> Py<PyAny> {
+        self.name.clone_ref(py)
+    }
+
+    #[getter]
+    fn mode(&self) -> &str {
+        &self.mode
+    }
+
+    #[getter]
+    fn encoding(&self) -> &str {
+        &self.encoding
+    }
+
+    #[getter]
+    fn flush_level(&self) -> LevelNo {
+        self.core.options().flush_level
+    }
+
+    #[getter]
+    fn dropped(&self) -> u64 {
+        self.core.dropped()
+    }
+
+    #[getter]
+    fn write_errors(&self) -> u64 {
+        self.core.write_errors()
+    }
+
+    fn writable(&self) -> bool {
+        true
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let name = self
+            .name
+            .bind(py)
+            .repr()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
+        format!(
+            "<femtologging FileStream name={name} mode='{}' encoding='{}'>",
+            self.mode, self.encoding
+        )
+    }
+}
+
+impl FileStream {
+    fn check_open(&self) -> PyResult<()> {
+        if self.core.is_closed() {
+            return Err(PyValueError::new_err("I/O operation on closed file."));
+        }
+        Ok(())
+    }
+}

@@ -156,7 +156,8 @@ raiseExceptions = True
 logThreads = True
 logMultiprocessing = True
 logProcesses = True
-logAsyncioTasks = True
+if _sys.version_info >= (3, 12):
+    logAsyncioTasks = True
 lastResort = _defaultLastResort
 #: Setting this to None skips the caller lookup (file, line, function).
 _srcfile: str | None = _globals.PACKAGE_DIR
@@ -217,10 +218,12 @@ def _present_as_stdlib() -> None:
         Manager,
         RootLogger,
         currentframe,
+        _StderrHandler,
     ):
         helper.__module__ = __name__
 
 
 _present_as_stdlib()
 _sys.modules[__name__].__class__ = _PackageModule
+_globals.package()
 _lifecycle.install()

@@ -15,6 +15,10 @@ import weakref
 from types import ModuleType
 from typing import Any
 
+# Imported once here: imports inside functions fail during interpreter
+# finalization, when objects' __del__ methods may still log.
+from ._femtologging_rs import _configuration_changed
+
 PACKAGE_NAME = "femtologging"
 PACKAGE_DIR = os.path.dirname(os.path.normcase(os.path.abspath(__file__)))
 
@@ -26,9 +30,19 @@ lock = threading.RLock()
 at_fork_reinit_lock_weakset: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
+_package: ModuleType | None = None
+
+
 def package() -> ModuleType:
-    """The `femtologging` package module, where the public flags live."""
-    return sys.modules[PACKAGE_NAME]
+    """The `femtologging` package module, where the public flags live.
+
+    Kept by reference: during interpreter finalization `sys.modules` is
+    emptied while objects' `__del__` methods may still log.
+    """
+    global _package
+    if _package is None:
+        _package = sys.modules[PACKAGE_NAME]
+    return _package
 
 
 def flag(name: str) -> Any:
@@ -71,6 +85,4 @@ def configuration_changed() -> None:
     Called whenever something that decides where or how a record is written
     changes: levels, handlers, filters, formatters, the logger tree.
     """
-    from ._femtologging_rs import _configuration_changed
-
     _configuration_changed()

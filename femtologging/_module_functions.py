@@ -7,13 +7,15 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ._basic_config import basicConfig
+from . import _globals
 from ._logger import root
 
 
 def _ensure_configured() -> None:
+    # Looked up on the package at call time, as the stdlib's functions use
+    # their module global: replacing `logging.basicConfig` must take effect.
     if not root.handlers:
-        basicConfig()
+        _globals.flag("basicConfig")()
 
 
 def critical(msg: Any, *args: Any, **kwargs: Any) -> None:

@@ -151,7 +151,8 @@ impl QueuedHandler {
 
     /// Hands over a record or preformatted bytes; `level` decides durability.
     pub fn submit_payload(&self, payload: Payload, level: LevelNo) -> Submit {
-        let (command, receipt) = if level >= self.options.flush_level {
+        let durable = level >= self.options.flush_level || registry::is_shut_down();
+        let (command, receipt) = if durable {
             let (ack, receipt) = bounded(1);
             (Command::Durable(payload, ack), Some(Receipt(receipt)))
         } else {

@@ -4,6 +4,7 @@
 //! references, so it never keeps a handler alive. Like handler state, the
 //! registry lock is only taken by threads attached to Python.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 
@@ -15,6 +16,15 @@ use super::queued::QueuedHandler;
 use super::worker::{Command, Exit};
 
 static LIVE: Lazy<Mutex<Vec<Weak<QueuedHandler>>>> = Lazy::new(|| Mutex::new(Vec::new()));
+
+/// Set once the exit-time shutdown has run. Anything logged after it (from
+/// `__del__` methods during interpreter finalization) is written before the
+/// call returns, since no later hook would wait for a worker.
+static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
+
+pub fn is_shut_down() -> bool {
+    SHUT_DOWN.load(Ordering::Relaxed)
+}
 
 pub(crate) fn register(handler: &Arc<QueuedHandler>) {
     let mut live = LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -30,6 +40,7 @@ pub fn live_handlers() -> Vec<Arc<QueuedHandler>> {
 
 /// Starts closing every live handler, newest first; wait on each in order.
 pub fn begin_shutdown() -> Vec<Waiter> {
+    SHUT_DOWN.store(true, Ordering::Relaxed);
     live_handlers()
         .iter()
         .map(|handler| handler.begin_close())

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from . import _globals
+from ._record import LogRecord
 
 _FILTERS_RETURN_RECORDS = sys.version_info >= (3, 12)
 
@@ -56,6 +57,4 @@ class Filterer:
 
 
 def _is_record(value: Any) -> bool:
-    from ._record import LogRecord
-
     return isinstance(value, LogRecord)

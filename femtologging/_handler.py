@@ -24,6 +24,7 @@ from ._femtologging_rs import FileStream
 from ._filter import Filterer
 from ._formatter import _defaultFormatter
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
+from ._record import LogRecord
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 
@@ -173,8 +174,6 @@ _ROUTING_ATTRIBUTES = frozenset({"level", "formatter", "filters", "stream", "ter
 
 
 def _is_record(value: Any) -> bool:
-    from ._record import LogRecord
-
     return isinstance(value, LogRecord)
 
 

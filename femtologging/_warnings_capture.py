@@ -5,6 +5,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ._handler import NullHandler
+from ._logger import getLogger
+
 _original_showwarning: Any = None
 
 
@@ -20,9 +23,6 @@ def _showwarning(
         if _original_showwarning is not None:
             _original_showwarning(message, category, filename, lineno, file, line)
         return
-    from ._handler import NullHandler
-    from ._logger import getLogger
-
     text = warnings.formatwarning(message, category, filename, lineno, line)
     logger = getLogger("py.warnings")
     if not logger.handlers:

@@ -14,7 +14,7 @@ import types as _types
 import weakref
 from typing import Any as _Any
 
-from . import _femtologging_rs, _globals, _lifecycle
+from . import _femtologging_rs, _globals, _lifecycle, _native_path
 from ._adapter import LoggerAdapter
 from ._basic_config import basicConfig
 from ._femtologging_rs import (
@@ -227,3 +227,4 @@ _present_as_stdlib()
 _sys.modules[__name__].__class__ = _PackageModule
 _globals.package()
 _lifecycle.install()
+_native_path.install()

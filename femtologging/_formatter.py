@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 import re
 import string
+import sys
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from . import _globals
+from ._femtologging_rs import NativeFormat
 
 BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 
@@ -53,6 +55,12 @@ class PercentStyle:
             return self._format(record)
         except KeyError as missing:
             raise ValueError(f"Formatting field not found in record: {missing}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Code in the wild edits `formatter._style._fmt`: compiled formats
+        # made from the old value must not be used any more.
+        object.__setattr__(self, name, value)
+        _globals.configuration_changed()
 
 
 class StrFormatStyle(PercentStyle):
@@ -126,7 +134,16 @@ _STYLES: dict[str, tuple[type[PercentStyle], str]] = {
 }
 
 
-class Formatter:
+class _FormatterType(type):
+    """Class-level changes (`Formatter.converter = time.gmtime`) alter how
+    every formatter of the class prints, so they invalidate cached plans."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        _globals.configuration_changed()
+
+
+class Formatter(metaclass=_FormatterType):
     """Turns a record into text: message, time, traceback and stack."""
 
     converter: Callable[..., time.struct_time] = time.localtime
@@ -197,6 +214,55 @@ class Formatter:
 
 
 _defaultFormatter = Formatter()
+
+#: Formatter methods whose stock behaviour the native template reproduces.
+_NATIVE_METHODS = (
+    "format",
+    "formatTime",
+    "formatMessage",
+    "formatException",
+    "formatStack",
+    "usesTime",
+)
+_HAS_TASK_NAME = sys.version_info >= (3, 12)
+
+
+def native_format(formatter: Formatter | None) -> NativeFormat | None:
+    """The formatter compiled for the Rust core, or None when only Python can
+    reproduce its output (a subclass with its own methods, `{`/`$` styles,
+    `defaults`, a custom converter, ...). Compiled once per setting."""
+    if formatter is None:
+        formatter = _defaultFormatter
+    cls = type(formatter)
+    if any(getattr(cls, name, None) is not getattr(Formatter, name) for name in _NATIVE_METHODS):
+        return None
+    style = getattr(formatter, "_style", None)
+    if type(style) is not PercentStyle or style._defaults:
+        return None
+    converter = formatter.converter
+    if converter is time.gmtime:
+        utc = True
+    elif converter is time.localtime:
+        utc = False
+    else:
+        return None
+    key = (
+        style._fmt,
+        formatter.datefmt,
+        utc,
+        formatter.default_time_format,
+        formatter.default_msec_format,
+    )
+    cached = formatter.__dict__.get("_femto_native")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    try:
+        native = NativeFormat(*key, _HAS_TASK_NAME)
+    except (ValueError, TypeError):
+        native = None
+    # Stored without __setattr__: a cache entry changes no routing.
+    object.__setattr__(formatter, "_femto_native", (key, native))
+    return native
 
 
 class BufferingFormatter:

@@ -22,7 +22,7 @@ from typing import Any
 from . import _globals
 from ._femtologging_rs import FileStream
 from ._filter import Filterer
-from ._formatter import _defaultFormatter
+from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
 from ._record import LogRecord
 
@@ -163,6 +163,11 @@ class Handler(Filterer):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} ({getLevelName(self.level)})>"
 
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        """How the Rust fast path can serve this handler, or None if only
+        Python can (see femtologging/_native_path.py)."""
+        return None
+
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if name in _ROUTING_ATTRIBUTES:
@@ -175,6 +180,16 @@ _ROUTING_ATTRIBUTES = frozenset({"level", "formatter", "filters", "stream", "ter
 
 def _is_record(value: Any) -> bool:
     return isinstance(value, LogRecord)
+
+
+#: Methods of the emit path that the fast path performs itself.
+_STREAM_METHODS = ("handle", "filter", "emit", "format", "flush", "acquire", "release")
+_FILE_METHODS = ("handle", "filter", "emit", "format", "_open")
+
+
+def _stock(cls: type, base: type, names: tuple[str, ...]) -> bool:
+    """Whether `cls` inherits each named method from `base` unchanged."""
+    return all(getattr(cls, name) is getattr(base, name) for name in names)
 
 
 class StreamHandler(Handler):
@@ -212,6 +227,14 @@ class StreamHandler(Handler):
             self.flush()
             self.stream = stream
         return previous
+
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        if self.filters or not _stock(type(self), StreamHandler, _STREAM_METHODS):
+            return None
+        native = native_format(self.formatter)
+        if native is None:
+            return None
+        return ("stream", self.level, self.stream, native, self.terminator, self.lock, self)
 
     def __repr__(self) -> str:
         name = str(getattr(self.stream, "name", ""))
@@ -301,6 +324,18 @@ class FileHandler(StreamHandler):
         elif stream:
             StreamHandler.emit(self, record)
 
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        stream = self.stream
+        if not isinstance(stream, FileStream):
+            # Not opened yet (delay=True), or a plain Python file.
+            return None if stream is None else StreamHandler._femto_target(self)
+        if self.filters or not _stock(type(self), FileHandler, _FILE_METHODS):
+            return None
+        native = native_format(self.formatter)
+        if native is None:
+            return None
+        return ("file", self.level, stream, native, self.terminator, None, self)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.baseFilename} ({getLevelName(self.level)})>"
 
@@ -310,6 +345,9 @@ class _StderrHandler(StreamHandler):
 
     def __init__(self, level: int | str = NOTSET) -> None:
         Handler.__init__(self, level)
+
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        return None  # its stream is looked up on every write
 
     @property  # type: ignore[override]
     def stream(self) -> Any:
@@ -333,3 +371,8 @@ class NullHandler(Handler):
 
     def _at_fork_reinit(self) -> None:
         pass
+
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        if type(self).handle is not NullHandler.handle:
+            return None
+        return ("null", self.level, None, None, "", None, self)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import atexit
 import os
-import sys
-import time
 from typing import Any
 
 from . import _femtologging_rs as _rs
-from . import _globals
+from . import _globals, _record
 from ._handler import _handlerList
 
 
@@ -44,7 +42,11 @@ def shutdown(handlerList: list[Any] = _handlerList) -> None:
 def install() -> None:
     # 3.13 derives msecs/relativeCreated from time.time_ns(); earlier versions
     # from the float time.time(). The core reproduces whichever runs here.
-    _rs._configure_clock(sys.version_info >= (3, 13), time.time_ns())
+    start = _record._startTime
+    if isinstance(start, int):
+        _rs._configure_clock(True, start, start / 1e9)
+    else:
+        _rs._configure_clock(False, int(start * 1e9), start)
     atexit.register(_rs._shutdown)
     atexit.register(shutdown)
     os.register_at_fork(

@@ -12,12 +12,10 @@ import warnings
 from typing import Any
 
 from . import _globals, _record
+from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
     CRITICAL,
-    DEBUG,
-    ERROR,
-    INFO,
     NOTSET,
     WARNING,
     _checkLevel,
@@ -47,8 +45,13 @@ def _is_internal_frame(frame: Any) -> bool:
     return _globals.is_internal_file(frame.f_code.co_filename)
 
 
-class Logger(Filterer):
-    """A named channel of the logger tree."""
+class Logger(LoggerBase, Filterer):
+    """A named channel of the logger tree.
+
+    The level methods (`debug` ... `critical`, `log`, `exception`) come from
+    the Rust `LoggerBase`: they serve native handlers directly and call this
+    class's `_log` for everything else.
+    """
 
     root: RootLogger
     manager: Manager
@@ -67,18 +70,6 @@ class Logger(Filterer):
         self.level = _checkLevel(level)
         self.manager._clear_cache()
 
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(DEBUG):
-            self._log(DEBUG, msg, args, **kwargs)
-
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(INFO):
-            self._log(INFO, msg, args, **kwargs)
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(WARNING):
-            self._log(WARNING, msg, args, **kwargs)
-
     def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         warnings.warn(
             "The 'warn' method is deprecated, use 'warning' instead",
@@ -87,26 +78,7 @@ class Logger(Filterer):
         )
         self.warning(msg, *args, **kwargs)
 
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(ERROR):
-            self._log(ERROR, msg, args, **kwargs)
-
-    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
-        self.error(msg, *args, exc_info=exc_info, **kwargs)
-
-    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if self.isEnabledFor(CRITICAL):
-            self._log(CRITICAL, msg, args, **kwargs)
-
-    fatal = critical
-
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
-        if not isinstance(level, int):
-            if _globals.flag("raiseExceptions"):
-                raise TypeError("level must be an integer")
-            return
-        if self.isEnabledFor(level):
-            self._log(level, msg, args, **kwargs)
+    fatal = LoggerBase.critical
 
     def findCaller(self, stack_info: bool = False, stacklevel: int = 1) -> tuple[Any, ...]:
         """File, line, function (and optionally the stack) of the logging call."""
@@ -290,14 +262,16 @@ class Logger(Filterer):
 
 
 #: Logger attributes whose change alters which records pass or where they go.
-_ROUTING_ATTRIBUTES = frozenset({"level", "parent", "propagate", "handlers", "disabled", "filters"})
+_ROUTING_ATTRIBUTES = frozenset(
+    {"level", "parent", "propagate", "handlers", "disabled", "filters", "name", "manager"}
+)
 
 
 def _legacy_caller_frame(frame: Any, stacklevel: int) -> Any:
-    """3.10's walk from `findCaller`'s frame: up past `_log` and the logging
-    method to its caller, `stacklevel - 1` raw frames further, then past any
-    frames of femtologging itself."""
-    for _ in range(3):
+    """3.10's walk from `findCaller`'s frame: up past `_log` to the caller of
+    the logging method (which runs in Rust, without a frame of its own),
+    `stacklevel - 1` raw frames further, then past femtologging's frames."""
+    for _ in range(2):
         frame = frame.f_back if frame is not None else None
     start = frame
     while frame and stacklevel > 1:

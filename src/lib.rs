@@ -14,6 +14,16 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
     module.add_class::<bindings::handlers::FemtoFileHandler>()?;
     module.add_class::<bindings::file_stream::FileStream>()?;
+    module.add_class::<bindings::native_format::NativeFormat>()?;
+    module.add_class::<bindings::fast_path::logger_base::LoggerBase>()?;
+    module.add_function(wrap_pyfunction!(
+        bindings::fast_path::logger_base::_path_counts,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::fast_path::environment::_install_fast_path,
+        module
+    )?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::hello, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_before_fork, module)?)?;

@@ -45,8 +45,8 @@ pub fn _set_raise_exceptions(enabled: bool) {
 
 /// Sets the interpreter's timestamp arithmetic and `logging._startTime`.
 #[pyfunction]
-pub fn _configure_clock(nanosecond_arithmetic: bool, start_ns: i64) {
-    clock::configure(nanosecond_arithmetic, start_ns);
+pub fn _configure_clock(nanosecond_arithmetic: bool, start_ns: i64, start_secs: f64) {
+    clock::configure(nanosecond_arithmetic, start_ns, start_secs);
 }
 
 /// Invalidates cached routing decisions after a configuration change.

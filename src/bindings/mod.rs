@@ -2,8 +2,10 @@
 //! Converting Python values to Rust values happens here and only here.
 
 pub mod capture;
+pub mod fast_path;
 pub mod file_stream;
 pub mod handlers;
 pub mod level;
 pub mod lifecycle;
 pub mod logger;
+pub mod native_format;

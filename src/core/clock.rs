@@ -5,13 +5,15 @@
 //! the arithmetic of the running CPython version (3.13 switched from a float
 //! clock to `time.time_ns()`), so the printed digits match the stdlib's.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Whether `msecs`/`relativeCreated` use 3.13's integer-nanosecond arithmetic.
 static NANOSECOND_ARITHMETIC: AtomicBool = AtomicBool::new(true);
 /// `logging._startTime`, in nanoseconds since the epoch.
 static START_NS: AtomicI64 = AtomicI64::new(0);
+/// `logging._startTime` as the float `time.time()` returned (before 3.13).
+static START_SECS_BITS: AtomicU64 = AtomicU64::new(0);
 
 /// Nanoseconds since the Unix epoch, as `time.time_ns()` returns them.
 pub fn now_ns() -> i64 {
@@ -23,9 +25,12 @@ pub fn now_ns() -> i64 {
 
 /// Chooses the derivation rules of the running interpreter and records the
 /// start time that `relativeCreated` counts from.
-pub fn configure(nanosecond_arithmetic: bool, start_ns: i64) {
+/// `start_ns` is `_startTime` in 3.13's integer form; `start_secs` is the
+/// float form earlier versions keep (it cannot always be derived exactly).
+pub fn configure(nanosecond_arithmetic: bool, start_ns: i64, start_secs: f64) {
     NANOSECOND_ARITHMETIC.store(nanosecond_arithmetic, Ordering::Relaxed);
     START_NS.store(start_ns, Ordering::Relaxed);
+    START_SECS_BITS.store(start_secs.to_bits(), Ordering::Relaxed);
 }
 
 /// The start time `relativeCreated` counts from.
@@ -64,7 +69,7 @@ pub fn relative_created(ns: i64) -> f64 {
     if NANOSECOND_ARITHMETIC.load(Ordering::Relaxed) {
         (ns - start) as f64 / 1e6
     } else {
-        (created(ns) - created(start)) * 1000.0
+        (created(ns) - f64::from_bits(START_SECS_BITS.load(Ordering::Relaxed))) * 1000.0
     }
 }
 

@@ -76,6 +76,7 @@ pub struct QueuedHandler {
     options: HandlerOptions,
     level: AtomicI32,
     formatter: Mutex<Arc<Formatter>>,
+    terminator: Mutex<String>,
     state: Mutex<State>,
     stats: Arc<Stats>,
 }
@@ -107,11 +108,13 @@ impl QueuedHandler {
             terminator: options.terminator.clone(),
         };
         let worker = worker::spawn(thread_name(&label), parts, Arc::clone(&stats))?;
+        let terminator = options.terminator.clone();
         let handler = Arc::new(QueuedHandler {
             level: AtomicI32::new(options.level),
             label,
             options,
             formatter: Mutex::new(formatter),
+            terminator: Mutex::new(terminator),
             state: Mutex::new(State::Running { sender, worker }),
             stats,
         });
@@ -129,9 +132,31 @@ impl QueuedHandler {
 
     /// Replaces the formatter for records submitted from now on.
     pub fn set_formatter(&self, formatter: Formatter) {
-        let formatter = Arc::new(formatter);
-        *lock(&self.formatter) = Arc::clone(&formatter);
+        self.use_formatter(Arc::new(formatter));
+    }
+
+    /// Makes `formatter` the one records submitted from now on get, unless it
+    /// already is (shared formatters are compared by identity).
+    pub fn use_formatter(&self, formatter: Arc<Formatter>) {
+        let mut current = lock(&self.formatter);
+        if Arc::ptr_eq(&current, &formatter) {
+            return;
+        }
+        *current = Arc::clone(&formatter);
+        drop(current);
         self.send_config(Command::SetFormatter(formatter));
+    }
+
+    /// Makes `terminator` the text written after each record the worker
+    /// formats, unless it already is.
+    pub fn use_terminator(&self, terminator: &str) {
+        let mut current = lock(&self.terminator);
+        if *current == terminator {
+            return;
+        }
+        *current = terminator.to_owned();
+        drop(current);
+        self.send_config(Command::SetTerminator(terminator.to_owned()));
     }
 
     /// Queues a configuration change behind earlier records, so they keep the
@@ -196,11 +221,6 @@ impl QueuedHandler {
                 Submit::Done
             }
         }
-    }
-
-    /// Replaces the text written after each formatted record.
-    pub fn set_terminator(&self, terminator: String) {
-        self.send_config(Command::SetTerminator(terminator));
     }
 
     pub fn is_closed(&self) -> bool {

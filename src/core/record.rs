@@ -19,6 +19,9 @@ pub enum FieldValue {
     Str(Arc<str>),
 }
 
+/// The `extra` values a record carries, by key.
+pub type KeyValues = Vec<(Arc<str>, FieldValue)>;
+
 /// Where and when a record was made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordMetadata {
@@ -36,7 +39,7 @@ pub struct RecordMetadata {
     pub process_id: u32,
     pub process_name: Option<Arc<str>>,
     pub task_name: Option<Arc<str>>,
-    pub key_values: Vec<(Arc<str>, FieldValue)>,
+    pub key_values: KeyValues,
 }
 
 impl RecordMetadata {

@@ -23,6 +23,9 @@ const WRITE_THRESHOLD: usize = 64 * 1024;
 
 /// What a handler writes: a record it formats itself, or text that Python
 /// already formatted and encoded (handlers whose formatter runs in Python).
+// Records travel inline in the queue's preallocated slots: boxing them would
+// cost an allocation per log call to save memory only in idle slots.
+#[allow(clippy::large_enum_variant)]
 pub enum Payload {
     Record(FemtoLogRecord),
     Bytes(Vec<u8>),

@@ -73,8 +73,13 @@ impl Field {
     }
 
     /// Whether the record can supply this field without Python objects.
+    /// `exc_text` is excluded because its stdlib value depends on whether an
+    /// earlier handler's formatter already cached the traceback text.
     pub fn is_native(&self) -> bool {
-        !matches!(self, Field::Msg | Field::Args | Field::ExcInfo)
+        !matches!(
+            self,
+            Field::Msg | Field::Args | Field::ExcInfo | Field::ExcText
+        )
     }
 
     /// Whether capturing this field needs the caller's frame.

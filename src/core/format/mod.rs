@@ -178,6 +178,23 @@ impl Formatter {
         self.template.source()
     }
 
+    /// The record fields the template names.
+    pub fn source_fields(&self) -> impl Iterator<Item = &Field> {
+        self.template.fields()
+    }
+
+    /// Whether some field is printed with `%r` or `%a`, whose output for
+    /// arbitrary strings needs Python's Unicode tables.
+    pub fn has_repr_conversions(&self) -> bool {
+        self.template.pieces().iter().any(|piece| {
+            matches!(
+                piece,
+                Piece::Field { spec, .. }
+                    if matches!(spec.conversion, printf::Conversion::Repr | printf::Conversion::Ascii)
+            )
+        })
+    }
+
     pub fn needs(&self) -> Needs {
         self.needs
     }

@@ -1,0 +1,194 @@
+"""Routing decisions for the Rust fast path, and the helpers it calls.
+
+The fast path (src/bindings/fast_path) asks `threshold(logger)` and
+`plan(logger)` once per configuration generation. A plan lists, for each
+handler on the logger's path, how Rust can serve it; `None` sends every call
+through `Logger._log`, which is the stdlib's behaviour written in Python.
+Eligibility is strict: any hook a user overrode, any filter, any formatter
+the core cannot reproduce byte for byte, and the call goes to Python.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import threading
+import traceback
+from typing import Any
+
+from . import _femtologging_rs as _rs
+from . import _globals, _record
+from ._levels import _levelToName
+
+#: Logger hooks the stdlib path calls; overriding any of them needs Python.
+_LOGGER_HOOKS = ("_log", "makeRecord", "handle", "callHandlers", "findCaller", "filter")
+_DISABLED_THRESHOLD = 2**31 - 1
+
+
+#: femtologging.Logger, whose stock hooks the fast path reproduces; set by
+#: `install` (an import here would be circular, and imports inside functions
+#: fail while the interpreter shuts down).
+_Logger: Any = None
+
+
+def threshold(logger: Any) -> tuple[int, bool]:
+    """The lowest level `logger` lets through, and whether its class
+    overrides the level hooks (then Rust asks `isEnabledFor` every time)."""
+    cls = type(logger)
+    if (
+        cls.isEnabledFor is not _Logger.isEnabledFor
+        or cls.getEffectiveLevel is not _Logger.getEffectiveLevel
+    ):
+        # Ask the class's own hooks on every call, in the stdlib's order.
+        return 0, True
+    if logger.disabled:
+        return _DISABLED_THRESHOLD, False
+    lowest = max(logger.getEffectiveLevel(), logger.manager.disable + 1)
+    return min(lowest, _DISABLED_THRESHOLD), False
+
+
+def _flags_allow_fast_path() -> bool:
+    flags = _globals.package()
+    return bool(
+        flags.logThreads
+        and flags.logProcesses
+        and flags.logMultiprocessing
+        and getattr(flags, "logAsyncioTasks", True)
+        and flags._srcfile
+        and _record._logRecordFactory is _record.LogRecord
+    )
+
+
+def plan(logger: Any) -> tuple[list[tuple[Any, ...]], list[list[Any]], list[str]] | None:
+    """How Rust serves each handler on `logger`'s path, or None for Python."""
+    cls = type(logger)
+    if any(getattr(cls, hook) is not getattr(_Logger, hook) for hook in _LOGGER_HOOKS):
+        return None
+    if logger.filters or not _flags_allow_fast_path():
+        return None
+    targets: list[tuple[Any, ...]] = []
+    watched: list[list[Any]] = [logger.filters]
+    extra_keys: set[str] = set()
+    node = logger
+    while node:
+        handlers = node.handlers
+        if not isinstance(handlers, list):
+            return None
+        watched.append(handlers)
+        for handler in handlers:
+            describe = getattr(handler, "_femto_target", None)
+            target = describe() if describe is not None else None
+            if target is None:
+                return None
+            native_format = target[3]
+            if native_format is not None:
+                extra_keys.update(native_format.extra_keys)
+            watched.append(handler.filters)
+            targets.append(target)
+        node = node.parent if node.propagate else None
+    if not targets:
+        return None  # the last-resort handler is served by Python
+    return targets, watched, sorted(extra_keys)
+
+
+def _exception_text(exc_info: Any) -> str:
+    """`Formatter.formatException`, as every native formatter would print it."""
+    with io.StringIO() as buffer:
+        traceback.print_exception(exc_info[0], exc_info[1], exc_info[2], limit=None, file=buffer)
+        text = buffer.getvalue()
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _normalize_exc_info(exc_info: Any) -> Any:
+    """What `Logger._log` stores: a tuple, from an exception or sys.exc_info()."""
+    if isinstance(exc_info, BaseException):
+        return type(exc_info), exc_info, exc_info.__traceback__
+    if not isinstance(exc_info, tuple):
+        return sys.exc_info()
+    return exc_info
+
+
+def _process_name() -> str:
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is not None:
+        try:
+            return multiprocessing.current_process().name
+        except Exception:
+            pass
+    return "MainProcess"
+
+
+def _task_name() -> str | None:
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        try:
+            return asyncio.current_task().get_name()
+        except Exception:
+            pass
+    return None
+
+
+def _thread_name() -> str:
+    return threading.current_thread().name
+
+
+def _report_error(
+    handler: Any,
+    logger: Any,
+    level: int,
+    msg: Any,
+    args: Any,
+    kwargs: Any,
+    error: BaseException,
+) -> None:
+    """A native write failed: build the record the stdlib would have had and
+    let the handler report it, exactly as from its `emit`."""
+    options = dict(kwargs or {})
+    exc_info = options.get("exc_info")
+    if exc_info:
+        exc_info = _normalize_exc_info(exc_info)
+    filename, lineno, function, stack = logger.findCaller(
+        options.get("stack_info", False), options.get("stacklevel", 1)
+    )
+    record = logger.makeRecord(
+        logger.name,
+        level,
+        filename,
+        lineno,
+        msg,
+        args,
+        exc_info or None,
+        function,
+        options.get("extra"),
+        stack,
+    )
+    try:
+        raise error
+    except Exception:
+        handler.handleError(record)
+
+
+def install() -> None:
+    global _Logger
+    from ._logger import Logger, _render_stack
+
+    _Logger = Logger
+    reserved = set(_record.LogRecord("", 0, "", 0, "", (), None).__dict__)
+    reserved |= {"message", "asctime"}
+    _rs._install_fast_path(
+        _globals.PACKAGE_DIR,
+        _levelToName,
+        reserved,
+        sys.version_info < (3, 11),
+        (
+            _exception_text,
+            _normalize_exc_info,
+            _render_stack,
+            _thread_name,
+            _process_name,
+            _task_name,
+            _report_error,
+            threshold,
+            plan,
+        ),
+    )

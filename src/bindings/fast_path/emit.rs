@@ -1,0 +1,441 @@
+//! Building a record on the caller's thread and handing it to a plan's targets.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyInt, PyString, PyTuple};
+
+use super::environment::Environment;
+use super::plan::{FastPlan, Sink, Target};
+use crate::core::clock;
+use crate::core::format::{FormatCache, RenderError};
+use crate::core::handler::{FemtoHandlerTrait, Submit};
+use crate::core::level::LevelNo;
+use crate::core::record::{self, FemtoLogRecord, FieldValue, KeyValues, RecordMetadata};
+
+/// Whether the fast path wrote the record or the call must go to Python.
+pub enum Outcome {
+    Emitted,
+    Fallback,
+}
+
+/// The keyword arguments of a log call that the fast path understands.
+struct CallOptions<'py> {
+    exc_info: Option<Bound<'py, PyAny>>,
+    extra: Option<Bound<'py, PyAny>>,
+    stack_info: bool,
+    stacklevel: i64,
+}
+
+fn call_options<'py>(kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<CallOptions<'py>>> {
+    let mut options = CallOptions {
+        exc_info: None,
+        extra: None,
+        stack_info: false,
+        stacklevel: 1,
+    };
+    let Some(kwargs) = kwargs else {
+        return Ok(Some(options));
+    };
+    for (key, value) in kwargs.iter() {
+        let key = key.cast::<PyString>()?;
+        match key.to_str()? {
+            "exc_info" => options.exc_info = value.is_truthy()?.then_some(value),
+            "extra" => options.extra = (!value.is_none()).then_some(value),
+            "stack_info" => options.stack_info = value.is_truthy()?,
+            "stacklevel" => match value.cast::<PyInt>() {
+                Ok(level) => match level.extract::<i64>() {
+                    Ok(level) => options.stacklevel = level,
+                    Err(_) => return Ok(None),
+                },
+                Err(_) => return Ok(None),
+            },
+            // Unknown keywords: the Python path raises the stdlib's TypeError.
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(options))
+}
+
+/// `LogRecord.getMessage()`; `None` when Python would raise (the Python path
+/// then reports it through `handleError`, as the stdlib does).
+fn render_message(
+    py: Python<'_>,
+    msg: &Bound<'_, PyAny>,
+    args: &Bound<'_, PyTuple>,
+) -> PyResult<Option<String>> {
+    let text = match msg.cast::<PyString>() {
+        Ok(text) => text.clone(),
+        Err(_) => match msg.str() {
+            Ok(text) => text,
+            Err(_) => return Ok(None),
+        },
+    };
+    if args.is_empty() {
+        return Ok(text.to_str().ok().map(str::to_owned));
+    }
+    let single = if args.len() == 1 {
+        let only = args.get_item(0)?;
+        // A lone non-empty mapping feeds "%(key)s" messages (LogRecord.__init__).
+        if only.is_instance_of::<PyDict>() && only.is_truthy()? {
+            Some(only)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    let operands: Bound<'_, PyAny> = match single {
+        Some(mapping) => mapping,
+        None => args.clone().into_any(),
+    };
+    // SAFETY: both pointers are live objects; PyUnicode_Format returns a new
+    // reference or null with an exception set.
+    let formatted = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_Format(text.as_ptr(), operands.as_ptr()))
+    };
+    match formatted {
+        Ok(formatted) => Ok(formatted
+            .cast::<PyString>()
+            .ok()
+            .and_then(|s| s.to_str().ok().map(str::to_owned))),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The `extra` values the plan's formatters print; `None` when the Python
+/// path must decide (reserved keys raise KeyError there, missing keys and
+/// exotic values are reported or formatted by Python).
+fn extra_values(
+    environment: &Environment,
+    plan: &FastPlan,
+    extra: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<KeyValues>> {
+    let Some(extra) = extra else {
+        return Ok(plan.extra_keys.is_empty().then(Vec::new));
+    };
+    let Ok(extra) = extra.cast::<PyDict>() else {
+        return Ok(None);
+    };
+    for key in extra.keys() {
+        let Ok(key) = key.cast::<PyString>() else {
+            return Ok(None);
+        };
+        if environment.reserved_keys.contains(key.to_str()?) {
+            return Ok(None);
+        }
+    }
+    let mut values = Vec::with_capacity(plan.extra_keys.len());
+    for key in &plan.extra_keys {
+        let Some(value) = extra.get_item(&**key)? else {
+            return Ok(None);
+        };
+        let converted = if value.is_none() {
+            FieldValue::None
+        } else if let Ok(text) = value.cast_exact::<PyString>() {
+            FieldValue::Str(Arc::from(text.to_str()?))
+        } else if value.is_exact_instance_of::<PyInt>() {
+            match value.extract::<i64>() {
+                Ok(number) => FieldValue::Int(number),
+                Err(_) => return Ok(None),
+            }
+        } else if let Ok(number) = value.cast_exact::<PyFloat>() {
+            FieldValue::Float(number.value())
+        } else {
+            return Ok(None);
+        };
+        values.push((Arc::clone(key), converted));
+    }
+    Ok(Some(values))
+}
+
+/// The frame a stdlib `findCaller` would pick, starting at the Python frame
+/// that called into Rust; `None` when there is no Python frame at all.
+fn caller_frame<'py>(
+    py: Python<'py>,
+    environment: &Environment,
+    stacklevel: i64,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    // SAFETY: with the GIL held, PyEval_GetFrame returns a borrowed frame or null.
+    let current = unsafe { ffi::PyEval_GetFrame() };
+    if current.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `current` is a live frame; from_borrowed_ptr takes a new reference.
+    let mut frame = unsafe { Bound::from_borrowed_ptr(py, current.cast()) };
+    let mut remaining = stacklevel;
+    loop {
+        if !is_internal(environment, &frame)? {
+            remaining -= 1;
+            if remaining == 0 {
+                return Ok(Some(frame));
+            }
+        }
+        // SAFETY: `frame` is a frame object; PyFrame_GetBack returns a new
+        // reference or null at the outermost frame.
+        let back = unsafe { ffi::PyFrame_GetBack(frame.as_ptr().cast()) };
+        if back.is_null() {
+            return Ok(Some(frame));
+        }
+        // SAFETY: `back` is a new reference to a frame object.
+        frame = unsafe { Bound::from_owned_ptr(py, back.cast()) };
+    }
+}
+
+fn code_of<'py>(frame: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
+    // SAFETY: `frame` is a frame object; PyFrame_GetCode returns a new reference.
+    unsafe {
+        Bound::from_owned_ptr(
+            frame.py(),
+            ffi::PyFrame_GetCode(frame.as_ptr().cast()).cast(),
+        )
+    }
+}
+
+fn is_internal(environment: &Environment, frame: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let code = code_of(frame);
+    let filename = code.getattr(intern!(frame.py(), "co_filename"))?;
+    let filename = filename.cast::<PyString>()?.to_str()?;
+    Ok(directory_of(filename) == environment.package_dir
+        || (filename.contains("importlib") && filename.contains("_bootstrap")))
+}
+
+/// `os.path.dirname` on POSIX.
+fn directory_of(path: &str) -> &str {
+    match path.rfind('/') {
+        None => "",
+        Some(slash) => {
+            let head = &path[..=slash];
+            let trimmed = head.trim_end_matches('/');
+            if trimmed.is_empty() {
+                head
+            } else {
+                trimmed
+            }
+        }
+    }
+}
+
+fn fill_call_site(metadata: &mut RecordMetadata, frame: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = frame.py();
+    let code = code_of(frame);
+    let filename = code.getattr(intern!(py, "co_filename"))?;
+    let function = code.getattr(intern!(py, "co_name"))?;
+    metadata.filename = Some(Arc::from(filename.cast::<PyString>()?.to_str()?));
+    metadata.func_name = Some(Arc::from(function.cast::<PyString>()?.to_str()?));
+    // SAFETY: `frame` is a live frame object.
+    let lineno = unsafe { ffi::PyFrame_GetLineNumber(frame.as_ptr().cast()) };
+    metadata.lineno = u32::try_from(lineno).unwrap_or(0);
+    Ok(())
+}
+
+fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
+    if value.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Arc::from(value.cast::<PyString>()?.to_str()?)))
+}
+
+/// `getLevelName(level)` through the live `_levelToName` table.
+fn level_name(py: Python<'_>, environment: &Environment, level: LevelNo) -> PyResult<Arc<str>> {
+    match environment.level_to_name.bind(py).get_item(level)? {
+        Some(name) => Ok(Arc::from(name.str()?.to_str()?)),
+        None => Ok(Arc::from(format!("Level {level}"))),
+    }
+}
+
+/// One log call through the fast path.
+pub struct Call<'a, 'py> {
+    pub logger: &'a Bound<'py, PyAny>,
+    pub name: &'a Arc<str>,
+    pub level: LevelNo,
+    pub msg: &'a Bound<'py, PyAny>,
+    pub args: &'a Bound<'py, PyTuple>,
+    pub kwargs: Option<&'a Bound<'py, PyDict>>,
+}
+
+pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> PyResult<Outcome> {
+    let py = call.logger.py();
+    let Some(options) = call_options(call.kwargs)? else {
+        return Ok(Outcome::Fallback);
+    };
+    if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
+        return Ok(Outcome::Fallback);
+    }
+    let Some(message) = render_message(py, call.msg, call.args)? else {
+        return Ok(Outcome::Fallback);
+    };
+    let Some(key_values) = extra_values(environment, plan, options.extra.as_ref())? else {
+        return Ok(Outcome::Fallback);
+    };
+    let needs = plan.needs;
+    let mut metadata = RecordMetadata {
+        timestamp_ns: clock::now_ns(),
+        filename: None,
+        lineno: 0,
+        module_path: None,
+        func_name: None,
+        // SAFETY: no preconditions; this is `threading.get_ident()`.
+        thread_id: unsafe { ffi::PyThread_get_thread_ident() } as u64,
+        thread_name: None,
+        process_id: record::current_process_id(),
+        process_name: None,
+        task_name: None,
+        key_values,
+    };
+    let frame = if needs.call_site || options.stack_info {
+        match caller_frame(py, environment, options.stacklevel)? {
+            Some(frame) => Some(frame),
+            None => return Ok(Outcome::Fallback),
+        }
+    } else {
+        None
+    };
+    if let (true, Some(frame)) = (needs.call_site, &frame) {
+        fill_call_site(&mut metadata, frame)?;
+    }
+    if needs.thread_name {
+        metadata.thread_name = optional_text(environment.thread_name.bind(py).call0()?)?;
+    }
+    if needs.process_name {
+        metadata.process_name = optional_text(environment.process_name.bind(py).call0()?)?;
+    }
+    if needs.task_name {
+        metadata.task_name = optional_text(environment.task_name.bind(py).call0()?)?;
+    }
+    let exc_text = match &options.exc_info {
+        Some(exc_info) => {
+            let normalized = environment.normalize_exc_info.bind(py).call1((exc_info,))?;
+            let text = environment.exception_text.bind(py).call1((normalized,))?;
+            Some(text.cast::<PyString>()?.to_str()?.to_owned())
+        }
+        None => None,
+    };
+    let stack_text = match (&frame, options.stack_info) {
+        (Some(frame), true) => {
+            let text = environment.stack_text.bind(py).call1((frame,))?;
+            Some(text.cast::<PyString>()?.to_str()?.to_owned())
+        }
+        _ => None,
+    };
+    let record = FemtoLogRecord {
+        logger: Arc::clone(call.name),
+        level: call.level,
+        level_name: level_name(py, environment, call.level)?,
+        message,
+        exc_text,
+        stack_text,
+        metadata,
+    };
+    dispatch(environment, plan, call, record)?;
+    Ok(Outcome::Emitted)
+}
+
+fn dispatch(
+    environment: &Environment,
+    plan: &FastPlan,
+    call: &Call<'_, '_>,
+    record: FemtoLogRecord,
+) -> PyResult<()> {
+    let py = call.logger.py();
+    let mut waits: Vec<Submit> = Vec::new();
+    for target in plan.targets.iter().filter(|t| call.level >= t.level) {
+        match &target.sink {
+            Sink::Queued(core) => {
+                let submit = core.submit(record.clone());
+                if !matches!(submit, Submit::Done) {
+                    waits.push(submit);
+                }
+            }
+            Sink::Stream {
+                stream,
+                lock,
+                cache,
+            } => write_stream(
+                environment,
+                call,
+                target,
+                stream,
+                lock.as_ref(),
+                cache,
+                &record,
+            )?,
+            Sink::Discard => {}
+        }
+    }
+    if !waits.is_empty() {
+        py.detach(|| waits.into_iter().for_each(Submit::complete));
+    }
+    Ok(())
+}
+
+fn lock_cache(cache: &Mutex<FormatCache>) -> MutexGuard<'_, FormatCache> {
+    cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `StreamHandler.emit` for a native formatter: format, write, flush, all
+/// under the handler's lock; failures go to the handler's `handleError`.
+fn write_stream(
+    environment: &Environment,
+    call: &Call<'_, '_>,
+    target: &Target,
+    stream: &Py<PyAny>,
+    lock: Option<&Py<PyAny>>,
+    cache: &Mutex<FormatCache>,
+    record: &FemtoLogRecord,
+) -> PyResult<()> {
+    let py = call.logger.py();
+    let Some(formatter) = &target.formatter else {
+        return Ok(());
+    };
+    let mut text = String::with_capacity(record.message.len() + 64);
+    let rendered = formatter.format_into(record, &mut lock_cache(cache), &mut text);
+    let result = match rendered {
+        Ok(()) => {
+            text.push_str(&target.terminator);
+            let stream = stream.bind(py);
+            if let Some(lock) = lock {
+                lock.bind(py).call_method0(intern!(py, "acquire"))?;
+            }
+            let written = stream
+                .call_method1(intern!(py, "write"), (text,))
+                .and_then(|_| flush_stream(stream));
+            if let Some(lock) = lock {
+                lock.bind(py).call_method0(intern!(py, "release"))?;
+            }
+            written
+        }
+        Err(RenderError::MissingField(key)) => Err(PyValueError::new_err(format!(
+            "Formatting field not found in record: '{key}'"
+        ))),
+        Err(other) => Err(PyTypeError::new_err(other.to_string())),
+    };
+    if let Err(error) = result {
+        environment.report_error.bind(py).call1((
+            &target.handler,
+            call.logger,
+            call.level,
+            call.msg,
+            call.args,
+            call.kwargs,
+            error.value(py),
+        ))?;
+    }
+    Ok(())
+}
+
+/// `StreamHandler.flush`: only streams that are truthy and have `flush`.
+fn flush_stream(stream: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = stream.py();
+    if stream.is_truthy()? {
+        if let Ok(flush) = stream.getattr(intern!(py, "flush")) {
+            flush.call0()?;
+        }
+    }
+    Ok(())
+}

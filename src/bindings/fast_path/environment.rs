@@ -1,0 +1,76 @@
+//! What the fast path needs from the Python package, installed once at import:
+//! helper callables, the live level-name table, reserved record keys, and the
+//! package directory whose frames are skipped when looking for the caller.
+
+use std::collections::HashSet;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+
+pub struct Environment {
+    pub package_dir: String,
+    /// `_levelToName`, read per record so direct edits of it are honoured.
+    pub level_to_name: Py<PyDict>,
+    /// Record attribute names (plus "message" and "asctime") that `extra`
+    /// may not overwrite.
+    pub reserved_keys: HashSet<String>,
+    /// Before 3.11, `stacklevel` counted frames of logging itself.
+    pub legacy_stacklevel: bool,
+    /// `(ei) -> str`: the stdlib `Formatter.formatException` text.
+    pub exception_text: Py<PyAny>,
+    /// `(exc_info) -> exc_info tuple`, normalised as `Logger._log` does.
+    pub normalize_exc_info: Py<PyAny>,
+    /// `(frame) -> str`: the "Stack (most recent call last):" text.
+    pub stack_text: Py<PyAny>,
+    /// `() -> str`: `threading.current_thread().name`.
+    pub thread_name: Py<PyAny>,
+    /// `() -> str`: the stdlib's processName.
+    pub process_name: Py<PyAny>,
+    /// `() -> str | None`: the current asyncio task's name.
+    pub task_name: Py<PyAny>,
+    /// `(handler, logger, level, msg, args, kwargs, error)`: reports a failed
+    /// write through the handler's `handleError`, as `emit` would.
+    pub report_error: Py<PyAny>,
+    /// `(logger) -> (threshold, custom_is_enabled_for)`.
+    pub threshold: Py<PyAny>,
+    /// `(logger) -> None | (targets, watched_lists, extra_keys)`.
+    pub plan: Py<PyAny>,
+}
+
+static ENVIRONMENT: PyOnceLock<Environment> = PyOnceLock::new();
+
+pub fn get(py: Python<'_>) -> Option<&Environment> {
+    ENVIRONMENT.get(py)
+}
+
+/// Called once by `femtologging/_native_path.py` at import.
+#[pyfunction]
+#[pyo3(signature = (package_dir, level_to_name, reserved_keys, legacy_stacklevel, helpers))]
+pub fn _install_fast_path(
+    py: Python<'_>,
+    package_dir: String,
+    level_to_name: Py<PyDict>,
+    reserved_keys: HashSet<String>,
+    legacy_stacklevel: bool,
+    helpers: &Bound<'_, PyTuple>,
+) -> PyResult<()> {
+    let helper = |index: usize| -> PyResult<Py<PyAny>> { Ok(helpers.get_item(index)?.unbind()) };
+    let environment = Environment {
+        package_dir,
+        level_to_name,
+        reserved_keys,
+        legacy_stacklevel,
+        exception_text: helper(0)?,
+        normalize_exc_info: helper(1)?,
+        stack_text: helper(2)?,
+        thread_name: helper(3)?,
+        process_name: helper(4)?,
+        task_name: helper(5)?,
+        report_error: helper(6)?,
+        threshold: helper(7)?,
+        plan: helper(8)?,
+    };
+    let _ = ENVIRONMENT.set(py, environment);
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! `LoggerBase`: the Rust base class of `femtologging.Logger`.
+//!
+//! It implements the level methods (`debug` ... `critical`, `log`,
+//! `exception`) and caches, per logger and configuration generation, the
+//! level threshold and the routing plan. Python subclasses (the package's
+//! `Logger` and users' own) keep every stdlib hook: a subclass that overrides
+//! `_log`, `makeRecord`, `handle`, ... gets a slow plan and its hooks run.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyTuple};
+
+use super::emit::{self, Call, Outcome};
+use super::environment;
+use super::plan::{self, Plan};
+use crate::core::generation;
+use crate::core::level::{self, LevelNo};
+
+/// What a logger cached from the configuration of one generation.
+struct Cached {
+    generation: u64,
+    /// Lowest level that passes `disabled`, `manager.disable` and the
+    /// effective level.
+    threshold: LevelNo,
+    /// The class overrides `isEnabledFor`: ask it on every call.
+    custom_is_enabled_for: bool,
+    name: Arc<str>,
+    plan: Option<Arc<Plan>>,
+}
+
+/// Named `Logger` in Python so that argument errors read like the stdlib's
+/// ("Logger.warning() missing 1 required positional argument").
+#[pyclass(
+    subclass,
+    dict,
+    weakref,
+    frozen,
+    name = "Logger",
+    module = "femtologging._femtologging_rs"
+)]
+pub struct LoggerBase {
+    cached: Mutex<Option<Cached>>,
+}
+
+fn lock(cached: &Mutex<Option<Cached>>) -> MutexGuard<'_, Option<Cached>> {
+    cached
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl LoggerBase {
+    /// The threshold (refreshed if the configuration changed) and whether
+    /// the class's own `isEnabledFor` must be asked instead.
+    fn threshold(slf: &Bound<'_, Self>) -> PyResult<(LevelNo, bool)> {
+        let py = slf.py();
+        let now = generation::current();
+        if let Some(cached) = &*lock(&slf.get().cached) {
+            if cached.generation == now {
+                return Ok((cached.threshold, cached.custom_is_enabled_for));
+            }
+        }
+        let environment = environment::get(py)
+            .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
+        // Python runs here; the lock is not held meanwhile.
+        let (threshold, custom): (LevelNo, bool) =
+            environment.threshold.bind(py).call1((slf,))?.extract()?;
+        let name = slf.getattr(intern!(py, "name"))?;
+        let name: Arc<str> = match name.cast::<PyString>() {
+            Ok(name) => Arc::from(name.to_str()?),
+            Err(_) => Arc::from(name.str()?.to_str()?),
+        };
+        *lock(&slf.get().cached) = Some(Cached {
+            generation: now,
+            threshold,
+            custom_is_enabled_for: custom,
+            name,
+            plan: None,
+        });
+        Ok((threshold, custom))
+    }
+
+    fn plan(slf: &Bound<'_, Self>) -> PyResult<(Arc<Plan>, Arc<str>)> {
+        let py = slf.py();
+        let generation = {
+            let cached = lock(&slf.get().cached);
+            match &*cached {
+                Some(Cached {
+                    plan: Some(plan),
+                    name,
+                    ..
+                }) => return Ok((Arc::clone(plan), Arc::clone(name))),
+                Some(cached) => cached.generation,
+                None => 0,
+            }
+        };
+        let environment = environment::get(py)
+            .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
+        let built = Arc::new(plan::build(py, &environment.plan, slf.as_any())?);
+        let mut cached = lock(&slf.get().cached);
+        match &mut *cached {
+            Some(entry) if entry.generation == generation => {
+                entry.plan = Some(Arc::clone(&built));
+                Ok((built, Arc::clone(&entry.name)))
+            }
+            // The configuration changed while Python built the plan: use it
+            // for this call only.
+            Some(entry) => Ok((built, Arc::clone(&entry.name))),
+            None => Ok((built, Arc::from(""))),
+        }
+    }
+
+    /// The stdlib's `if self.isEnabledFor(level): self._log(...)`.
+    fn log_at(
+        slf: &Bound<'_, Self>,
+        level: LevelNo,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let (threshold, custom) = Self::threshold(slf)?;
+        if custom {
+            let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
+            if !enabled.is_truthy()? {
+                return Ok(());
+            }
+        } else if level < threshold {
+            return Ok(());
+        }
+        let (plan, name) = Self::plan(slf)?;
+        if let (Plan::Fast(fast), Some(environment)) = (&*plan, environment::get(py)) {
+            if fast.still_valid(py) {
+                let call = Call {
+                    logger: slf.as_any(),
+                    name: &name,
+                    level,
+                    msg,
+                    args,
+                    kwargs,
+                };
+                if let Outcome::Emitted = emit::emit(environment, fast, &call)? {
+                    FAST_CALLS.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+            }
+        }
+        PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
+        slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
+        Ok(())
+    }
+}
+
+/// Enabled calls served natively / handed to the Python `_log`, so tests and
+/// benchmarks can tell which path a configuration takes.
+static FAST_CALLS: AtomicU64 = AtomicU64::new(0);
+static PYTHON_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// `(fast, python)` counts of enabled log calls since the process started.
+#[pyfunction]
+pub fn _path_counts() -> (u64, u64) {
+    (
+        FAST_CALLS.load(Ordering::Relaxed),
+        PYTHON_CALLS.load(Ordering::Relaxed),
+    )
+}
+
+#[pymethods]
+impl LoggerBase {
+    /// Accepts any arguments: the Python subclass's `__init__` does the setup.
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        LoggerBase {
+            cached: Mutex::new(None),
+        }
+    }
+
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn debug(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        Self::log_at(slf, level::DEBUG, msg, args, kwargs)
+    }
+
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn info(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        Self::log_at(slf, level::INFO, msg, args, kwargs)
+    }
+
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn warning(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        Self::log_at(slf, level::WARNING, msg, args, kwargs)
+    }
+
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn error(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        Self::log_at(slf, level::ERROR, msg, args, kwargs)
+    }
+
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn critical(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        Self::log_at(slf, level::CRITICAL, msg, args, kwargs)
+    }
+
+    /// `error(msg, *args, exc_info=True, **kwargs)`, through the class's own
+    /// `error` so subclasses that override it see the call.
+    #[pyo3(signature = (msg, *args, **kwargs))]
+    fn exception(
+        slf: &Bound<'_, Self>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let kwargs = match kwargs {
+            Some(kwargs) => kwargs.copy()?,
+            None => PyDict::new(py),
+        };
+        if !kwargs.contains(intern!(py, "exc_info"))? {
+            kwargs.set_item(intern!(py, "exc_info"), PyBool::new(py, true))?;
+        }
+        let mut positional = vec![msg.clone()];
+        positional.extend(args.iter());
+        slf.call_method(
+            intern!(py, "error"),
+            PyTuple::new(py, positional)?,
+            Some(&kwargs),
+        )?;
+        Ok(())
+    }
+
+    /// `log(level, msg, *args, **kwargs)`; a non-int level is a TypeError
+    /// when `raiseExceptions` is set, else the call is ignored.
+    #[pyo3(signature = (level, msg, *args, **kwargs))]
+    fn log(
+        slf: &Bound<'_, Self>,
+        level: &Bound<'_, PyAny>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        if !level.is_instance_of::<PyInt>() {
+            if crate::core::report::raise_exceptions() {
+                return Err(PyTypeError::new_err("level must be an integer"));
+            }
+            return Ok(());
+        }
+        match level.extract::<LevelNo>() {
+            Ok(number) => Self::log_at(slf, number, msg, args, kwargs),
+            // Out of i32 range: let the Python path compare it as Python does.
+            Err(_) => {
+                let py = slf.py();
+                let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
+                if enabled.is_truthy()? {
+                    slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! A logger's cached routing plan: which handlers a record reaches and how.
+//!
+//! The Python side (`femtologging/_native_path.py`) decides eligibility and
+//! describes each handler as a tuple; this turns the description into native
+//! targets. A plan also remembers the lists it was built from, because code
+//! in the wild mutates `logger.handlers` in place, which no setter sees.
+
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString, PyTuple};
+
+use super::super::file_stream::FileStream;
+use super::super::native_format::NativeFormat;
+use crate::core::format::{FormatCache, Formatter, Needs};
+use crate::core::level::LevelNo;
+use crate::core::queued::QueuedHandler;
+
+/// How one handler on the path receives records.
+pub enum Sink {
+    /// A worker-written file: the record goes to the handler's queue.
+    Queued(Arc<QueuedHandler>),
+    /// A Python stream object written on the caller's thread, as the stdlib
+    /// does, under the handler's lock.
+    Stream {
+        stream: Py<PyAny>,
+        lock: Option<Py<PyAny>>,
+        cache: Mutex<FormatCache>,
+    },
+    /// `NullHandler`: nothing to do.
+    Discard,
+}
+
+pub struct Target {
+    pub level: LevelNo,
+    pub formatter: Option<Arc<Formatter>>,
+    pub terminator: String,
+    pub handler: Py<PyAny>,
+    pub sink: Sink,
+}
+
+pub struct FastPlan {
+    pub targets: Vec<Target>,
+    pub needs: Needs,
+    /// `extra` keys some formatter prints.
+    pub extra_keys: Vec<Arc<str>>,
+    watched: Vec<(Py<PyList>, usize)>,
+}
+
+pub enum Plan {
+    /// Every call goes through the Python `_log`.
+    Slow,
+    Fast(FastPlan),
+}
+
+impl FastPlan {
+    /// False once a list the plan was built from changed length in place.
+    pub fn still_valid(&self, py: Python<'_>) -> bool {
+        self.watched
+            .iter()
+            .all(|(list, len)| list.bind(py).len() == *len)
+    }
+}
+
+/// Builds the plan of `logger` through the Python planner.
+pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> PyResult<Plan> {
+    let described = planner.bind(py).call1((logger,))?;
+    if described.is_none() {
+        return Ok(Plan::Slow);
+    }
+    let described = described.cast::<PyTuple>()?;
+    let targets_list = described.get_item(0)?;
+    let mut targets = Vec::new();
+    let mut needs = Needs::default();
+    for item in targets_list.try_iter()? {
+        let target = target_from(py, item?.cast::<PyTuple>()?)?;
+        if let Some(formatter) = &target.formatter {
+            needs = needs.union(formatter.needs());
+        }
+        targets.push(target);
+    }
+    let mut watched = Vec::new();
+    for list in described.get_item(1)?.try_iter()? {
+        let list = list?;
+        let list = list.cast::<PyList>()?;
+        watched.push((list.clone().unbind(), list.len()));
+    }
+    let mut extra_keys = Vec::new();
+    for key in described.get_item(2)?.try_iter()? {
+        extra_keys.push(Arc::from(key?.cast::<PyString>()?.to_str()?));
+    }
+    Ok(Plan::Fast(FastPlan {
+        targets,
+        needs,
+        extra_keys,
+        watched,
+    }))
+}
+
+/// `(kind, level, target, native_format, terminator, lock, handler)`.
+fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
+    let kind: String = item.get_item(0)?.extract()?;
+    let level: LevelNo = item.get_item(1)?.extract()?;
+    let object = item.get_item(2)?;
+    let native = item.get_item(3)?;
+    let formatter = if native.is_none() {
+        None
+    } else {
+        Some(Arc::clone(native.cast::<NativeFormat>()?.get().formatter()))
+    };
+    let terminator: String = item.get_item(4)?.extract()?;
+    let lock = item.get_item(5)?;
+    let handler = item.get_item(6)?.unbind();
+    let sink = match kind.as_str() {
+        "file" => {
+            let core = Arc::clone(object.cast::<FileStream>()?.get().core());
+            if let Some(formatter) = &formatter {
+                core.use_formatter(Arc::clone(formatter));
+            }
+            core.use_terminator(&terminator);
+            Sink::Queued(core)
+        }
+        "stream" => Sink::Stream {
+            stream: object.unbind(),
+            lock: (!lock.is_none()).then(|| lock.unbind()),
+            cache: Mutex::new(FormatCache::default()),
+        },
+        "null" => Sink::Discard,
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "unknown fast-path target kind '{other}'"
+            )))
+        }
+    };
+    if formatter.is_none() && !matches!(sink, Sink::Discard) {
+        return Err(PyTypeError::new_err(
+            "a fast-path target needs a native formatter",
+        ));
+    }
+    let _ = py;
+    Ok(Target {
+        level,
+        formatter,
+        terminator,
+        handler,
+        sink,
+    })
+}

@@ -1,0 +1,85 @@
+//! `NativeFormat`: a stdlib `Formatter`'s settings compiled for the core.
+//!
+//! The Python package builds one from a `logging.Formatter` whose behaviour
+//! is the stdlib default (see `femtologging/_formatter.py`); construction
+//! fails with ValueError when the core could not print the same bytes, and
+//! the handler then keeps formatting in Python.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::core::format::field::Field;
+use crate::core::format::template::Template;
+use crate::core::format::{Formatter, TimeStyle};
+
+#[pyclass(frozen, module = "femtologging._femtologging_rs")]
+pub struct NativeFormat {
+    formatter: Arc<Formatter>,
+}
+
+impl NativeFormat {
+    pub fn formatter(&self) -> &Arc<Formatter> {
+        &self.formatter
+    }
+}
+
+#[pymethods]
+impl NativeFormat {
+    /// `task_names`: whether records have `taskName` (CPython 3.12+).
+    #[new]
+    #[pyo3(signature = (fmt, datefmt, utc, default_time_format, default_msec_format, task_names))]
+    fn new(
+        fmt: &str,
+        datefmt: Option<String>,
+        utc: bool,
+        default_time_format: String,
+        default_msec_format: Option<&str>,
+        task_names: bool,
+    ) -> PyResult<Self> {
+        let unsupported = |why: String| PyValueError::new_err(why);
+        let default_msec_format = match default_msec_format.filter(|f| !f.is_empty()) {
+            Some(source) => {
+                Some(Template::parse(source).map_err(|error| unsupported(error.to_string()))?)
+            }
+            None => None,
+        };
+        let time = TimeStyle {
+            datefmt,
+            default_time_format,
+            default_msec_format,
+            utc,
+        };
+        let formatter =
+            Formatter::new(fmt, time).map_err(|error| unsupported(error.to_string()))?;
+        if !task_names && formatter.source_fields().any(|f| *f == Field::TaskName) {
+            return Err(unsupported(
+                "records have no taskName before CPython 3.12".into(),
+            ));
+        }
+        if formatter.has_repr_conversions() {
+            return Err(unsupported("%r/%a conversions are left to Python".into()));
+        }
+        Ok(NativeFormat {
+            formatter: Arc::new(formatter),
+        })
+    }
+
+    #[getter]
+    fn fmt(&self) -> &str {
+        self.formatter.source()
+    }
+
+    /// Names of the fields that are not record attributes (the `extra` keys).
+    #[getter]
+    fn extra_keys(&self) -> Vec<String> {
+        self.formatter
+            .source_fields()
+            .filter_map(|field| match field {
+                Field::Extra(key) => Some(key.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}

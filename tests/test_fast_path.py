@@ -1,0 +1,317 @@
+"""The Rust fast path writes exactly what the stdlib writes.
+
+Each scenario configures the stdlib's `logging` and `femtologging` the same
+way (same logger names, same formats), logs the same calls from the same
+source line, and compares the bytes written with time-dependent fields
+masked. `_path_counts()` tells whether femtologging served the calls natively
+or through its Python path, so both paths are covered deliberately.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import femtologging
+from femtologging import _femtologging_rs
+
+TIME_PATTERNS = [
+    (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"), "<asctime>"),
+    (re.compile(r"\d\d:\d\d:\d\d"), "<hms>"),
+    (re.compile(r"\bms=\d+\b"), "ms=<n>"),
+    (re.compile(r"\brel=[\d.]+\b"), "rel=<n>"),
+    (re.compile(r"\bcreated=[\d.]+\b"), "created=<n>"),
+]
+
+
+def mask(text: str) -> str:
+    for pattern, replacement in TIME_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@pytest.fixture
+def fresh_names() -> Iterator[Callable[[], str]]:
+    """Unique logger names, so scenarios never see each other's handlers."""
+    counter = iter(range(10**6))
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"fastpath{next(counter)}.{threading.get_ident()}"
+        created.append(name)
+        return name
+
+    yield make
+    for library in (logging, femtologging):
+        for name in created:
+            logger = library.getLogger(name)
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+                handler.close()
+
+
+def fast_and_python_calls() -> tuple[int, int]:
+    return _femtologging_rs._path_counts()
+
+
+def log_everything(logger: Any) -> None:
+    """The calls every scenario makes; one source line per call."""
+    logger.debug("hidden %s", 1)
+    logger.info("plain message")
+    logger.info("args %s and %d", "text", 42)
+    logger.warning("mapping %(user)s/%(id)03d", {"user": "ann", "id": 7})
+    logger.error("unicode ✓ é 中文 %s", "ü")
+    logger.critical(12345)
+    logger.log(25, "custom level %r", ("a", 1))
+    logger.info("percent %% kept")
+
+
+def run_file_scenario(
+    library: ModuleType, name: str, path: Path, fmt: str, **formatter: Any
+) -> str:
+    handler = library.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(library.Formatter(fmt, **formatter))
+    logger = library.getLogger(name)
+    logger.propagate = False
+    logger.setLevel(library.INFO)
+    logger.addHandler(handler)
+    log_everything(logger)
+    handler.close()
+    logger.removeHandler(handler)
+    return path.read_text(encoding="utf-8")
+
+
+FORMATS = [
+    "%(message)s",
+    "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "%(levelname)-8s|%(levelno)3d|%(name).5s|%(message)s",
+    "%(filename)s:%(lineno)d %(funcName)s %(module)s %(pathname)s",
+    "%(threadName)s %(thread)d %(process)d %(processName)s %(message)s",
+    "ms=%(msecs)d rel=%(relativeCreated)d created=%(created)f %(message)s",
+    "[%(asctime)s] ms=%(msecs)03d %(message)s",
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_file_handler_output_matches_the_stdlib(
+    tmp_path: Path, fresh_names: Callable[[], str], fmt: str
+) -> None:
+    name = fresh_names()
+    before = fast_and_python_calls()
+    ours = run_file_scenario(femtologging, name, tmp_path / "femto.log", fmt)
+    after = fast_and_python_calls()
+    theirs = run_file_scenario(logging, name, tmp_path / "std.log", fmt)
+    assert mask(ours) == mask(theirs)
+    assert after[0] - before[0] == 7, "every enabled call should take the fast path"
+    assert after[1] == before[1]
+
+
+@pytest.mark.parametrize(
+    ("datefmt", "converter"),
+    [("%H:%M:%S", None), ("%Y/%m/%d %Z", None), (None, "gmtime"), ("%d %b %Y", "gmtime")],
+)
+def test_time_settings_match_the_stdlib(
+    tmp_path: Path, fresh_names: Callable[[], str], datefmt: str | None, converter: str | None
+) -> None:
+    import time
+
+    outputs = []
+    for library in (femtologging, logging):
+        handler = library.FileHandler(tmp_path / f"{library.__name__}.log")
+        formatter = library.Formatter("%(asctime)s %(message)s", datefmt=datefmt)
+        if converter:
+            formatter.converter = getattr(time, converter)
+        handler.setFormatter(formatter)
+        logger = library.getLogger(fresh_names())
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.warning("at a time")
+        handler.close()
+        outputs.append((tmp_path / f"{library.__name__}.log").read_text())
+    # Both lines were written within the same minute almost surely; compare
+    # everything but the seconds-level digits.
+    assert re.sub(r"\d", "0", outputs[0]) == re.sub(r"\d", "0", outputs[1])
+
+
+def test_exceptions_and_stacks_match_the_stdlib(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    name = fresh_names()
+
+    def scenario(library: ModuleType, path: Path) -> str:
+        handler = library.FileHandler(path)
+        handler.setFormatter(library.Formatter("%(levelname)s %(funcName)s %(message)s"))
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.setLevel(library.DEBUG)
+        logger.addHandler(handler)
+        try:
+            {}["missing"]
+        except KeyError as error:
+            logger.exception("lookup failed")
+            logger.error("with instance", exc_info=error)
+            logger.error("with tuple", exc_info=sys.exc_info())
+        logger.info("with stack", stack_info=True)
+        handler.close()
+        logger.removeHandler(handler)
+        return path.read_text()
+
+    before = fast_and_python_calls()
+    # One call site for both, so the rendered stacks name the same lines.
+    ours, theirs = (
+        scenario(lib, tmp_path / f"{lib.__name__}.log") for lib in (femtologging, logging)
+    )
+    assert fast_and_python_calls()[0] - before[0] == 4
+    assert ours == theirs
+    assert "Traceback (most recent call last):" in ours
+    assert "Stack (most recent call last):" in ours
+
+
+def test_extra_fields_match_and_reserved_keys_raise_alike(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    name = fresh_names()
+
+    def scenario(library: ModuleType, path: Path) -> tuple[str, str]:
+        handler = library.FileHandler(path)
+        handler.setFormatter(library.Formatter("%(user)s|%(count)05d|%(ratio).2f|%(message)s"))
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.info("hello", extra={"user": "ann", "count": 42, "ratio": 0.125})
+        logger.info("objects", extra={"user": ["a"], "count": True, "ratio": 1})
+        with pytest.raises(KeyError) as raised:
+            logger.info("clash", extra={"message": "no", "user": "x", "count": 1, "ratio": 1.0})
+        handler.close()
+        logger.removeHandler(handler)
+        return path.read_text(), str(raised.value)
+
+    assert scenario(femtologging, tmp_path / "f.log") == scenario(logging, tmp_path / "s.log")
+
+
+def test_stream_handlers_write_on_the_callers_thread(fresh_names: Callable[[], str]) -> None:
+    name = fresh_names()
+    outputs = []
+    for library in (femtologging, logging):
+        stream = io.StringIO()
+        handler = library.StreamHandler(stream)
+        handler.setFormatter(library.Formatter("%(levelname)s:%(name)s:%(message)s"))
+        handler.terminator = " <end>\n"
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.setLevel(library.INFO)
+        logger.addHandler(handler)
+        log_everything(logger)
+        # Written before the call returned: no flush or close needed.
+        outputs.append(stream.getvalue())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].count("<end>") == 7
+
+
+def test_propagation_through_three_levels_reaches_each_handler_once(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    top = fresh_names()
+
+    def scenario(library: ModuleType, suffix: str) -> list[str]:
+        paths = [tmp_path / f"{suffix}{i}.log" for i in range(3)]
+        names = [top, f"{top}.mid", f"{top}.mid.leaf"]
+        handlers = []
+        for logger_name, path in zip(names, paths, strict=True):
+            handler = library.FileHandler(path)
+            handler.setFormatter(library.Formatter("%(name)s %(levelname)s %(message)s"))
+            library.getLogger(logger_name).addHandler(handler)
+            handlers.append(handler)
+        library.getLogger(top).propagate = False
+        library.getLogger(f"{top}.mid").setLevel(library.WARNING)
+        handlers[1].setLevel(library.ERROR)
+        leaf = library.getLogger(f"{top}.mid.leaf")
+        leaf.info("filtered by the effective level")
+        leaf.warning("reaches leaf and top")
+        leaf.error("reaches all three")
+        for logger_name, handler in zip(names, handlers, strict=True):
+            library.getLogger(logger_name).removeHandler(handler)
+            handler.close()
+        return [path.read_text() for path in paths]
+
+    assert scenario(femtologging, "f") == scenario(logging, "s")
+
+
+def test_ineligible_configurations_take_the_python_path_and_still_match(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    class Upper:
+        """A formatter subclass with its own format(): only Python can run it."""
+
+    def scenario(library: ModuleType, path: Path) -> str:
+        class UpperFormatter(library.Formatter):
+            def format(self, record: Any) -> str:
+                return super().format(record).upper()
+
+        handler = library.FileHandler(path)
+        handler.setFormatter(UpperFormatter("%(levelname)s %(message)s"))
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.warning("shouting %s", "now")
+        handler.close()
+        logger.removeHandler(handler)
+        return path.read_text()
+
+    name = fresh_names()
+    before = fast_and_python_calls()
+    ours = scenario(femtologging, tmp_path / "f.log")
+    after = fast_and_python_calls()
+    assert ours == scenario(logging, tmp_path / "s.log") == "WARNING SHOUTING NOW\n"
+    assert after[1] - before[1] == 1 and after[0] == before[0]
+    assert Upper.__doc__
+
+
+def test_in_place_handler_list_changes_are_seen(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    logger = femtologging.getLogger(fresh_names())
+    logger.propagate = False
+    first = femtologging.FileHandler(tmp_path / "a.log")
+    second = femtologging.FileHandler(tmp_path / "b.log")
+    logger.addHandler(first)
+    logger.warning("one")
+    logger.handlers.append(second)  # no setter sees this
+    logger.warning("two")
+    logger.handlers.clear()
+    logger.addHandler(second)
+    logger.warning("three")
+    first.close()
+    second.close()
+    assert (tmp_path / "a.log").read_text() == "one\ntwo\n"
+    assert (tmp_path / "b.log").read_text() == "two\nthree\n"
+
+
+def test_level_changes_take_effect_at_once(fresh_names: Callable[[], str]) -> None:
+    stream = io.StringIO()
+    logger = femtologging.getLogger(fresh_names())
+    logger.propagate = False
+    logger.addHandler(femtologging.StreamHandler(stream))
+    logger.setLevel("ERROR")
+    logger.warning("hidden")
+    logger.setLevel("WARNING")
+    logger.warning("shown")
+    logger.disabled = True
+    logger.error("hidden too")
+    logger.disabled = False
+    femtologging.disable(femtologging.ERROR)
+    try:
+        logger.error("disabled globally")
+        logger.critical("above the disable level")
+    finally:
+        femtologging.disable(femtologging.NOTSET)
+    assert stream.getvalue() == "shown\nabove the disable level\n"

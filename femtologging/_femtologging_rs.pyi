@@ -96,6 +96,7 @@ class FileStream:
         encoding: str,
         encoder: object | None = None,
         *,
+        native_text: bool = False,
         capacity: int = 8192,
         flush_level: _LevelLike | None = None,
     ) -> None: ...
@@ -113,6 +114,8 @@ class FileStream:
     def mode(self) -> str: ...
     @property
     def encoding(self) -> str: ...
+    @property
+    def native_text(self) -> bool: ...
     @property
     def flush_level(self) -> int: ...
     @property

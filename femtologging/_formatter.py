@@ -134,16 +134,7 @@ _STYLES: dict[str, tuple[type[PercentStyle], str]] = {
 }
 
 
-class _FormatterType(type):
-    """Class-level changes (`Formatter.converter = time.gmtime`) alter how
-    every formatter of the class prints, so they invalidate cached plans."""
-
-    def __setattr__(cls, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        _globals.configuration_changed()
-
-
-class Formatter(metaclass=_FormatterType):
+class Formatter:
     """Turns a record into text: message, time, traceback and stack."""
 
     converter: Callable[..., time.struct_time] = time.localtime

@@ -264,7 +264,9 @@ def open_file_stream(path: str, mode: str, encoding: str | None, errors: str | N
         encoder = None
     else:
         encoder = codec.incrementalencoder(errors or "strict").encode
-    return FileStream(path, mode, _resolve_encoding(encoding), encoder)
+    return FileStream(
+        path, mode, _resolve_encoding(encoding), encoder, native_text=codec.name == "utf-8"
+    )
 
 
 class FileHandler(StreamHandler):
@@ -329,7 +331,9 @@ class FileHandler(StreamHandler):
         if not isinstance(stream, FileStream):
             # Not opened yet (delay=True), or a plain Python file.
             return None if stream is None else StreamHandler._femto_target(self)
-        if self.filters or not _stock(type(self), FileHandler, _FILE_METHODS):
+        if not stream.native_text or self.filters:
+            return None
+        if not _stock(type(self), FileHandler, _FILE_METHODS):
             return None
         native = native_format(self.formatter)
         if native is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import _femtologging_rs as _rs
 from . import _globals, _record
+from ._formatter import _defaultFormatter
 from ._levels import _levelToName
 
 #: Logger hooks the stdlib path calls; overriding any of them needs Python.
@@ -59,7 +60,10 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-def plan(logger: Any) -> tuple[list[tuple[Any, ...]], list[list[Any]], list[str]] | None:
+Plan = tuple[list[tuple[Any, ...]], list[list[Any]], list[str], list[type]]
+
+
+def plan(logger: Any) -> Plan | None:
     """How Rust serves each handler on `logger`'s path, or None for Python."""
     cls = type(logger)
     if any(getattr(cls, hook) is not getattr(_Logger, hook) for hook in _LOGGER_HOOKS):
@@ -69,6 +73,9 @@ def plan(logger: Any) -> tuple[list[tuple[Any, ...]], list[list[Any]], list[str]
     targets: list[tuple[Any, ...]] = []
     watched: list[list[Any]] = [logger.filters]
     extra_keys: set[str] = set()
+    # Class attributes the plan depends on (hooks, terminator, converter, ...):
+    # Rust re-plans when any of these classes is modified.
+    classes: dict[type, None] = {cls: None}
     node = logger
     while node:
         handlers = node.handlers
@@ -85,10 +92,16 @@ def plan(logger: Any) -> tuple[list[tuple[Any, ...]], list[list[Any]], list[str]
                 extra_keys.update(native_format.extra_keys)
             watched.append(handler.filters)
             targets.append(target)
+            classes[type(handler)] = None
+            formatter = getattr(handler, "formatter", None)
+            if formatter is not None:
+                classes[type(formatter)] = None
+                classes[type(getattr(formatter, "_style", None))] = None
         node = node.parent if node.propagate else None
     if not targets:
         return None  # the last-resort handler is served by Python
-    return targets, watched, sorted(extra_keys)
+    classes[type(_defaultFormatter)] = None
+    return targets, watched, sorted(extra_keys), list(classes)
 
 
 def _exception_text(exc_info: Any) -> str:

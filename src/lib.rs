@@ -16,6 +16,11 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bindings::file_stream::FileStream>()?;
     module.add_class::<bindings::native_format::NativeFormat>()?;
     module.add_class::<bindings::fast_path::logger_base::LoggerBase>()?;
+    bindings::fast_path::vectorcall::install(
+        &module
+            .py()
+            .get_type::<bindings::fast_path::logger_base::LoggerBase>(),
+    )?;
     module.add_function(wrap_pyfunction!(
         bindings::fast_path::logger_base::_path_counts,
         module

@@ -315,3 +315,26 @@ def test_level_changes_take_effect_at_once(fresh_names: Callable[[], str]) -> No
     finally:
         femtologging.disable(femtologging.NOTSET)
     assert stream.getvalue() == "shown\nabove the disable level\n"
+
+
+def test_class_attribute_changes_after_logging_take_effect(
+    fresh_names: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = []
+    for library in (femtologging, logging):
+        stream = io.StringIO()
+        handler = library.StreamHandler(stream)
+        handler.setFormatter(library.Formatter("%(asctime)s %(message)s", "%H"))
+        logger = library.getLogger(fresh_names())
+        logger.propagate = False
+        logger.addHandler(handler)
+        logger.warning("local")
+        # Class-level settings, changed after the logger has logged once.
+        monkeypatch.setattr(library.StreamHandler, "terminator", "|\n")
+        monkeypatch.setattr(library.Formatter, "converter", __import__("time").gmtime)
+        logger.warning("utc")
+        monkeypatch.undo()
+        logger.warning("local again")
+        outputs.append(stream.getvalue())
+    assert outputs[0] == outputs[1]
+    assert "utc|\n" in outputs[0]

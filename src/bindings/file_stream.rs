@@ -30,6 +30,10 @@ pub struct FileStream {
     encoding: String,
     /// `None` means UTF-8 with strict errors, done in Rust.
     encoder: Option<Py<PyAny>>,
+    /// The codec is UTF-8, so text the core formats itself can be written
+    /// as is (Rust strings hold no lone surrogates, the only text a UTF-8
+    /// error handler would change).
+    native_text: bool,
     position: AtomicU64,
 }
 
@@ -79,12 +83,14 @@ impl FileStream {
     /// Opens `path` with `mode` ("a", "w" or "x", optionally with "t"/"+").
     /// `encoder` turns text into bytes for codecs other than strict UTF-8.
     #[new]
-    #[pyo3(signature = (path, mode, encoding, encoder=None, *, capacity=8192, flush_level=None))]
+    #[pyo3(signature = (path, mode, encoding, encoder=None, *, native_text=false, capacity=8192, flush_level=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         path: &Bound<'_, PyAny>,
         mode: &str,
         encoding: &str,
         encoder: Option<Py<PyAny>>,
+        native_text: bool,
         capacity: usize,
         flush_level: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
@@ -120,6 +126,7 @@ impl FileStream {
             name: path.clone().unbind(),
             mode: mode.to_owned(),
             encoding: encoding.to_owned(),
+            native_text: native_text || encoder.is_none(),
             encoder,
             position: AtomicU64::new(position),
         })
@@ -156,8 +163,12 @@ impl FileStream {
     }
 
     /// Bytes written or queued so far, counting what the file held at open.
-    fn tell(&self) -> u64 {
-        self.position.load(Ordering::Relaxed)
+    /// Waits for the worker first: records the core formats itself are only
+    /// measured once formatted.
+    fn tell(&self, py: Python<'_>) -> u64 {
+        let waiter = self.core.begin_flush();
+        py.detach(|| waiter.wait());
+        self.position.load(Ordering::Relaxed) + self.core.formatted_bytes()
     }
 
     #[getter]
@@ -178,6 +189,13 @@ impl FileStream {
     #[getter]
     fn encoding(&self) -> &str {
         &self.encoding
+    }
+
+    /// Whether records formatted by the core may be written without Python
+    /// encoding them (the codec is UTF-8).
+    #[getter]
+    fn native_text(&self) -> bool {
+        self.native_text
     }
 
     #[getter]

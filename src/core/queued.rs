@@ -223,6 +223,11 @@ impl QueuedHandler {
         }
     }
 
+    /// Bytes of records this handler's worker formatted and wrote.
+    pub fn formatted_bytes(&self) -> u64 {
+        self.stats.formatted_bytes.load(Ordering::Relaxed)
+    }
+
     pub fn is_closed(&self) -> bool {
         matches!(*lock(&self.state), State::Closed)
     }

@@ -48,6 +48,9 @@ pub enum Command {
 pub struct Stats {
     pub dropped: AtomicU64,
     pub write_errors: AtomicU64,
+    /// Bytes of records the worker formatted itself (the caller never saw
+    /// their text, so a stream's position must add them).
+    pub formatted_bytes: AtomicU64,
     pub reporter: ErrorReporter,
 }
 
@@ -56,6 +59,7 @@ impl Stats {
         Stats {
             dropped: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
+            formatted_bytes: AtomicU64::new(0),
             reporter: ErrorReporter::new(label),
         }
     }
@@ -178,6 +182,10 @@ impl Worker {
                 self.buffer.extend_from_slice(self.line.as_bytes());
                 self.buffer
                     .extend_from_slice(self.parts.terminator.as_bytes());
+                let written = self.line.len() + self.parts.terminator.len();
+                self.stats
+                    .formatted_bytes
+                    .fetch_add(written as u64, Ordering::Relaxed);
             }
             Err(error) => {
                 self.stats.write_errors.fetch_add(1, Ordering::Relaxed);

@@ -416,6 +416,12 @@ fn write_stream(
         Err(other) => Err(PyTypeError::new_err(other.to_string())),
     };
     if let Err(error) = result {
+        // Keep the traceback on the exception, so handleError prints the
+        // frames of the failing write as the stdlib's emit would.
+        let value = error.value(py);
+        if let Some(traceback) = error.traceback(py) {
+            value.setattr(intern!(py, "__traceback__"), traceback)?;
+        }
         environment.report_error.bind(py).call1((
             &target.handler,
             call.logger,

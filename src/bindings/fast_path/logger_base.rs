@@ -6,7 +6,7 @@
 //! `Logger` and users' own) keep every stdlib hook: a subclass that overrides
 //! `_log`, `makeRecord`, `handle`, ... gets a slow plan and its hooks run.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::exceptions::PyTypeError;
@@ -18,7 +18,7 @@ use super::emit::{self, Call, Outcome};
 use super::environment;
 use super::plan::{self, Plan};
 use crate::core::generation;
-use crate::core::level::{self, LevelNo};
+use crate::core::level::LevelNo;
 
 /// What a logger cached from the configuration of one generation.
 struct Cached {
@@ -44,7 +44,14 @@ struct Cached {
 )]
 pub struct LoggerBase {
     cached: Mutex<Option<Cached>>,
+    /// Lock-free copy of (generation, threshold) for the disabled-call check;
+    /// `ASK_PYTHON` as threshold means the class has its own level hooks.
+    quick_generation: AtomicU64,
+    quick_threshold: AtomicI32,
 }
+
+/// A threshold no level is below: the full check must run.
+const ASK_PYTHON: LevelNo = LevelNo::MIN;
 
 fn lock(cached: &Mutex<Option<Cached>>) -> MutexGuard<'_, Option<Cached>> {
     cached
@@ -55,6 +62,14 @@ fn lock(cached: &Mutex<Option<Cached>>) -> MutexGuard<'_, Option<Cached>> {
 impl LoggerBase {
     /// The threshold (refreshed if the configuration changed) and whether
     /// the class's own `isEnabledFor` must be asked instead.
+    /// Whether a call at `level` is disabled, from the lock-free copy alone;
+    /// false means "not known to be disabled".
+    #[inline]
+    pub(crate) fn known_disabled(&self, level: LevelNo) -> bool {
+        self.quick_generation.load(Ordering::Acquire) == generation::current()
+            && level < self.quick_threshold.load(Ordering::Relaxed)
+    }
+
     fn threshold(slf: &Bound<'_, Self>) -> PyResult<(LevelNo, bool)> {
         let py = slf.py();
         let now = generation::current();
@@ -80,6 +95,9 @@ impl LoggerBase {
             name,
             plan: None,
         });
+        let quick = if custom { ASK_PYTHON } else { threshold };
+        slf.get().quick_threshold.store(quick, Ordering::Relaxed);
+        slf.get().quick_generation.store(now, Ordering::Release);
         Ok((threshold, custom))
     }
 
@@ -113,14 +131,46 @@ impl LoggerBase {
         }
     }
 
+    /// `log(level, msg, ...)`: a non-int level is a TypeError when
+    /// `raiseExceptions` is set, else the call is ignored.
+    pub(crate) fn log_any_level(
+        slf: &Bound<'_, Self>,
+        level: &Bound<'_, PyAny>,
+        msg: &Bound<'_, PyAny>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        if !level.is_instance_of::<PyInt>() {
+            if crate::core::report::raise_exceptions() {
+                return Err(PyTypeError::new_err("level must be an integer"));
+            }
+            return Ok(());
+        }
+        match level.extract::<LevelNo>() {
+            Ok(number) => Self::log_at(slf, number, msg, args, kwargs),
+            // Out of i32 range: let the Python path compare it as Python does.
+            Err(_) => {
+                let py = slf.py();
+                let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
+                if enabled.is_truthy()? {
+                    slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// The stdlib's `if self.isEnabledFor(level): self._log(...)`.
-    fn log_at(
+    pub(crate) fn log_at(
         slf: &Bound<'_, Self>,
         level: LevelNo,
         msg: &Bound<'_, PyAny>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
+        if slf.get().known_disabled(level) {
+            return Ok(());
+        }
         let py = slf.py();
         let (threshold, custom) = Self::threshold(slf)?;
         if custom {
@@ -176,57 +226,9 @@ impl LoggerBase {
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         LoggerBase {
             cached: Mutex::new(None),
+            quick_generation: AtomicU64::new(0),
+            quick_threshold: AtomicI32::new(ASK_PYTHON),
         }
-    }
-
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn debug(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        Self::log_at(slf, level::DEBUG, msg, args, kwargs)
-    }
-
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn info(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        Self::log_at(slf, level::INFO, msg, args, kwargs)
-    }
-
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn warning(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        Self::log_at(slf, level::WARNING, msg, args, kwargs)
-    }
-
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn error(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        Self::log_at(slf, level::ERROR, msg, args, kwargs)
-    }
-
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn critical(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        Self::log_at(slf, level::CRITICAL, msg, args, kwargs)
     }
 
     /// `error(msg, *args, exc_info=True, **kwargs)`, through the class's own
@@ -254,35 +256,5 @@ impl LoggerBase {
             Some(&kwargs),
         )?;
         Ok(())
-    }
-
-    /// `log(level, msg, *args, **kwargs)`; a non-int level is a TypeError
-    /// when `raiseExceptions` is set, else the call is ignored.
-    #[pyo3(signature = (level, msg, *args, **kwargs))]
-    fn log(
-        slf: &Bound<'_, Self>,
-        level: &Bound<'_, PyAny>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        if !level.is_instance_of::<PyInt>() {
-            if crate::core::report::raise_exceptions() {
-                return Err(PyTypeError::new_err("level must be an integer"));
-            }
-            return Ok(());
-        }
-        match level.extract::<LevelNo>() {
-            Ok(number) => Self::log_at(slf, number, msg, args, kwargs),
-            // Out of i32 range: let the Python path compare it as Python does.
-            Err(_) => {
-                let py = slf.py();
-                let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
-                if enabled.is_truthy()? {
-                    slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
-                }
-                Ok(())
-            }
-        }
     }
 }

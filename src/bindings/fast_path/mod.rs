@@ -12,3 +12,4 @@ pub mod emit;
 pub mod environment;
 pub mod logger_base;
 pub mod plan;
+pub mod vectorcall;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyList, PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
@@ -46,6 +46,9 @@ pub struct FastPlan {
     /// `extra` keys some formatter prints.
     pub extra_keys: Vec<Arc<str>>,
     watched: Vec<(Py<PyList>, usize)>,
+    /// Classes whose attributes the plan read (logger, handler, formatter
+    /// and style classes), with their type version tags at that time.
+    watched_types: Vec<(Py<PyType>, u32)>,
 }
 
 pub enum Plan {
@@ -55,11 +58,16 @@ pub enum Plan {
 }
 
 impl FastPlan {
-    /// False once a list the plan was built from changed length in place.
+    /// False once a list the plan was built from changed length in place,
+    /// or an attribute of one of its classes was reassigned.
     pub fn still_valid(&self, py: Python<'_>) -> bool {
-        self.watched
+        self.watched_types
             .iter()
-            .all(|(list, len)| list.bind(py).len() == *len)
+            .all(|(class, tag)| version_tag(class.bind(py)) == *tag)
+            && self
+                .watched
+                .iter()
+                .all(|(list, len)| list.bind(py).len() == *len)
     }
 }
 
@@ -90,12 +98,32 @@ pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> 
     for key in described.get_item(2)?.try_iter()? {
         extra_keys.push(Arc::from(key?.cast::<PyString>()?.to_str()?));
     }
+    let mut watched_types = Vec::new();
+    for class in described.get_item(3)?.try_iter()? {
+        let class = class?.cast_into::<PyType>()?;
+        let tag = version_tag(&class);
+        if tag == 0 {
+            // No valid tag (tags exhausted): a later change could not be told apart.
+            return Ok(Plan::Slow);
+        }
+        watched_types.push((class.unbind(), tag));
+    }
     Ok(Plan::Fast(FastPlan {
         targets,
         needs,
         extra_keys,
         watched,
+        watched_types,
     }))
+}
+
+/// The type's version tag: CPython gives a type a new tag whenever an
+/// attribute of it or of a base class is assigned (the tag keys its method
+/// cache), so an unchanged tag means unchanged class attributes. A metaclass
+/// could not observe this without breaking user classes that mix in ABCs.
+fn version_tag(class: &Bound<'_, PyType>) -> u32 {
+    // SAFETY: `class` is a live type object; the field is a plain integer.
+    unsafe { (*class.as_type_ptr()).tp_version_tag }
 }
 
 /// `(kind, level, target, native_format, terminator, lock, handler)`.

@@ -3,6 +3,11 @@
 mod bindings;
 pub mod core;
 
+// Records are allocated on the logging thread and freed on a handler's
+// worker thread; glibc's malloc serialises that pattern on its arena lock.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pyo3::prelude::*;
 
 // The module relies on the GIL to serialise fork hooks against log calls.

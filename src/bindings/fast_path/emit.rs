@@ -6,8 +6,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
+use super::call_args::CallArgs;
 use super::environment::Environment;
 use super::plan::{FastPlan, Sink, Target};
 use crate::core::clock;
@@ -65,7 +66,7 @@ fn call_options<'py>(kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<Cal
 fn render_message(
     py: Python<'_>,
     msg: &Bound<'_, PyAny>,
-    args: &Bound<'_, PyTuple>,
+    args: &CallArgs<'_, '_>,
 ) -> PyResult<Option<String>> {
     let text = match msg.cast::<PyString>() {
         Ok(text) => text.clone(),
@@ -77,20 +78,25 @@ fn render_message(
     if args.is_empty() {
         return Ok(text.to_str().ok().map(str::to_owned));
     }
-    let single = if args.len() == 1 {
-        let only = args.get_item(0)?;
-        // A lone non-empty mapping feeds "%(key)s" messages (LogRecord.__init__).
-        if only.is_instance_of::<PyDict>() && only.is_truthy()? {
-            Some(only)
-        } else {
-            None
+    let single = match (args.len(), args.get(0)) {
+        (1, Some(only)) => {
+            // A lone non-empty mapping feeds "%(key)s" messages
+            // (LogRecord.__init__); a lone str/int/float formats the same
+            // with or without the tuple around it, so none is built.
+            let scalar = only.is_exact_instance_of::<PyString>()
+                || only.is_exact_instance_of::<PyInt>()
+                || only.is_exact_instance_of::<PyFloat>();
+            if scalar || (only.is_instance_of::<PyDict>() && only.is_truthy()?) {
+                Some(only)
+            } else {
+                None
+            }
         }
-    } else {
-        None
+        _ => None,
     };
     let operands: Bound<'_, PyAny> = match single {
-        Some(mapping) => mapping,
-        None => args.clone().into_any(),
+        Some(operand) => operand,
+        None => args.to_tuple()?.into_any(),
     };
     // SAFETY: both pointers are live objects; PyUnicode_Format returns a new
     // reference or null with an exception set.
@@ -239,21 +245,13 @@ fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
     Ok(Some(Arc::from(value.cast::<PyString>()?.to_str()?)))
 }
 
-/// `getLevelName(level)` through the live `_levelToName` table.
-fn level_name(py: Python<'_>, environment: &Environment, level: LevelNo) -> PyResult<Arc<str>> {
-    match environment.level_to_name.bind(py).get_item(level)? {
-        Some(name) => Ok(Arc::from(name.str()?.to_str()?)),
-        None => Ok(Arc::from(format!("Level {level}"))),
-    }
-}
-
 /// One log call through the fast path.
 pub struct Call<'a, 'py> {
     pub logger: &'a Bound<'py, PyAny>,
     pub name: &'a Arc<str>,
     pub level: LevelNo,
     pub msg: &'a Bound<'py, PyAny>,
-    pub args: &'a Bound<'py, PyTuple>,
+    pub args: &'a CallArgs<'a, 'py>,
     pub kwargs: Option<&'a Bound<'py, PyDict>>,
 }
 
@@ -324,7 +322,7 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     let record = FemtoLogRecord {
         logger: Arc::clone(call.name),
         level: call.level,
-        level_name: level_name(py, environment, call.level)?,
+        level_name: environment.level_name(py, call.level)?,
         message,
         exc_text,
         stack_text,
@@ -341,20 +339,18 @@ fn dispatch(
     record: FemtoLogRecord,
 ) -> PyResult<()> {
     let py = call.logger.py();
-    let mut waits: Vec<Submit> = Vec::new();
-    for target in plan.targets.iter().filter(|t| call.level >= t.level) {
-        match &target.sink {
-            Sink::Queued(core) => {
-                let submit = core.submit(record.clone());
-                if !matches!(submit, Submit::Done) {
-                    waits.push(submit);
-                }
-            }
-            Sink::Stream {
-                stream,
-                lock,
-                cache,
-            } => write_stream(
+    let reached = || plan.targets.iter().filter(|t| call.level >= t.level);
+    // Python streams first, on this thread; the queues afterwards, so the
+    // last queue can take the record itself instead of a copy. (Sinks are
+    // independent, so their relative order is not observable.)
+    for target in reached() {
+        if let Sink::Stream {
+            stream,
+            lock,
+            cache,
+        } = &target.sink
+        {
+            write_stream(
                 environment,
                 call,
                 target,
@@ -362,8 +358,28 @@ fn dispatch(
                 lock.as_ref(),
                 cache,
                 &record,
-            )?,
-            Sink::Discard => {}
+            )?;
+        }
+    }
+    let queues: Vec<&Target> = reached()
+        .filter(|t| matches!(t.sink, Sink::Queued(_)))
+        .collect();
+    let mut waits: Vec<Submit> = Vec::new();
+    let mut record = Some(record);
+    for (index, target) in queues.iter().enumerate() {
+        let Sink::Queued(core) = &target.sink else {
+            continue;
+        };
+        let copy = if index + 1 == queues.len() {
+            record.take()
+        } else {
+            record.clone()
+        };
+        if let Some(copy) = copy {
+            let submit = core.submit(copy);
+            if !matches!(submit, Submit::Done) {
+                waits.push(submit);
+            }
         }
     }
     if !waits.is_empty() {
@@ -427,9 +443,9 @@ fn write_stream(
             call.logger,
             call.level,
             call.msg,
-            call.args,
+            call.args.to_tuple()?,
             call.kwargs,
-            error.value(py),
+            value,
         ))?;
     }
     Ok(())

@@ -3,10 +3,13 @@
 //! package directory whose frames are skipped when looking for the caller.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
+
+use crate::core::level::LevelNo;
 
 pub struct Environment {
     pub package_dir: String,
@@ -34,8 +37,44 @@ pub struct Environment {
     pub report_error: Py<PyAny>,
     /// `(logger) -> (threshold, custom_is_enabled_for)`.
     pub threshold: Py<PyAny>,
-    /// `(logger) -> None | (targets, watched_lists, extra_keys)`.
+    /// `(logger) -> None | (targets, watched_lists, extra_keys, classes)`.
     pub plan: Py<PyAny>,
+    /// Level names already converted, keyed by level and by the identity of
+    /// the str in `_levelToName` (which users may replace at any time).
+    level_names: Mutex<Vec<KnownLevelName>>,
+}
+
+struct KnownLevelName {
+    level: LevelNo,
+    object: Py<PyAny>,
+    text: Arc<str>,
+}
+
+impl Environment {
+    /// `getLevelName(level)` through the live `_levelToName` table.
+    pub fn level_name(&self, py: Python<'_>, level: LevelNo) -> PyResult<Arc<str>> {
+        let Some(name) = self.level_to_name.bind(py).get_item(level)? else {
+            return Ok(Arc::from(format!("Level {level}")));
+        };
+        let mut known = self
+            .level_names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = known
+            .iter()
+            .find(|entry| entry.level == level && entry.object.is(&name))
+        {
+            return Ok(Arc::clone(&entry.text));
+        }
+        let text: Arc<str> = Arc::from(name.str()?.to_str()?);
+        known.retain(|entry| entry.level != level);
+        known.push(KnownLevelName {
+            level,
+            object: name.unbind(),
+            text: Arc::clone(&text),
+        });
+        Ok(text)
+    }
 }
 
 static ENVIRONMENT: PyOnceLock<Environment> = PyOnceLock::new();
@@ -70,6 +109,7 @@ pub fn _install_fast_path(
         report_error: helper(6)?,
         threshold: helper(7)?,
         plan: helper(8)?,
+        level_names: Mutex::new(Vec::new()),
     };
     let _ = ENVIRONMENT.set(py, environment);
     Ok(())

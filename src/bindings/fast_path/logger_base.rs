@@ -14,6 +14,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyTuple};
 
+use super::call_args::CallArgs;
 use super::emit::{self, Call, Outcome};
 use super::environment;
 use super::plan::{self, Plan};
@@ -137,7 +138,7 @@ impl LoggerBase {
         slf: &Bound<'_, Self>,
         level: &Bound<'_, PyAny>,
         msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
+        args: &CallArgs<'_, '_>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         if !level.is_instance_of::<PyInt>() {
@@ -153,6 +154,7 @@ impl LoggerBase {
                 let py = slf.py();
                 let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
                 if enabled.is_truthy()? {
+                    let args = args.to_tuple()?;
                     slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
                 }
                 Ok(())
@@ -165,7 +167,7 @@ impl LoggerBase {
         slf: &Bound<'_, Self>,
         level: LevelNo,
         msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
+        args: &CallArgs<'_, '_>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<()> {
         if slf.get().known_disabled(level) {
@@ -199,6 +201,7 @@ impl LoggerBase {
             }
         }
         PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
+        let args = args.to_tuple()?;
         slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
         Ok(())
     }

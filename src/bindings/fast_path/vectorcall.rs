@@ -13,13 +13,14 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 
+use super::call_args::CallArgs;
 use super::logger_base::LoggerBase;
 use crate::core::level::{self, LevelNo};
 
 /// A call's arguments bound to a signature `(<named...>, *args, **kwargs)`.
-struct BoundCall<'py> {
+struct BoundCall<'a, 'py> {
     named: Vec<Bound<'py, PyAny>>,
-    rest: Bound<'py, PyTuple>,
+    rest: CallArgs<'a, 'py>,
     kwargs: Option<Bound<'py, PyDict>>,
 }
 
@@ -31,10 +32,10 @@ struct Arguments<'a, 'py> {
     keyword_values: &'a [*mut ffi::PyObject],
 }
 
-impl<'py> Arguments<'_, 'py> {
+impl<'a, 'py> Arguments<'a, 'py> {
     /// # Safety
     /// The pointers must be the arguments CPython passed to a vectorcall.
-    unsafe fn new<'a>(
+    unsafe fn new(
         py: Python<'py>,
         args: *const *mut ffi::PyObject,
         nargs: ffi::Py_ssize_t,
@@ -71,14 +72,11 @@ impl<'py> Arguments<'_, 'py> {
 
     /// Binds `(self, <named...>, *args, **kwargs)`: the named parameters,
     /// the rest of the positional values, and the keywords as a dict.
-    fn bind(&self, method: &str, named: &[&str]) -> PyResult<BoundCall<'py>> {
+    fn bind(&self, method: &str, named: &[&str]) -> PyResult<BoundCall<'a, 'py>> {
         let mut values: Vec<Option<Bound<'py, PyAny>>> =
             (0..named.len()).map(|i| self.positional(i)).collect();
         let rest_start = named.len().min(self.positional.len());
-        let rest: Vec<Bound<'py, PyAny>> = (rest_start..self.positional.len())
-            .filter_map(|i| self.positional(i))
-            .collect();
-        let rest = PyTuple::new(self.py, rest)?;
+        let rest = CallArgs::new(self.py, &self.positional[rest_start..]);
         let kwargs = match &self.keyword_names {
             None => None,
             Some(names) => {

@@ -103,6 +103,10 @@ pub enum ConvertError {
 pub fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), ConvertError> {
     match spec.conversion {
         Conversion::Str => {
+            if let (Value::Str(s), 0, None) = (value, spec.width, spec.precision) {
+                out.push_str(s);
+                return Ok(());
+            }
             let mut text = String::new();
             let shown: &str = match value {
                 Value::Str(s) => s,
@@ -276,6 +280,11 @@ fn truncate_chars(s: &str, precision: Option<usize>) -> &str {
 }
 
 fn pad_text(out: &mut String, text: &str, spec: &Spec) {
+    // No width: nothing to measure (the common `%(message)s` case).
+    if spec.width == 0 || spec.width <= text.len() && text.is_ascii() {
+        out.push_str(text);
+        return;
+    }
     let len = text.chars().count();
     let fill = spec.width.saturating_sub(len);
     if spec.left {

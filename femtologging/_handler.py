@@ -318,7 +318,9 @@ class FileHandler(StreamHandler):
         if isinstance(stream, FileStream):
             try:
                 text = self.format(record)
-                stream.write_record(text + self.terminator, record.levelno)
+                level = record.levelno
+                # Records made by makeLogRecord({...}) may carry any levelno.
+                stream.write_record(text + self.terminator, level if type(level) is int else NOTSET)
             except RecursionError:
                 raise
             except Exception:

@@ -92,7 +92,7 @@ class LogRecord:
     def __repr__(self) -> str:
         return (
             f"<LogRecord: {self.name}, {self.levelno}, {self.pathname}, "
-            f"{self.lineno}, {self.msg!r}>"
+            f'{self.lineno}, "{self.msg}">'
         )
 
     def getMessage(self) -> str:

@@ -35,6 +35,8 @@ pub struct FileStream {
     /// error handler would change).
     native_text: bool,
     position: AtomicU64,
+    /// The file's descriptor, taken before the file moved to the worker.
+    fd: i32,
 }
 
 impl FileStream {
@@ -108,6 +110,7 @@ impl FileStream {
         let sink =
             FileSink::open(&fs_path, file_mode).map_err(|error| os_error(error, &fs_path))?;
         let position = sink.len().map_err(|error| os_error(error, &fs_path))?;
+        let fd = sink.raw_fd().unwrap_or(-1);
         let mut options = HandlerOptions {
             capacity: capacity.max(1),
             terminator: String::new(),
@@ -129,6 +132,7 @@ impl FileStream {
             native_text: native_text || encoder.is_none(),
             encoder,
             position: AtomicU64::new(position),
+            fd,
         })
     }
 
@@ -215,6 +219,13 @@ impl FileStream {
 
     fn writable(&self) -> bool {
         true
+    }
+
+    /// The descriptor of the open file, so callers can `os.fstat` it (as
+    /// `WatchedFileHandler` does to notice the file was moved).
+    fn fileno(&self) -> PyResult<i32> {
+        self.check_open()?;
+        Ok(self.fd)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -98,6 +98,12 @@ impl FileSink {
     pub fn is_empty(&self) -> io::Result<bool> {
         Ok(self.len()? == 0)
     }
+
+    /// The descriptor of the open file.
+    pub fn raw_fd(&self) -> Option<RawFd> {
+        use std::os::unix::io::AsRawFd;
+        self.file.as_ref().map(AsRawFd::as_raw_fd)
+    }
 }
 
 impl Sink for FileSink {

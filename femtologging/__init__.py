@@ -14,7 +14,7 @@ import types as _types
 import weakref
 from typing import Any as _Any
 
-from . import _femtologging_rs, _globals, _lifecycle, _native_path
+from . import _femtologging_rs, _globals, _lifecycle, _native_path, _stdlib_bridge
 from ._adapter import LoggerAdapter
 from ._basic_config import basicConfig
 from ._femtologging_rs import (
@@ -228,3 +228,5 @@ _sys.modules[__name__].__class__ = _PackageModule
 _globals.package()
 _lifecycle.install()
 _native_path.install()
+_stdlib_bridge.install_unless_disabled()
+bridge_stdlib = _stdlib_bridge.bridge_stdlib

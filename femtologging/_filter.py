@@ -3,11 +3,11 @@ loggers and handlers that owns a list of filters."""
 
 from __future__ import annotations
 
+import logging as _stdlib_logging
 import sys
 from typing import Any
 
 from . import _globals
-from ._record import LogRecord
 
 _FILTERS_RETURN_RECORDS = sys.version_info >= (3, 12)
 
@@ -57,4 +57,6 @@ class Filterer:
 
 
 def _is_record(value: Any) -> bool:
-    return isinstance(value, LogRecord)
+    # The stdlib's class: femtologging's LogRecord derives from it, and
+    # records from stdlib loggers reach femtologging's filters too.
+    return isinstance(value, _stdlib_logging.LogRecord)

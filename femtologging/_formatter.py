@@ -215,6 +215,9 @@ _NATIVE_METHODS = (
     "formatStack",
     "usesTime",
 )
+#: Captured at import, so a later `Formatter.format = ...` is not "stock".
+_STOCK_METHODS = {name: getattr(Formatter, name) for name in _NATIVE_METHODS}
+_STOCK_STYLE_FORMAT = PercentStyle.format
 _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
 
@@ -225,10 +228,12 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
     if formatter is None:
         formatter = _defaultFormatter
     cls = type(formatter)
-    if any(getattr(cls, name, None) is not getattr(Formatter, name) for name in _NATIVE_METHODS):
+    if any(getattr(cls, name, None) is not _STOCK_METHODS[name] for name in _NATIVE_METHODS):
         return None
     style = getattr(formatter, "_style", None)
     if type(style) is not PercentStyle or style._defaults:
+        return None
+    if PercentStyle.format is not _STOCK_STYLE_FORMAT:
         return None
     converter = formatter.converter
     if converter is time.gmtime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import locale
+import logging as _stdlib_logging
 import os
 import sys
 import threading
@@ -24,7 +25,6 @@ from ._femtologging_rs import FileStream
 from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
-from ._record import LogRecord
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 
@@ -179,7 +179,9 @@ _ROUTING_ATTRIBUTES = frozenset({"level", "formatter", "filters", "stream", "ter
 
 
 def _is_record(value: Any) -> bool:
-    return isinstance(value, LogRecord)
+    # The stdlib's class: femtologging's LogRecord derives from it, and
+    # records from stdlib loggers reach femtologging's filters too.
+    return isinstance(value, _stdlib_logging.LogRecord)
 
 
 #: Methods of the emit path that the fast path performs itself.
@@ -187,9 +189,14 @@ _STREAM_METHODS = ("handle", "filter", "emit", "format", "flush", "acquire", "re
 _FILE_METHODS = ("handle", "filter", "emit", "format", "_open")
 
 
+#: The methods as this module defines them, captured at import: a class
+#: patched later (`StreamHandler.emit = ...`) no longer counts as stock.
+_ORIGINALS: dict[tuple[type, str], Any] = {}
+
+
 def _stock(cls: type, base: type, names: tuple[str, ...]) -> bool:
-    """Whether `cls` inherits each named method from `base` unchanged."""
-    return all(getattr(cls, name) is getattr(base, name) for name in names)
+    """Whether `cls` has each named method exactly as `base` was defined."""
+    return all(getattr(cls, name, None) is _ORIGINALS.get((base, name)) for name in names)
 
 
 class StreamHandler(Handler):
@@ -379,6 +386,15 @@ class NullHandler(Handler):
         pass
 
     def _femto_target(self) -> tuple[Any, ...] | None:
-        if type(self).handle is not NullHandler.handle:
+        if not _stock(type(self), NullHandler, ("handle",)):
             return None
         return ("null", self.level, None, None, "", None, self)
+
+
+for _class, _names in (
+    (StreamHandler, _STREAM_METHODS),
+    (FileHandler, _FILE_METHODS),
+    (NullHandler, ("handle",)),
+):
+    for _name in _names:
+        _ORIGINALS[(_class, _name)] = getattr(_class, _name)

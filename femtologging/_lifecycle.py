@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 from typing import Any
 
 from . import _femtologging_rs as _rs
@@ -49,8 +50,40 @@ def install() -> None:
         _rs._configure_clock(False, int(start * 1e9), start)
     atexit.register(_rs._shutdown)
     atexit.register(shutdown)
+    # Imported inside a multiprocessing child (forkserver/spawn re-run the
+    # main module there): this process may end with os._exit() too.
+    _flush_when_multiprocessing_child_exits()
     os.register_at_fork(
         before=_rs._before_fork,
         after_in_parent=_rs._after_fork_in_parent,
-        after_in_child=_rs._after_fork_in_child,
+        after_in_child=_after_fork_in_child,
     )
+
+
+def _after_fork_in_child() -> None:
+    _rs._after_fork_in_child()
+    _flush_when_multiprocessing_child_exits()
+
+
+def _flush_when_multiprocessing_child_exits() -> None:
+    """multiprocessing's children (fork and forkserver) end with os._exit(),
+    skipping atexit: their queued records must be written by one of its exit
+    finalizers. A child clears the finalizers it inherits, then runs its
+    after-fork callbacks: the finalizer is registered from one of those."""
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        multiprocessing_util.register_after_fork(_AFTER_FORK_TOKEN, _flush_at_process_exit)
+
+
+class _AfterForkToken:
+    """multiprocessing keeps after-fork callbacks while their object lives."""
+
+
+_AFTER_FORK_TOKEN = _AfterForkToken()
+
+
+def _flush_at_process_exit(_token: object) -> None:
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        # Lowest priority: runs after the user's own exit finalizers.
+        multiprocessing_util.Finalize(None, _rs._flush_all, exitpriority=-(2**30))

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import io
+import logging as _stdlib_logging
 import pickle
 import sys
 import traceback
 import warnings
 from typing import Any
 
-from . import _globals, _record
+from . import _globals, _record, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
@@ -69,6 +70,7 @@ class Logger(LoggerBase, Filterer):
     def setLevel(self, level: int | str) -> None:
         self.level = _checkLevel(level)
         self.manager._clear_cache()
+        _stdlib_bridge.level_set(self.name, self.level)
 
     def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         warnings.warn(
@@ -156,7 +158,7 @@ class Logger(LoggerBase, Filterer):
         verdict = self.filter(record)
         if not verdict:
             return
-        if _RECORD_FILTERS and isinstance(verdict, _record.LogRecord):
+        if _RECORD_FILTERS and isinstance(verdict, _stdlib_logging.LogRecord):
             record = verdict
         self.callHandlers(record)
 
@@ -183,14 +185,12 @@ class Logger(LoggerBase, Filterer):
         return False
 
     def callHandlers(self, record: Any) -> None:
-        found = 0
-        logger: Logger | None = self
-        while logger:
-            for handler in logger.handlers:
-                found += 1
-                if record.levelno >= handler.level:
-                    handler.handle(record)
-            logger = logger.parent if logger.propagate else None
+        if _stdlib_bridge.is_installed():
+            # One tree with the stdlib's: its handlers on the same path
+            # (pytest's caplog, ...) see the record too.
+            found = _stdlib_bridge.call_joint_handlers(record, self.name, self)
+        else:
+            found = self._call_own_handlers(record)
         if found:
             return
         last_resort = _globals.flag("lastResort")
@@ -200,6 +200,19 @@ class Logger(LoggerBase, Filterer):
         elif _globals.flag("raiseExceptions") and not self.manager.emittedNoHandlerWarning:
             sys.stderr.write(f'No handlers could be found for logger "{self.name}"\n')
             self.manager.emittedNoHandlerWarning = True
+
+    def _call_own_handlers(self, record: Any) -> int:
+        """Delivers to femtologging's handlers on the path; returns how many
+        handlers were found."""
+        found = 0
+        logger: Logger | None = self
+        while logger:
+            for handler in logger.handlers:
+                found += 1
+                if record.levelno >= handler.level:
+                    handler.handle(record)
+            logger = logger.parent if logger.propagate else None
+        return found
 
     def getEffectiveLevel(self) -> int:
         logger: Logger | None = self
@@ -351,6 +364,7 @@ class Manager:
                 return existing
             logger = (self.loggerClass or _loggerClass)(name)
             logger.manager = self
+            _stdlib_bridge.adopt_level(logger)
             self.loggerDict[name] = logger
             if existing is not None:
                 self._fixupChildren(existing, logger)
@@ -416,3 +430,4 @@ def getLogger(name: str | None = None) -> Logger:
 def disable(level: int | str = CRITICAL) -> None:
     root.manager.disable = level
     root.manager._clear_cache()
+    _stdlib_bridge.disable_set(root.manager.disable)

@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from . import _femtologging_rs as _rs
-from . import _globals, _record
+from . import _globals, _record, _stdlib_bridge
 from ._formatter import _defaultFormatter
 from ._levels import _levelToName
 
@@ -26,10 +26,10 @@ _LOGGER_HOOKS = ("_log", "makeRecord", "handle", "callHandlers", "findCaller", "
 _DISABLED_THRESHOLD = 2**31 - 1
 
 
-#: femtologging.Logger, whose stock hooks the fast path reproduces; set by
-#: `install` (an import here would be circular, and imports inside functions
-#: fail while the interpreter shuts down).
-_Logger: Any = None
+#: femtologging.Logger's hooks as defined, which the fast path reproduces;
+#: captured by `install` (an import here would be circular, and imports
+#: inside functions fail while the interpreter shuts down).
+_STOCK_HOOKS: dict[str, Any] = {}
 
 
 def threshold(logger: Any) -> tuple[int, bool]:
@@ -37,8 +37,8 @@ def threshold(logger: Any) -> tuple[int, bool]:
     overrides the level hooks (then Rust asks `isEnabledFor` every time)."""
     cls = type(logger)
     if (
-        cls.isEnabledFor is not _Logger.isEnabledFor
-        or cls.getEffectiveLevel is not _Logger.getEffectiveLevel
+        cls.isEnabledFor is not _STOCK_HOOKS["isEnabledFor"]
+        or cls.getEffectiveLevel is not _STOCK_HOOKS["getEffectiveLevel"]
     ):
         # Ask the class's own hooks on every call, in the stdlib's order.
         return 0, True
@@ -60,24 +60,36 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-Plan = tuple[list[tuple[Any, ...]], list[list[Any]], list[str], list[type]]
+Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type]]
 
 
 def plan(logger: Any) -> Plan | None:
     """How Rust serves each handler on `logger`'s path, or None for Python."""
     cls = type(logger)
-    if any(getattr(cls, hook) is not getattr(_Logger, hook) for hook in _LOGGER_HOOKS):
+    if any(getattr(cls, hook, None) is not _STOCK_HOOKS[hook] for hook in _LOGGER_HOOKS):
         return None
     if logger.filters or not _flags_allow_fast_path():
         return None
     targets: list[tuple[Any, ...]] = []
-    watched: list[list[Any]] = [logger.filters]
+    watched: list[Any] = [logger.filters]
     extra_keys: set[str] = set()
     # Class attributes the plan depends on (hooks, terminator, converter, ...):
     # Rust re-plans when any of these classes is modified.
     classes: dict[type, None] = {cls: None}
-    node = logger
-    while node:
+    if _stdlib_bridge.is_installed():
+        # The joined tree: a handler on the stdlib's side needs a LogRecord.
+        path = _stdlib_bridge.joint_path(logger.name, logger)
+        if any(stdlib is not None and stdlib.handlers for _, stdlib in path):
+            return None
+        watched.extend(stdlib.handlers for _, stdlib in path if stdlib is not None)
+        loggers = [femto for femto, _ in path if femto is not None]
+    else:
+        loggers = []
+        node = logger
+        while node:
+            loggers.append(node)
+            node = node.parent if node.propagate else None
+    for node in loggers:
         handlers = node.handlers
         if not isinstance(handlers, list):
             return None
@@ -97,7 +109,6 @@ def plan(logger: Any) -> Plan | None:
             if formatter is not None:
                 classes[type(formatter)] = None
                 classes[type(getattr(formatter, "_style", None))] = None
-        node = node.parent if node.propagate else None
     if not targets:
         return None  # the last-resort handler is served by Python
     classes[type(_defaultFormatter)] = None
@@ -182,10 +193,10 @@ def _report_error(
 
 
 def install() -> None:
-    global _Logger
     from ._logger import Logger, _render_stack
 
-    _Logger = Logger
+    for hook in (*_LOGGER_HOOKS, "isEnabledFor", "getEffectiveLevel"):
+        _STOCK_HOOKS[hook] = getattr(Logger, hook)
     reserved = set(_record.LogRecord("", 0, "", 0, "", (), None).__dict__)
     reserved |= {"message", "asctime"}
     _rs._install_fast_path(

@@ -7,6 +7,7 @@ that only travel to native handlers never become one of these.
 from __future__ import annotations
 
 import collections.abc
+import logging as _stdlib_logging
 import os
 import sys
 import threading
@@ -24,8 +25,12 @@ _HAS_TASK_NAME = sys.version_info >= (3, 12)
 _startTime: float | int = time.time_ns() if _NS_CLOCK else time.time()
 
 
-class LogRecord:
-    """One logging event, with every attribute the stdlib's record has."""
+class LogRecord(_stdlib_logging.LogRecord):
+    """One logging event, with every attribute the stdlib's record has.
+
+    It derives from the stdlib's class (without using its code) so that
+    handlers written for the stdlib, such as pytest's caplog, accept it.
+    """
 
     def __init__(
         self,

@@ -1146,6 +1146,13 @@ class QueueHandler(Handler):
             self.handleError(record)
 
 
+def _queue_is_empty(q: Any) -> bool:
+    try:
+        return bool(q.empty())
+    except Exception:
+        return False
+
+
 class QueueListener:
     """Takes records off a queue on a background thread and passes them to
     its handlers; `stop()` returns once everything queued before it is done."""
@@ -1191,7 +1198,18 @@ class QueueListener:
                 break
             self.handle(record)
             if task_done is not None:
+                if _queue_is_empty(q):
+                    self._write_out_handlers()
                 task_done()
+
+    def _write_out_handlers(self) -> None:
+        """Waits for worker-written files before the last task is marked
+        done: with the stdlib, `queue.join()` returning means the records
+        are in their files, and code relies on it."""
+        for handler in self.handlers:
+            stream = getattr(handler, "stream", None)
+            if isinstance(stream, FileStream):
+                stream.flush()
 
     def enqueue_sentinel(self) -> None:
         self.queue.put_nowait(self._sentinel)

@@ -36,6 +36,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::hello, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_shutdown, module)?)?;
+    module.add_function(wrap_pyfunction!(bindings::lifecycle::_flush_all, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_before_fork, module)?)?;
     module.add_function(wrap_pyfunction!(
         bindings::lifecycle::_after_fork_in_parent,

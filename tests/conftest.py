@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -32,3 +32,28 @@ def run_python(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., RunRes
         )
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "stdlib_bridge: keep femtologging's tree joined to the stdlib's for this test",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _separate_logger_trees(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Differential tests configure `logging` and `femtologging` side by side
+    in one process and compare them; joined trees would feed each library's
+    records to the other's handlers. Tests of the join itself opt in with the
+    `stdlib_bridge` marker."""
+    import femtologging
+
+    if request.node.get_closest_marker("stdlib_bridge"):
+        yield
+        return
+    femtologging.bridge_stdlib(False)
+    try:
+        yield
+    finally:
+        femtologging.bridge_stdlib(True)

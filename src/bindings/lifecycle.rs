@@ -15,6 +15,13 @@ pub fn _shutdown(py: Python<'_>) {
     py.detach(|| waiters.into_iter().for_each(|waiter| waiter.wait()));
 }
 
+/// Writes everything queued in every live native handler, GIL released.
+#[pyfunction]
+pub fn _flush_all(py: Python<'_>) {
+    let waiters = registry::begin_flush_all();
+    py.detach(|| waiters.into_iter().for_each(|waiter| waiter.wait()));
+}
+
 /// Before `fork()`: every worker writes what it has and exits, so no thread
 /// of ours is inside a lock when the child is made.
 #[pyfunction]

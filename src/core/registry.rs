@@ -47,6 +47,14 @@ pub fn begin_shutdown() -> Vec<Waiter> {
         .collect()
 }
 
+/// Starts flushing every live handler; wait on each to know all is written.
+pub fn begin_flush_all() -> Vec<Waiter> {
+    live_handlers()
+        .iter()
+        .map(|handler| handler.begin_flush())
+        .collect()
+}
+
 /// Workers asked to park before `fork()`, not yet joined.
 pub struct Parking(Vec<(Arc<QueuedHandler>, Sender<Command>, JoinHandle<Exit>)>);
 

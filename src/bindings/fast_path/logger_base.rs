@@ -183,7 +183,16 @@ impl LoggerBase {
         } else if level < threshold {
             return Ok(());
         }
-        let (plan, name) = Self::plan(slf)?;
+        let (mut plan, mut name) = Self::plan(slf)?;
+        if let Plan::Fast(fast) = &*plan {
+            if !fast.still_valid(py) {
+                // Something the plan read changed behind every setter (a
+                // list edited in place, a class attribute): plan again.
+                generation::bump();
+                Self::threshold(slf)?;
+                (plan, name) = Self::plan(slf)?;
+            }
+        }
         if let (Plan::Fast(fast), Some(environment)) = (&*plan, environment::get(py)) {
             if fast.still_valid(py) {
                 let call = Call {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
@@ -45,7 +45,9 @@ pub struct FastPlan {
     pub needs: Needs,
     /// `extra` keys some formatter prints.
     pub extra_keys: Vec<Arc<str>>,
-    watched: Vec<(Py<PyList>, usize)>,
+    /// Sized objects (handler and filter lists, the stdlib's logger
+    /// registry) with the length they had.
+    watched: Vec<(Py<PyAny>, usize)>,
     /// Classes whose attributes the plan read (logger, handler, formatter
     /// and style classes), with their type version tags at that time.
     watched_types: Vec<(Py<PyType>, u32)>,
@@ -58,7 +60,7 @@ pub enum Plan {
 }
 
 impl FastPlan {
-    /// False once a list the plan was built from changed length in place,
+    /// False once a list or registry the plan read changed length in place,
     /// or an attribute of one of its classes was reassigned.
     pub fn still_valid(&self, py: Python<'_>) -> bool {
         self.watched_types
@@ -67,7 +69,7 @@ impl FastPlan {
             && self
                 .watched
                 .iter()
-                .all(|(list, len)| list.bind(py).len() == *len)
+                .all(|(sized, len)| sized.bind(py).len().is_ok_and(|now| now == *len))
     }
 }
 
@@ -89,10 +91,10 @@ pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> 
         targets.push(target);
     }
     let mut watched = Vec::new();
-    for list in described.get_item(1)?.try_iter()? {
-        let list = list?;
-        let list = list.cast::<PyList>()?;
-        watched.push((list.clone().unbind(), list.len()));
+    for sized in described.get_item(1)?.try_iter()? {
+        let sized = sized?;
+        let len = sized.len()?;
+        watched.push((sized.unbind(), len));
     }
     let mut extra_keys = Vec::new();
     for key in described.get_item(2)?.try_iter()? {
@@ -101,10 +103,15 @@ pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> 
     let mut watched_types = Vec::new();
     for class in described.get_item(3)?.try_iter()? {
         let class = class?.cast_into::<PyType>()?;
+        // The planner's attribute lookups gave each class a tag, unless the
+        // class was modified so often that CPython stopped: then no later
+        // change could be noticed, and only the Python path is safe.
         let tag = version_tag(&class);
         if tag == 0 {
-            // No valid tag (tags exhausted): a later change could not be told apart.
             return Ok(Plan::Slow);
+        }
+        if type_watch::watch(&class) {
+            continue; // a change will bump the generation
         }
         watched_types.push((class.unbind(), tag));
     }
@@ -115,6 +122,68 @@ pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> 
         watched,
         watched_types,
     }))
+}
+
+/// Type watchers (CPython 3.12+): CPython calls back when a watched class
+/// (or a base) is modified, and the callback bumps the configuration
+/// generation. Version tags cannot serve there, as 3.12+ stops giving a
+/// class new tags after many modifications.
+#[cfg(Py_3_12)]
+mod type_watch {
+    use std::ffi::c_int;
+    use std::sync::OnceLock;
+
+    use pyo3::ffi;
+    use pyo3::prelude::*;
+    use pyo3::types::PyType;
+
+    use crate::core::generation;
+
+    type WatchCallback = unsafe extern "C" fn(*mut ffi::PyTypeObject) -> c_int;
+
+    extern "C" {
+        fn PyType_AddWatcher(callback: WatchCallback) -> c_int;
+        fn PyType_Watch(watcher_id: c_int, class: *mut ffi::PyObject) -> c_int;
+    }
+
+    unsafe extern "C" fn class_modified(_class: *mut ffi::PyTypeObject) -> c_int {
+        generation::bump();
+        0
+    }
+
+    static WATCHER: OnceLock<Option<c_int>> = OnceLock::new();
+
+    /// Watches `class`; false if no watcher could be registered.
+    pub fn watch(class: &Bound<'_, PyType>) -> bool {
+        // SAFETY: called with the thread attached; the callback is 'static.
+        let watcher = *WATCHER.get_or_init(|| {
+            let id = unsafe { PyType_AddWatcher(class_modified) };
+            (id >= 0).then_some(id)
+        });
+        let Some(watcher) = watcher else {
+            // SAFETY: AddWatcher set an exception on failure; discard it.
+            unsafe { ffi::PyErr_Clear() };
+            return false;
+        };
+        // SAFETY: `class` is a live type object and the watcher id is valid.
+        let status = unsafe { PyType_Watch(watcher, class.as_ptr()) };
+        if status < 0 {
+            // SAFETY: an exception is set on failure; discard it.
+            unsafe { ffi::PyErr_Clear() };
+        }
+        status == 0
+    }
+}
+
+#[cfg(not(Py_3_12))]
+mod type_watch {
+    use pyo3::prelude::*;
+    use pyo3::types::PyType;
+
+    /// Type watchers need CPython 3.12; version tags serve before that.
+    pub fn watch(_class: &Bound<'_, PyType>) -> bool {
+        false
+    }
 }
 
 /// The type's version tag: CPython gives a type a new tag whenever an

@@ -7,11 +7,22 @@ re-exported here under the stdlib's names.
 
 from __future__ import annotations
 
+import atexit
+import collections.abc
+import io
+import os
+import re
+import sys
 import sys as _sys
 import threading
+import time
 import traceback
 import types as _types
+import warnings
 import weakref
+from string import Formatter as _StrFormatter
+from string import Template
+from types import GenericAlias
 from typing import Any as _Any
 
 from . import _femtologging_rs, _globals, _lifecycle, _native_path, _stdlib_bridge
@@ -74,6 +85,7 @@ from ._logger import (
     PlaceHolder,
     RootLogger,
     _is_internal_frame,
+    _loggerClass,
     currentframe,
     disable,
     getLogger,
@@ -100,7 +112,7 @@ from ._record import (
     makeLogRecord,
     setLogRecordFactory,
 )
-from ._warnings_capture import captureWarnings
+from ._warnings_capture import _showwarning, captureWarnings
 
 __all__ = [
     "BASIC_FORMAT",
@@ -165,12 +177,31 @@ _lock = _globals.lock
 _at_fork_reinit_lock_weakset = _globals.at_fork_reinit_lock_weakset
 
 
+__version__ = "0.1.0"
+__author__ = "the femtologging developers"
+__status__ = "beta"
+__date__ = "2026-11-25"
+
+#: The stdlib's module attributes of these names, which code in the wild reads.
+_str_formatter = _StrFormatter()
+_warnings_showwarning = None
+
+
 def _acquireLock() -> None:
     _globals.lock.acquire()
 
 
 def _releaseLock() -> None:
     _globals.lock.release()
+
+
+def _register_at_fork_reinit_lock(instance: _Any) -> None:
+    _globals.at_fork_reinit_lock_weakset.add(instance)
+
+
+_after_at_fork_child_reinit_locks = _globals.reinit_locks_after_fork
+_prepareFork = _globals.prepare_fork
+_afterFork = _globals.after_fork
 
 
 _MIRRORED_FLAGS = {

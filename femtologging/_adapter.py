@@ -15,13 +15,21 @@ _MERGE_EXTRA = sys.version_info >= (3, 13)
 class LoggerAdapter:
     """Passes calls to `logger` after `process` has added `extra`."""
 
-    def __init__(self, logger: Any, extra: Any = None, merge_extra: bool = False) -> None:
-        self.logger = logger
-        self.extra = extra
-        self.merge_extra = merge_extra
+    if _MERGE_EXTRA:
+
+        def __init__(self, logger: Any, extra: Any = None, merge_extra: bool = False) -> None:
+            self.logger = logger
+            self.extra = extra
+            self.merge_extra = merge_extra
+
+    else:
+
+        def __init__(self, logger: Any, extra: Any = None) -> None:
+            self.logger = logger
+            self.extra = extra
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        if _MERGE_EXTRA and self.merge_extra and "extra" in kwargs:
+        if _MERGE_EXTRA and self.merge_extra and "extra" in kwargs:  # type: ignore[attr-defined]
             kwargs["extra"] = {**self.extra, **kwargs["extra"]}
         else:
             kwargs["extra"] = self.extra

@@ -47,8 +47,10 @@ class Filterer:
         """False to drop the record; otherwise True, or (3.12+) the record a
         filter returned in its place."""
         for candidate in self.filters:
-            check = getattr(candidate, "filter", None)
-            verdict = check(record) if check is not None else candidate(record)
+            if hasattr(candidate, "filter"):
+                verdict = candidate.filter(record)
+            else:
+                verdict = candidate(record)
             if not verdict:
                 return False
             if _FILTERS_RETURN_RECORDS and _is_record(verdict):

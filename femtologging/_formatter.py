@@ -54,7 +54,8 @@ class PercentStyle:
         try:
             return self._format(record)
         except KeyError as missing:
-            raise ValueError(f"Formatting field not found in record: {missing}") from None
+            # Chained, as the stdlib's: tracebacks show the KeyError too.
+            raise ValueError(f"Formatting field not found in record: {missing}")  # noqa: B904
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Code in the wild edits `formatter._style._fmt`: compiled formats
@@ -91,7 +92,7 @@ class StrFormatStyle(PercentStyle):
                 if spec and not self.fmt_spec.match(spec):
                     raise ValueError(f"bad specifier: {spec!r}")
         except ValueError as error:
-            raise ValueError(f"invalid format: {error}") from None
+            raise ValueError(f"invalid format: {error}")  # noqa: B904
         if not fields:
             raise ValueError("invalid format: no fields")
 

@@ -57,25 +57,27 @@ def is_internal_file(filename: str) -> bool:
     return "importlib" in normalized and "_bootstrap" in normalized
 
 
-def _reinit_locks_after_fork() -> None:
+def reinit_locks_after_fork() -> None:
+    """In a forked child: fresh handler locks and module lock."""
     for handler in list(at_fork_reinit_lock_weakset):
         handler._at_fork_reinit()
     lock._at_fork_reinit()  # type: ignore[attr-defined]
 
 
-def _before_fork() -> None:
+def prepare_fork() -> None:
+    """Before fork(): hold the module lock so the child gets it unheld."""
     lock.acquire()
 
 
-def _after_fork_in_parent() -> None:
+def after_fork() -> None:
     lock.release()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(
-        before=_before_fork,
-        after_in_child=_reinit_locks_after_fork,
-        after_in_parent=_after_fork_in_parent,
+        before=prepare_fork,
+        after_in_child=reinit_locks_after_fork,
+        after_in_parent=after_fork,
     )
 
 

@@ -113,7 +113,7 @@ class Handler(Filterer):
         if _RECORD_FILTERS and verdict is not True and _is_record(verdict):
             record = verdict
         if verdict:
-            with self.lock:
+            with _holding(self):
                 self.emit(record)
         return verdict
 
@@ -134,12 +134,16 @@ class Handler(Filterer):
         `raiseExceptions` is false."""
         if not (_globals.flag("raiseExceptions") and sys.stderr):
             return
-        error = sys.exc_info()[1]
+        kind, error, trace = sys.exc_info()
         try:
             sys.stderr.write("--- Logging error ---\n")
-            traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+            traceback.print_exception(kind, error, trace, limit=None, file=sys.stderr)
             sys.stderr.write("Call stack:\n")
-            frame = error.__traceback__.tb_frame if error and error.__traceback__ else None
+            # Called outside an exception, this raises the stdlib's
+            # AttributeError (3.13 reads it from the exception object).
+            if _EXCEPTION_OBJECT_FIRST:
+                trace = error.__traceback__  # type: ignore[union-attr]
+            frame = trace.tb_frame  # type: ignore[union-attr]
             while frame and _globals.is_internal_file(frame.f_code.co_filename):
                 frame = frame.f_back
             if frame:
@@ -158,7 +162,7 @@ class Handler(Filterer):
         except OSError:
             pass  # stderr itself is broken: nothing sensible left to do
         finally:
-            del error
+            del kind, error, trace
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} ({getLevelName(self.level)})>"
@@ -173,9 +177,44 @@ class Handler(Filterer):
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
 
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        if name in _ROUTING_ATTRIBUTES:
+            _globals.configuration_changed()
 
-#: Handler attributes whose change alters where or how records are written.
-_ROUTING_ATTRIBUTES = frozenset({"level", "formatter", "filters", "stream", "terminator"})
+
+#: Handler attributes whose change alters where or how records are written,
+#: including methods patched on an instance (`mock.patch.object(handler, ...)`).
+_ROUTING_ATTRIBUTES = frozenset(
+    {"level", "formatter", "filters", "stream", "terminator", "lock"}
+    | {"handle", "filter", "emit", "format", "flush", "acquire", "release", "_open"}
+)
+
+
+class _LockHooks:
+    """Holds a handler's lock through its `acquire`/`release` methods, which
+    subclasses may override (what the stdlib calls before 3.13)."""
+
+    __slots__ = ("handler",)
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    def __enter__(self) -> None:
+        self.handler.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.handler.release()
+
+
+def _holding(handler: Handler) -> Any:
+    """The context that guards emit/flush/close: the lock itself on 3.13+
+    (`with self.lock`), the overridable hooks before."""
+    return handler.lock if _WITH_LOCK_DIRECTLY else _LockHooks(handler)
+
+
+_WITH_LOCK_DIRECTLY = sys.version_info >= (3, 13)
+_EXCEPTION_OBJECT_FIRST = sys.version_info >= (3, 13)
 
 
 def _is_record(value: Any) -> bool:
@@ -194,9 +233,15 @@ _FILE_METHODS = ("handle", "filter", "emit", "format", "_open")
 _ORIGINALS: dict[tuple[type, str], Any] = {}
 
 
-def _stock(cls: type, base: type, names: tuple[str, ...]) -> bool:
-    """Whether `cls` has each named method exactly as `base` was defined."""
-    return all(getattr(cls, name, None) is _ORIGINALS.get((base, name)) for name in names)
+def _stock(handler: Any, base: type, names: tuple[str, ...]) -> bool:
+    """Whether the handler has each named method exactly as `base` defined
+    it: not overridden by its class nor patched on the instance."""
+    own = vars(handler)
+    cls = type(handler)
+    return all(
+        name not in own and getattr(cls, name, None) is _ORIGINALS.get((base, name))
+        for name in names
+    )
 
 
 class StreamHandler(Handler):
@@ -211,7 +256,7 @@ class StreamHandler(Handler):
         self.stream = stream
 
     def flush(self) -> None:
-        with self.lock:
+        with _holding(self):
             if self.stream and hasattr(self.stream, "flush"):
                 self.stream.flush()
 
@@ -230,13 +275,13 @@ class StreamHandler(Handler):
         if stream is self.stream:
             return None
         previous = self.stream
-        with self.lock:
+        with _holding(self):
             self.flush()
             self.stream = stream
         return previous
 
     def _femto_target(self) -> tuple[Any, ...] | None:
-        if self.filters or not _stock(type(self), StreamHandler, _STREAM_METHODS):
+        if self.filters or not _stock(self, StreamHandler, _STREAM_METHODS):
             return None
         native = native_format(self.formatter)
         if native is None:
@@ -270,10 +315,39 @@ def open_file_stream(path: str, mode: str, encoding: str | None, errors: str | N
     if codec.name == "utf-8" and errors in (None, "strict"):
         encoder = None
     else:
-        encoder = codec.incrementalencoder(errors or "strict").encode
+        incremental = codec.incrementalencoder(errors or "strict")
+        if "a" in mode and _nonempty(path):
+            # As a text file appending to existing content does: no second
+            # byte-order mark (utf-16, utf-32, utf-8-sig).
+            incremental.setstate(0)
+        encoder = incremental.encode
     return FileStream(
-        path, mode, _resolve_encoding(encoding), encoder, native_text=codec.name == "utf-8"
+        path,
+        mode,
+        _resolve_encoding(encoding),
+        encoder,
+        errors=errors or "strict",
+        native_text=codec.name == "utf-8",
     )
+
+
+def _summarize_failures(handler: Handler, stream: Any) -> None:
+    """Only the first failed write of a worker-written file is reported in
+    full (through handleError); the rest are counted and summed up here,
+    so a full disk does not flood stderr."""
+    repeats = stream.take_unreported_failures()
+    if repeats and _globals.flag("raiseExceptions") and sys.stderr:
+        sys.stderr.write(
+            f"--- Logging error ---\n{handler!r}: {repeats} more failed write(s) "
+            "after the one reported above\n"
+        )
+
+
+def _nonempty(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0
+    except OSError:
+        return False
 
 
 class FileHandler(StreamHandler):
@@ -303,7 +377,7 @@ class FileHandler(StreamHandler):
             StreamHandler.__init__(self, self._open())
 
     def close(self) -> None:
-        with self.lock:
+        with _holding(self):
             try:
                 if self.stream:
                     try:
@@ -312,6 +386,8 @@ class FileHandler(StreamHandler):
                         stream, self.stream = self.stream, None
                         if hasattr(stream, "close"):
                             stream.close()
+                        if isinstance(stream, FileStream):
+                            _summarize_failures(self, stream)
             finally:
                 StreamHandler.close(self)
 
@@ -342,7 +418,7 @@ class FileHandler(StreamHandler):
             return None if stream is None else StreamHandler._femto_target(self)
         if not stream.native_text or self.filters:
             return None
-        if not _stock(type(self), FileHandler, _FILE_METHODS):
+        if not _stock(self, FileHandler, _FILE_METHODS):
             return None
         native = native_format(self.formatter)
         if native is None:
@@ -386,7 +462,7 @@ class NullHandler(Handler):
         pass
 
     def _femto_target(self) -> tuple[Any, ...] | None:
-        if not _stock(type(self), NullHandler, ("handle",)):
+        if not _stock(self, NullHandler, ("handle",)):
             return None
         return ("null", self.level, None, None, "", None, self)
 

@@ -55,7 +55,7 @@ def getLevelName(level: Any) -> Any:
     number = _nameToLevel.get(level)
     if number is not None:
         return number
-    return f"Level {level}"
+    return "Level %s" % level  # noqa: UP031 - a tuple level raises, as in the stdlib
 
 
 def addLevelName(level: int, levelName: str) -> None:

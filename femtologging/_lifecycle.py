@@ -17,6 +17,8 @@ from . import _femtologging_rs as _rs
 from . import _globals, _record
 from ._handler import _handlerList
 
+_FLUSH_ON_CLOSE_FLAG = sys.version_info >= (3, 12)
+
 
 def shutdown(handlerList: list[Any] = _handlerList) -> None:
     """Flushes and closes every handler, newest first."""
@@ -27,7 +29,8 @@ def shutdown(handlerList: list[Any] = _handlerList) -> None:
                 continue
             try:
                 handler.acquire()
-                if getattr(handler, "flushOnClose", True):
+                # Before 3.12 the stdlib flushed even handlers that ask not to be.
+                if not _FLUSH_ON_CLOSE_FLAG or getattr(handler, "flushOnClose", True):
                     handler.flush()
                 handler.close()
             except (OSError, ValueError):

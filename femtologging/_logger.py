@@ -12,7 +12,7 @@ import traceback
 import warnings
 from typing import Any
 
-from . import _globals, _record, _stdlib_bridge
+from . import _globals, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
@@ -29,9 +29,17 @@ _STACKLEVEL_SKIPS_INTERNAL = sys.version_info >= (3, 11)
 UNKNOWN_CALLER = ("(unknown file)", 0, "(unknown function)", None)
 
 
-def currentframe() -> Any:
-    """The frame of the function that called `currentframe`'s caller."""
-    return sys._getframe(1)
+if sys.version_info >= (3, 11):
+
+    def currentframe() -> Any:
+        """The frame of the function that called `currentframe`."""
+        return sys._getframe(1)
+
+else:
+
+    def currentframe() -> Any:
+        """3.10's version: three frames above its own."""
+        return sys._getframe(3)
 
 
 def _render_stack(frame: Any) -> str:
@@ -80,13 +88,15 @@ class Logger(LoggerBase, Filterer):
         )
         self.warning(msg, *args, **kwargs)
 
+    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+        # In Python, as the stdlib's: 3.10's stacklevel counts this frame.
+        self.error(msg, *args, exc_info=exc_info, **kwargs)
+
     fatal = LoggerBase.critical
 
     def findCaller(self, stack_info: bool = False, stacklevel: int = 1) -> tuple[Any, ...]:
         """File, line, function (and optionally the stack) of the logging call."""
-        frame = currentframe()
-        if frame is None:
-            return UNKNOWN_CALLER
+        frame = sys._getframe(0)
         if _STACKLEVEL_SKIPS_INTERNAL:
             while stacklevel > 0:
                 caller = frame.f_back
@@ -116,7 +126,10 @@ class Logger(LoggerBase, Filterer):
         extra: Any = None,
         sinfo: str | None = None,
     ) -> Any:
-        record = _record._logRecordFactory(name, level, fn, lno, msg, args, exc_info, func, sinfo)
+        # Read from the package, where setLogRecordFactory and code that
+        # assigns `logging._logRecordFactory` both put it.
+        factory = _globals.flag("_logRecordFactory")
+        record = factory(name, level, fn, lno, msg, args, exc_info, func, sinfo)
         if extra is not None:
             for key in extra:
                 if key in ("message", "asctime") or key in record.__dict__:
@@ -238,7 +251,8 @@ class Logger(LoggerBase, Filterer):
 
     def getChild(self, suffix: str) -> Logger:
         if self.root is not self:
-            suffix = f"{self.name}.{suffix}"
+            # str.join, so a non-str suffix raises TypeError as in the stdlib.
+            suffix = ".".join((self.name, suffix))
         return self.manager.getLogger(suffix)
 
     if sys.version_info >= (3, 12):
@@ -273,10 +287,18 @@ class Logger(LoggerBase, Filterer):
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
 
+    def __delattr__(self, name: str) -> None:
+        object.__delattr__(self, name)
+        if name in _ROUTING_ATTRIBUTES:
+            _globals.configuration_changed()
 
-#: Logger attributes whose change alters which records pass or where they go.
+
+#: Logger attributes whose change alters which records pass or where they go,
+#: including hooks patched on an instance (`mock.patch.object(logger, ...)`).
 _ROUTING_ATTRIBUTES = frozenset(
     {"level", "parent", "propagate", "handlers", "disabled", "filters", "name", "manager"}
+    | {"isEnabledFor", "getEffectiveLevel", "_log", "makeRecord", "findCaller", "handle"}
+    | {"callHandlers", "filter"}
 )
 
 
@@ -329,6 +351,7 @@ def setLoggerClass(klass: type[Logger]) -> None:
     if klass != Logger and not issubclass(klass, Logger):
         raise TypeError("logger not derived from logging.Logger: " + klass.__name__)
     _loggerClass = klass
+    _globals.package()._loggerClass = klass
 
 
 def getLoggerClass() -> type[Logger]:

@@ -30,15 +30,20 @@ _DISABLED_THRESHOLD = 2**31 - 1
 #: captured by `install` (an import here would be circular, and imports
 #: inside functions fail while the interpreter shuts down).
 _STOCK_HOOKS: dict[str, Any] = {}
+#: The fast path renders `msg % args` itself, as this method does.
+_STOCK_GET_MESSAGE = _record.LogRecord.getMessage
 
 
 def threshold(logger: Any) -> tuple[int, bool]:
     """The lowest level `logger` lets through, and whether its class
     overrides the level hooks (then Rust asks `isEnabledFor` every time)."""
     cls = type(logger)
+    own = vars(logger)
     if (
         cls.isEnabledFor is not _STOCK_HOOKS["isEnabledFor"]
         or cls.getEffectiveLevel is not _STOCK_HOOKS["getEffectiveLevel"]
+        or "isEnabledFor" in own
+        or "getEffectiveLevel" in own
     ):
         # Ask the class's own hooks on every call, in the stdlib's order.
         return 0, True
@@ -56,7 +61,8 @@ def _flags_allow_fast_path() -> bool:
         and flags.logMultiprocessing
         and getattr(flags, "logAsyncioTasks", True)
         and flags._srcfile
-        and _record._logRecordFactory is _record.LogRecord
+        and flags._logRecordFactory is _record.LogRecord
+        and _record.LogRecord.getMessage is _STOCK_GET_MESSAGE
     )
 
 
@@ -68,6 +74,9 @@ def plan(logger: Any) -> Plan | None:
     cls = type(logger)
     if any(getattr(cls, hook, None) is not _STOCK_HOOKS[hook] for hook in _LOGGER_HOOKS):
         return None
+    own = vars(logger)
+    if any(hook in own for hook in _LOGGER_HOOKS):
+        return None  # patched on the instance (mock.patch.object)
     if logger.filters or not _flags_allow_fast_path():
         return None
     targets: list[tuple[Any, ...]] = []
@@ -112,6 +121,7 @@ def plan(logger: Any) -> Plan | None:
     if not targets:
         return None  # the last-resort handler is served by Python
     classes[type(_defaultFormatter)] = None
+    classes[_record.LogRecord] = None
     return targets, watched, sorted(extra_keys), list(classes)
 
 

@@ -138,11 +138,11 @@ def setLogRecordFactory(factory: RecordFactory) -> None:
 
 
 def getLogRecordFactory() -> RecordFactory:
-    return _logRecordFactory
+    return _globals.flag("_logRecordFactory")
 
 
 def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:
     """A record with default values, updated from a dict (e.g. unpickled)."""
-    record = _logRecordFactory(None, None, "", 0, "", (), None, None)
+    record = _globals.flag("_logRecordFactory")(None, None, "", 0, "", (), None, None)
     record.__dict__.update(attributes)
     return record

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
+from . import _globals
 from ._handler import NullHandler
 from ._logger import getLogger
 
+_LOG_TEXT_AS_MESSAGE = sys.version_info >= (3, 11)
 _original_showwarning: Any = None
 
 
@@ -27,7 +30,10 @@ def _showwarning(
     logger = getLogger("py.warnings")
     if not logger.handlers:
         logger.addHandler(NullHandler())
-    logger.warning("%s", text)
+    if _LOG_TEXT_AS_MESSAGE:
+        logger.warning(str(text))  # bpo-46557: the text is the message
+    else:
+        logger.warning("%s", text)
 
 
 def captureWarnings(capture: bool) -> None:
@@ -39,3 +45,5 @@ def captureWarnings(capture: bool) -> None:
     elif _original_showwarning is not None:
         warnings.showwarning = _original_showwarning
         _original_showwarning = None
+    # The stdlib's module attribute of the same name, which code reads.
+    _globals.package()._warnings_showwarning = _original_showwarning

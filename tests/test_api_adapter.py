@@ -141,11 +141,6 @@ def test_merge_extra(merge: bool) -> None:
 
 
 @pytest.mark.skipif(HAS_MERGE_EXTRA, reason="merge_extra exists from 3.13 on")
-@pytest.mark.xfail(
-    strict=True,
-    reason="LoggerAdapter accepts merge_extra on every version; before 3.13 the stdlib "
-    "raises TypeError (unexpected keyword argument)",
-)
 def test_merge_extra_is_rejected_before_3_13() -> None:
     def scenario(m: ModuleType) -> Any:
         logger = m.getLogger("adapt.merge")

@@ -341,24 +341,12 @@ def _helper_three(logger: Any, method: str, **kwargs: Any) -> None:
     _helper_two(logger, method, **kwargs)
 
 
-_EXCEPTION_STACKLEVEL_310 = pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    strict=True,
-    reason="3.10: the stdlib's Logger.exception calls self.error, a frame that its raw "
-    "stacklevel walk counts, so stacklevel=N names the caller N-1 levels up; the Rust "
-    "fast path's exception() does not reproduce that extra frame",
-)
-
-
 def _stacklevel_cases() -> list[Any]:
     cases = []
     for via in ["logger", "logger.log", "logger.exception", "adapter", "adapter.log", "module"]:
         for stacklevel in [None, -1, 0, 1, 2, 3, 4, 500]:
             for stack_info in [False, True]:
-                marks = []
-                if via == "logger.exception" and stacklevel in (2, 3, 4):
-                    marks.append(_EXCEPTION_STACKLEVEL_310)
-                cases.append(pytest.param(via, stacklevel, stack_info, marks=marks))
+                cases.append(pytest.param(via, stacklevel, stack_info))
     return cases
 
 

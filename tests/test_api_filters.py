@@ -183,12 +183,6 @@ def test_non_callable_filter_raises() -> None:
     assert assert_same(scenario).type_name == "TypeError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Filterer.filter uses getattr(f, 'filter', None): an object whose `filter` "
-    "attribute is None is called itself ('X' object is not callable); the stdlib tests "
-    "hasattr(f, 'filter') and calls None ('NoneType' object is not callable)",
-)
 def test_filter_attribute_that_is_not_callable() -> None:
     def scenario(m: ModuleType) -> Any:
         class Odd:

@@ -246,23 +246,18 @@ def test_uses_time(fmt: str, style: str) -> None:
     assert_same(lambda m: m.Formatter(fmt, style=style, validate=False).usesTime())
 
 
-_UNCHAINED = pytest.mark.xfail(
-    strict=True,
-    reason="StrFormatStyle.validate re-raises 'invalid format: ...' with `from None`; the "
-    "stdlib's traceback also shows the original ValueError it was raised while handling",
-)
 INVALID = [
     ("%(message)", "%"),
     ("no fields", "%"),
     ("%(message)z", "%"),
     ("%s", "%"),
-    pytest.param("{message", "{", marks=_UNCHAINED),
+    pytest.param("{message", "{"),
     ("{}", "{"),
     ("{0}", "{"),
-    pytest.param("{message!x}", "{", marks=_UNCHAINED),
-    pytest.param("{message:>>>}", "{", marks=_UNCHAINED),
+    pytest.param("{message!x}", "{"),
+    pytest.param("{message:>>>}", "{"),
     ("{a.b[c]}", "{"),
-    pytest.param("{a-b}", "{", marks=_UNCHAINED),
+    pytest.param("{a-b}", "{"),
     ("plain", "{"),
     ("$", "$"),
     ("plain", "$"),
@@ -319,20 +314,9 @@ def _format_failure(m: ModuleType, fmt: str, style: str) -> Any:
     return handler.stream.getvalue(), direct, support.strip_library_frames(err.getvalue())
 
 
-_CHAINED = pytest.mark.xfail(
-    strict=True,
-    reason="the styles raise 'Formatting field not found in record' with `from None`: the "
-    "stdlib chains it to the KeyError, and handleError prints both tracebacks joined by "
-    "'During handling of the above exception, another exception occurred'",
-)
-
-
 @pytest.mark.parametrize(
     ("fmt", "style"),
-    [
-        pytest.param(*case, marks=_CHAINED) if "missing" in case[0] else case
-        for case in FORMAT_TIME_ERRORS
-    ],
+    [case for case in FORMAT_TIME_ERRORS],
     ids=repr,
 )
 def test_errors_at_format_time(fmt: str, style: str) -> None:

@@ -104,13 +104,6 @@ def test_handler_lock() -> None:
     assert assert_same(scenario)[1] is True
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 13),
-    strict=True,
-    reason="Handler.handle, StreamHandler.flush/setStream and FileHandler.close use "
-    "`with self.lock` and never call self.acquire()/self.release(), which the stdlib "
-    "calls before 3.13 and subclasses override",
-)
 def test_acquire_and_release_are_the_lock_hooks() -> None:
     def scenario(m: ModuleType) -> Any:
         calls: list[str] = []
@@ -134,13 +127,6 @@ def test_acquire_and_release_are_the_lock_hooks() -> None:
     assert_same(scenario)
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 13),
-    strict=True,
-    reason="Handler.handle does `with self.lock:`, which fails for a handler whose "
-    "createLock() sets lock = None (as NullHandler's does); the stdlib before 3.13 "
-    "calls self.acquire(), which accepts a None lock",
-)
 def test_handler_without_a_lock() -> None:
     def scenario(m: ModuleType) -> Any:
         emitted: list[str] = []
@@ -239,11 +225,6 @@ def test_handle_error_without_stderr() -> None:
     assert_same(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handleError() outside an except block: the stdlib prints 'NoneType: None' then "
-    "fails on tb.tb_frame (AttributeError); femtologging writes 'Logged from file ...'",
-)
 def test_handle_error_outside_an_exception() -> None:
     def scenario(m: ModuleType) -> Any:
         handler = m.Handler()
@@ -421,19 +402,12 @@ def test_file_handler_encodings(tmp_path: Path, encoding: str | None, errors: st
     assert data.decode(encoding or "utf-8", "replace").count("last") == 1
 
 
-_REPEATED_BOM = pytest.mark.xfail(
-    strict=True,
-    reason="FileHandler encodes with a fresh incremental encoder per open: appending to a "
-    "non-empty file writes a second BOM; Python's text files skip the BOM there",
-)
-
-
 @pytest.mark.parametrize(
     "encoding",
     [
-        pytest.param("utf-16", marks=_REPEATED_BOM),
-        pytest.param("utf-32", marks=_REPEATED_BOM),
-        pytest.param("utf-8-sig", marks=_REPEATED_BOM),
+        pytest.param("utf-16"),
+        pytest.param("utf-32"),
+        pytest.param("utf-8-sig"),
         "utf-16-be",
         "latin-1",
     ],
@@ -503,11 +477,6 @@ def test_file_handler_attributes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert_same(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FileHandler.stream is a FileStream whose .errors is None when errors was not "
-    "given; the stdlib's stream is a TextIOWrapper with errors='strict'",
-)
 def test_file_handler_stream_attributes(tmp_path: Path) -> None:
     def scenario(m: ModuleType) -> Any:
         handler = m.FileHandler(tmp_path / f"{m.__name__}.log", encoding="latin-1")

@@ -95,14 +95,7 @@ def test_level_tables_match_apart_from_trace() -> None:
         None,
         10.0,
         True,
-        pytest.param(
-            (1, 2),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="getLevelName formats 'Level %s' with an f-string: the stdlib's "
-                "'Level %s' % level raises TypeError for a tuple level",
-            ),
-        ),
+        (1, 2),
     ],
     ids=repr,
 )
@@ -342,15 +335,6 @@ class _Level(enum.IntEnum):
     INFO2 = 20
 
 
-_LEVEL_AS_INT = pytest.mark.xfail(
-    strict=True,
-    reason="Logger.log (Rust) converts the level object to a plain int before the record is "
-    "made: record.levelno of a bool or IntEnum level is an int, so %(levelno)r and "
-    "'Level %s' differ from the stdlib's (e.g. '<_Level.NOTICE: 25>', 'Level True')",
-)
-
-
-@_LEVEL_AS_INT
 @pytest.mark.parametrize("level", [_Level.NOTICE, _Level.INFO2, True], ids=repr)
 def test_level_objects_are_kept(level: Any) -> None:
     def scenario(m: ModuleType) -> Any:
@@ -362,7 +346,6 @@ def test_level_objects_are_kept(level: Any) -> None:
     assert "object level" in assert_same(scenario)
 
 
-@_LEVEL_AS_INT
 @pytest.mark.parametrize("level", [_Level.NOTICE, True], ids=repr)
 def test_level_objects_reach_python_handlers(level: Any) -> None:
     def scenario(m: ModuleType) -> Any:

@@ -71,21 +71,14 @@ KINDS = ["stream", "file"]
 # --------------------------------------------------------------------------
 # Monkeypatched handler instances and classes
 
-_INSTANCE_PATCH = pytest.mark.xfail(
-    strict=True,
-    reason="the fast path's routing plan only checks the handler's class for overridden "
-    "methods and is not invalidated by instance attributes: mock.patch.object(handler, "
-    "'emit'/'handle'/'format') is ignored and the record is written natively",
-)
-
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "method",
     [
-        pytest.param("emit", marks=_INSTANCE_PATCH),
-        pytest.param("handle", marks=_INSTANCE_PATCH),
-        pytest.param("format", marks=_INSTANCE_PATCH),
+        pytest.param("emit"),
+        pytest.param("handle"),
+        pytest.param("format"),
     ],
 )
 def test_patching_a_handler_instance(tmp_path: Path, kind: str, method: str) -> None:
@@ -105,13 +98,6 @@ def test_patching_a_handler_instance(tmp_path: Path, kind: str, method: str) -> 
     assert assert_same(scenario)[1] == ["during"]
 
 
-_CLASS_PATCH = pytest.mark.xfail(
-    strict=True,
-    reason="the fast path builds native records without calling LogRecord.getMessage: "
-    "patching it on the class (mock.patch.object(LogRecord, 'getMessage', ...)) is ignored",
-)
-
-
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("owner", "method"),
@@ -122,7 +108,7 @@ _CLASS_PATCH = pytest.mark.xfail(
         ("Formatter", "format"),
         ("Formatter", "formatMessage"),
         ("Formatter", "formatTime"),
-        pytest.param("LogRecord", "getMessage", marks=_CLASS_PATCH),
+        pytest.param("LogRecord", "getMessage"),
     ],
 )
 def test_patching_a_class(tmp_path: Path, kind: str, owner: str, method: str) -> None:
@@ -150,23 +136,16 @@ def test_patching_a_class(tmp_path: Path, kind: str, owner: str, method: str) ->
     assert assert_same(scenario)[1] != []
 
 
-_LOGGER_PATCH = pytest.mark.xfail(
-    strict=True,
-    reason="the fast path does not look for instance attributes on the logger: "
-    "mock.patch.object(logger, <hook>) is bypassed by logger.info()",
-)
-
-
 @pytest.mark.parametrize(
     "hook",
     [
-        pytest.param("isEnabledFor", marks=_LOGGER_PATCH),
-        pytest.param("_log", marks=_LOGGER_PATCH),
-        pytest.param("makeRecord", marks=_LOGGER_PATCH),
-        pytest.param("findCaller", marks=_LOGGER_PATCH),
-        pytest.param("handle", marks=_LOGGER_PATCH),
-        pytest.param("callHandlers", marks=_LOGGER_PATCH),
-        pytest.param("filter", marks=_LOGGER_PATCH),
+        pytest.param("isEnabledFor"),
+        pytest.param("_log"),
+        pytest.param("makeRecord"),
+        pytest.param("findCaller"),
+        pytest.param("handle"),
+        pytest.param("callHandlers"),
+        pytest.param("filter"),
     ],
 )
 def test_patching_a_logger_instance(hook: str) -> None:
@@ -334,11 +313,6 @@ def test_record_factory_set_after_the_first_record() -> None:
     assert "made by the factory tagged" in assert_same(scenario)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Logger.makeRecord reads femtologging._record._logRecordFactory; assigning "
-    "femtologging._logRecordFactory (the stdlib's module global) has no effect",
-)
 def test_module_record_factory_assignment() -> None:
     def scenario(m: ModuleType) -> Any:
         logger, _, contents = _setup(m, "live.modfactory", "%(message)s %(tag)s")
@@ -472,11 +446,6 @@ class _StrOverride(str):
         return "from __str__ %s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fast path formats a str subclass message directly; the stdlib's getMessage "
-    "calls str(msg), so an overridden __str__ decides the text",
-)
 @pytest.mark.parametrize("args", [(), ("arg",)], ids=repr)
 def test_str_subclass_message(args: tuple[Any, ...]) -> None:
     def scenario(m: ModuleType) -> Any:

@@ -260,11 +260,6 @@ def test_get_child() -> None:
     assert assert_same(scenario)[0] == "kids.a"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Logger.getChild builds the name with an f-string: the stdlib's "
-    "'.'.join((self.name, suffix)) raises TypeError for a non-str suffix",
-)
 def test_get_child_needs_a_string() -> None:
     assert_same(lambda m: m.getLogger("kids").getChild(5).name)
 
@@ -730,12 +725,6 @@ def test_shutdown_flushes_and_closes_newest_first(error: Any, raise_exceptions: 
     assert_same(scenario)
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 12),
-    strict=True,
-    reason="shutdown skips flush() for handlers with flushOnClose=False on every version; "
-    "the stdlib only honours flushOnClose from 3.12 on",
-)
 def test_shutdown_honours_flush_on_close_from_3_12() -> None:
     def scenario(m: ModuleType) -> Any:
         calls: list[str] = []
@@ -817,12 +806,6 @@ def test_capture_warnings_routes_warnings_to_py_warnings() -> None:
     assert result[2] == ["NullHandler"] and result[-1] is True
 
 
-@pytest.mark.xfail(
-    sys.version_info >= (3, 11),
-    strict=True,
-    reason="captureWarnings logs warning('%s', text); since 3.11 (bpo-46557) the stdlib "
-    "logs warning(str(text)), so record.msg is the text and record.args is ()",
-)
 def test_captured_warning_record_msg_and_args() -> None:
     def scenario(m: ModuleType) -> Any:
         handler = support.list_handler(m)
@@ -856,12 +839,6 @@ def _frame_names(m: ModuleType) -> Any:
     return outermost()
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    strict=True,
-    reason="on 3.10 the stdlib's currentframe is sys._getframe(3) (three frames above its "
-    "caller); femtologging's returns its caller's frame, as 3.11+ does",
-)
 def test_currentframe() -> None:
     assert_same(_frame_names)
 
@@ -931,24 +908,11 @@ PRIVATE_NAMES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the stdlib module attributes _loggerClass, _warnings_showwarning, _showwarning, "
-    "_str_formatter, _register_at_fork_reinit_lock and _after_at_fork_child_reinit_locks "
-    "(and 3.13's _prepareFork/_afterFork) are missing",
-)
 def test_private_module_attributes_exist() -> None:
     missing = [n for n in PRIVATE_NAMES if hasattr(STD, n) and not hasattr(FEM, n)]
     assert missing == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the module names the stdlib's namespace exposes (logging.sys, logging.os, "
-    "logging.time, logging.io, logging.re, logging.warnings, logging.atexit, "
-    "logging.collections, logging.Template, logging.GenericAlias, __version__, "
-    "__author__, __date__, __status__) are missing",
-)
 def test_public_module_attributes_exist() -> None:
     missing = [n for n in dir(STD) if not n.startswith("_") and not hasattr(FEM, n)]
     dunders = [
@@ -959,10 +923,6 @@ def test_public_module_attributes_exist() -> None:
     assert missing + dunders == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="femtologging has no module attribute _loggerClass tracking setLoggerClass",
-)
 def test_logger_class_attribute_is_live() -> None:
     def scenario(m: ModuleType) -> Any:
         class Mine(m.Logger):  # type: ignore[name-defined,misc]

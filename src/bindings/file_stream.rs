@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -19,6 +19,7 @@ use crate::core::format::{Formatter, TimeStyle};
 use crate::core::handler::FemtoHandlerTrait;
 use crate::core::level::{self, LevelNo};
 use crate::core::queued::{HandlerOptions, QueuedHandler};
+use crate::core::report::{Failure, ReportMode};
 use crate::core::sink::{FileMode, FileSink};
 use crate::core::worker::Payload;
 
@@ -28,6 +29,7 @@ pub struct FileStream {
     name: Py<PyAny>,
     mode: String,
     encoding: String,
+    errors: String,
     /// `None` means UTF-8 with strict errors, done in Rust.
     encoder: Option<Py<PyAny>>,
     /// The codec is UTF-8, so text the core formats itself can be written
@@ -85,13 +87,14 @@ impl FileStream {
     /// Opens `path` with `mode` ("a", "w" or "x", optionally with "t"/"+").
     /// `encoder` turns text into bytes for codecs other than strict UTF-8.
     #[new]
-    #[pyo3(signature = (path, mode, encoding, encoder=None, *, native_text=false, capacity=8192, flush_level=None))]
+    #[pyo3(signature = (path, mode, encoding, encoder=None, *, errors="strict", native_text=false, capacity=8192, flush_level=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         path: &Bound<'_, PyAny>,
         mode: &str,
         encoding: &str,
         encoder: Option<Py<PyAny>>,
+        errors: &str,
         native_text: bool,
         capacity: usize,
         flush_level: Option<&Bound<'_, PyAny>>,
@@ -114,6 +117,9 @@ impl FileStream {
         let mut options = HandlerOptions {
             capacity: capacity.max(1),
             terminator: String::new(),
+            // Failures are raised from the next write, flush or close, where
+            // FileHandler reports them through handleError.
+            report_mode: ReportMode::Deferred,
             ..HandlerOptions::default()
         };
         if let Some(flush_level) = flush_level {
@@ -129,6 +135,7 @@ impl FileStream {
             name: path.clone().unbind(),
             mode: mode.to_owned(),
             encoding: encoding.to_owned(),
+            errors: errors.to_owned(),
             native_text: native_text || encoder.is_none(),
             encoder,
             position: AtomicU64::new(position),
@@ -139,6 +146,7 @@ impl FileStream {
     /// Queues `text`; returns the number of characters, like `TextIOBase.write`.
     fn write(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
         self.check_open()?;
+        self.raise_failure()?;
         self.submit(py, text, level::NOTSET)
     }
 
@@ -154,16 +162,25 @@ impl FileStream {
         self.submit(py, text, level)
     }
 
-    /// Returns once everything written before is handed to the OS.
-    fn flush(&self, py: Python<'_>) {
+    /// Returns once everything written before is handed to the OS; raises
+    /// the OSError of a failed write, as a text file's flush would.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
         let waiter = self.core.begin_flush();
         py.detach(|| waiter.wait());
+        self.raise_failure()
     }
 
-    /// Writes what is queued, then closes the file. Idempotent.
-    fn close(&self, py: Python<'_>) {
+    /// Writes what is queued, then closes the file. Idempotent. Raises the
+    /// OSError of a failed write not reported yet.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
         let waiter = self.core.begin_close();
         py.detach(|| waiter.wait());
+        self.raise_failure()
+    }
+
+    /// Failed writes after the first reported one, since the last call.
+    fn take_unreported_failures(&self) -> u64 {
+        self.core.take_unreported_failures()
     }
 
     /// Bytes written or queued so far, counting what the file held at open.
@@ -193,6 +210,11 @@ impl FileStream {
     #[getter]
     fn encoding(&self) -> &str {
         &self.encoding
+    }
+
+    #[getter]
+    fn errors(&self) -> &str {
+        &self.errors
     }
 
     /// Whether records formatted by the core may be written without Python
@@ -243,6 +265,23 @@ impl FileStream {
 }
 
 impl FileStream {
+    /// Raises the worker's kept failure as the OSError Python would raise.
+    fn raise_failure(&self) -> PyResult<()> {
+        match self.core.take_pending_failure() {
+            None => Ok(()),
+            Some(Failure {
+                errno: Some(errno), ..
+            }) => {
+                // SAFETY: strerror returns a static NUL-terminated message.
+                let message = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }
+                    .to_string_lossy()
+                    .into_owned();
+                Err(PyOSError::new_err((errno, message)))
+            }
+            Some(Failure { message, .. }) => Err(PyOSError::new_err(message)),
+        }
+    }
+
     fn check_open(&self) -> PyResult<()> {
         if self.core.is_closed() {
             return Err(PyValueError::new_err("I/O operation on closed file."));

@@ -20,6 +20,7 @@ use super::handler::{FemtoHandlerTrait, Pending, Receipt, Submit, Waiter};
 use super::level::{self, LevelNo};
 use super::record::FemtoLogRecord;
 use super::registry;
+use super::report::{Failure, ReportMode};
 use super::sink::Sink;
 use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
 
@@ -41,6 +42,7 @@ pub struct HandlerOptions {
     pub flush_level: LevelNo,
     pub level: LevelNo,
     pub terminator: String,
+    pub report_mode: ReportMode,
 }
 
 impl Default for HandlerOptions {
@@ -51,6 +53,7 @@ impl Default for HandlerOptions {
             flush_level: level::ERROR,
             level: level::NOTSET,
             terminator: "\n".to_owned(),
+            report_mode: ReportMode::Stderr,
         }
     }
 }
@@ -99,7 +102,7 @@ impl QueuedHandler {
     ) -> io::Result<Arc<QueuedHandler>> {
         let label = label.into();
         let formatter = Arc::new(formatter);
-        let stats = Arc::new(Stats::new(label.clone()));
+        let stats = Arc::new(Stats::new(label.clone(), options.report_mode));
         let (sender, receiver) = bounded(options.capacity.max(1));
         let parts = WorkerParts {
             receiver,
@@ -228,6 +231,21 @@ impl QueuedHandler {
         self.stats.formatted_bytes.load(Ordering::Relaxed)
     }
 
+    /// The failure kept for the Python side (deferred reporting), if any.
+    pub fn take_pending_failure(&self) -> Option<Failure> {
+        self.stats.reporter.take_pending()
+    }
+
+    /// Whether a failure waits to be raised on the Python side.
+    pub fn has_pending_failure(&self) -> bool {
+        self.stats.reporter.has_pending()
+    }
+
+    /// Failures counted after the first, since the last call.
+    pub fn take_unreported_failures(&self) -> u64 {
+        self.stats.reporter.take_unreported()
+    }
+
     pub fn is_closed(&self) -> bool {
         matches!(*lock(&self.state), State::Closed)
     }
@@ -304,10 +322,10 @@ impl QueuedHandler {
         };
         match worker::spawn(thread_name(&self.label), parts, Arc::clone(&self.stats)) {
             Ok(worker) => *state = State::Running { sender, worker },
-            Err(error) => self
-                .stats
-                .reporter
-                .report(&format!("could not restart the worker thread: {error}")),
+            Err(error) => self.stats.reporter.report(
+                &format!("could not restart the worker thread: {error}"),
+                error.raw_os_error(),
+            ),
         }
     }
 }

@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::format::{FormatCache, Formatter};
 use super::record::FemtoLogRecord;
-use super::report::ErrorReporter;
+use super::report::{ErrorReporter, ReportMode};
 use super::sink::Sink;
 
 /// Bytes buffered before a write is forced mid-batch.
@@ -55,18 +55,18 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn new(label: impl Into<String>) -> Self {
+    pub fn new(label: impl Into<String>, mode: ReportMode) -> Self {
         Stats {
             dropped: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
             formatted_bytes: AtomicU64::new(0),
-            reporter: ErrorReporter::new(label),
+            reporter: ErrorReporter::new(label, mode),
         }
     }
 
     pub fn count_drop(&self, why: &str) {
         self.dropped.fetch_add(1, Ordering::Relaxed);
-        self.reporter.report(why);
+        self.reporter.report(why, None);
     }
 }
 
@@ -189,10 +189,13 @@ impl Worker {
             }
             Err(error) => {
                 self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-                self.stats.reporter.report(&format!(
-                    "could not format a record: {error}\nMessage: {:?}",
-                    record.message
-                ));
+                self.stats.reporter.report(
+                    &format!(
+                        "could not format a record: {error}\nMessage: {:?}",
+                        record.message
+                    ),
+                    None,
+                );
             }
         }
     }
@@ -218,8 +221,9 @@ impl Worker {
 
     fn write_error(&self, error: &io::Error) {
         self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-        self.stats
-            .reporter
-            .report(&format!("could not write a record: {error}"));
+        self.stats.reporter.report(
+            &format!("could not write a record: {error}"),
+            error.raw_os_error(),
+        );
     }
 }

@@ -68,7 +68,9 @@ fn render_message(
     msg: &Bound<'_, PyAny>,
     args: &CallArgs<'_, '_>,
 ) -> PyResult<Option<String>> {
-    let text = match msg.cast::<PyString>() {
+    // Exactly str: a subclass may define its own __str__, which
+    // `str(self.msg)` in getMessage calls.
+    let text = match msg.cast_exact::<PyString>() {
         Ok(text) => text.clone(),
         Err(_) => match msg.str() {
             Ok(text) => text,
@@ -260,6 +262,15 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     let Some(options) = call_options(call.kwargs)? else {
         return Ok(Outcome::Fallback);
     };
+    // A write failed: the Python path raises it from FileHandler.emit, which
+    // reports it through handleError, as the stdlib does.
+    let failed = plan
+        .targets
+        .iter()
+        .any(|t| matches!(&t.sink, Sink::Queued(core) if core.has_pending_failure()));
+    if failed {
+        return Ok(Outcome::Fallback);
+    }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
         return Ok(Outcome::Fallback);
     }

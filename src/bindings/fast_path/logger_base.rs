@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyTuple};
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
 use super::call_args::CallArgs;
 use super::emit::{self, Call, Outcome};
@@ -147,10 +147,14 @@ impl LoggerBase {
             }
             return Ok(());
         }
+        // Exactly int: a bool or IntEnum level is kept as is in the record
+        // (`levelno`, "Level True"), which only the Python path does.
+        let exact = level.is_exact_instance_of::<PyInt>();
         match level.extract::<LevelNo>() {
-            Ok(number) => Self::log_at(slf, number, msg, args, kwargs),
-            // Out of i32 range: let the Python path compare it as Python does.
-            Err(_) => {
+            Ok(number) if exact => Self::log_at(slf, number, msg, args, kwargs),
+            // Out of i32 range, or not exactly int: the Python path compares
+            // and records it as Python does.
+            _ => {
                 let py = slf.py();
                 let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
                 if enabled.is_truthy()? {
@@ -241,32 +245,5 @@ impl LoggerBase {
             quick_generation: AtomicU64::new(0),
             quick_threshold: AtomicI32::new(ASK_PYTHON),
         }
-    }
-
-    /// `error(msg, *args, exc_info=True, **kwargs)`, through the class's own
-    /// `error` so subclasses that override it see the call.
-    #[pyo3(signature = (msg, *args, **kwargs))]
-    fn exception(
-        slf: &Bound<'_, Self>,
-        msg: &Bound<'_, PyAny>,
-        args: &Bound<'_, PyTuple>,
-        kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<()> {
-        let py = slf.py();
-        let kwargs = match kwargs {
-            Some(kwargs) => kwargs.copy()?,
-            None => PyDict::new(py),
-        };
-        if !kwargs.contains(intern!(py, "exc_info"))? {
-            kwargs.set_item(intern!(py, "exc_info"), PyBool::new(py, true))?;
-        }
-        let mut positional = vec![msg.clone()];
-        positional.extend(args.iter());
-        slf.call_method(
-            intern!(py, "error"),
-            PyTuple::new(py, positional)?,
-            Some(&kwargs),
-        )?;
-        Ok(())
     }
 }

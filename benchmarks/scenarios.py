@@ -1,0 +1,360 @@
+"""The measured bodies, run inside the subprocess against one `logging`-shaped module.
+
+Each body configures the library with the stdlib's own calls (`getLogger`,
+`FileHandler`, `Formatter`, `StreamHandler`, `LoggerAdapter`, `basicConfig`),
+so femtologging is exercised through its drop-in path. Set-up is not timed:
+the timed section starts right before the logging loop and ends after the
+handler was flushed (and, for files, closed), so queued work is included.
+The ids match `catalogue.SCENARIOS`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter_ns
+from types import ModuleType
+from typing import Any
+
+from .sinks import DiscardStream, KeepingStream, stderr_redirected, written_bytes
+from .verify import Arrival, count_headers, count_lines, count_numbered, line_pattern
+
+STD_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+EXTRA_FORMAT = "%(asctime)s %(levelname)s %(user)s %(request_id)s %(message)s"
+BRACE_FORMAT = "{asctime} {levelname} {name} {message}"
+NAME = "bench"
+THREADS = 4
+
+STD_LINE = line_pattern(rb" INFO bench msg 42")
+# One formatted record of STD_FORMAT: every field has a fixed width, so the
+# bytes written to /dev/null tell whether all records arrived.
+STD_LINE_CHARS = len("2000-01-01 00:00:00,000 INFO bench msg 42\n")
+
+
+@dataclass(frozen=True)
+class Context:
+    n: int  # records (or calls) to make
+    workdir: Path  # the subprocess's private directory
+    verify: bool  # untimed content run: discarding sinks keep what they get
+
+
+@dataclass
+class Outcome:
+    elapsed_ns: int  # the timed section
+    ops: int  # calls made in it
+    arrival: Arrival
+    output: Path | None = None  # compared with the stdlib's output, timestamps masked
+    order_free: bool = False  # compare sorted lines (several writing threads)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+Body = Callable[[ModuleType, Context], Outcome]
+
+
+def _formatter(logging: ModuleType, fmt: str, style: str = "%") -> Any:
+    return logging.Formatter(fmt) if style == "%" else logging.Formatter(fmt, style=style)
+
+
+def _file_logger(
+    logging: ModuleType,
+    ctx: Context,
+    fmt: str = STD_FORMAT,
+    style: str = "%",
+) -> tuple[Any, Any, Path]:
+    path = ctx.workdir / "out.log"
+    handler = logging.FileHandler(str(path))
+    handler.setFormatter(_formatter(logging, fmt, style))
+    logger = logging.getLogger(NAME)
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return logger, handler, path
+
+
+def disabled(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    logger.setLevel(logging.WARNING)
+    for _ in range(10_000):
+        logger.debug("msg %s", 42)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.debug("msg %s", 42)
+    middle = perf_counter_ns()
+    for _ in range(n):
+        pass
+    end = perf_counter_ns()
+    handler.close()
+    calls, loop = middle - start, end - middle
+    return Outcome(
+        max(calls - loop, 0),
+        n,
+        count_lines(path, STD_LINE, 0),
+        output=path,
+        metrics={"raw_ns": calls / n, "loop_ns": loop / n},
+    )
+
+
+def file(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path)
+
+
+def latency(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    n = ctx.n
+    clock = perf_counter_ns
+    samples = [0] * n
+    start = clock()
+    for i in range(n):
+        before = clock()
+        logger.info("msg %s", 42)
+        samples[i] = clock() - before
+    handler.flush()
+    handler.close()
+    elapsed = clock() - start
+    samples.sort()
+    metrics = {
+        "p50_ns": float(samples[n // 2]),
+        "p99_ns": float(samples[min(n - 1, n * 99 // 100)]),
+        "max_ns": float(samples[-1]),
+        "timer_ns": float(_timer_overhead()),
+    }
+    return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path, metrics=metrics)
+
+
+def _timer_overhead() -> int:
+    """Median of two back-to-back perf_counter_ns() reads: included in every latency sample."""
+    clock = perf_counter_ns
+    gaps = []
+    for _ in range(10_001):
+        first = clock()
+        gaps.append(clock() - first)
+    gaps.sort()
+    return gaps[len(gaps) // 2]
+
+
+def threads(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    share = ctx.n // THREADS
+    n = share * THREADS
+    barrier = threading.Barrier(THREADS + 1)
+
+    def work(first: int) -> None:
+        barrier.wait()
+        for k in range(first, first + share):
+            logger.info("msg %s", k)
+
+    workers = [threading.Thread(target=work, args=(t * share,)) for t in range(THREADS)]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    start = perf_counter_ns()
+    for worker in workers:
+        worker.join()
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    arrival = count_numbered(path, line_pattern(rb" INFO bench msg (\d+)"), n)
+    return Outcome(elapsed, n, arrival, output=path, order_free=True)
+
+
+def _stream_logger(logging: ModuleType, stream: Any) -> tuple[Any, Any]:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(_formatter(logging, STD_FORMAT))
+    logger = logging.getLogger(NAME)
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return logger, handler
+
+
+def stream_discard(logging: ModuleType, ctx: Context) -> Outcome:
+    sink = KeepingStream() if ctx.verify else DiscardStream()
+    logger, handler = _stream_logger(logging, sink)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    elapsed = perf_counter_ns() - start
+    handler.close()
+    arrival = Arrival(n, sink.lines, unit="lines")
+    output = None
+    if isinstance(sink, KeepingStream):
+        output = ctx.workdir / "kept.log"
+        output.write_bytes(sink.getvalue().encode())
+    return Outcome(elapsed, n, arrival, output=output)
+
+
+def stream_stringio(logging: ModuleType, ctx: Context) -> Outcome:
+    sink = io.StringIO()
+    logger, handler = _stream_logger(logging, sink)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    elapsed = perf_counter_ns() - start
+    handler.close()
+    output = ctx.workdir / "stringio.log"
+    output.write_bytes(sink.getvalue().encode())
+    return Outcome(elapsed, n, count_lines(output, STD_LINE, n), output=output)
+
+
+def stream_devnull(logging: ModuleType, ctx: Context) -> Outcome:
+    kept = ctx.workdir / "stderr.log" if ctx.verify else None
+    n = ctx.n
+    with stderr_redirected(kept):
+        logger, handler = _stream_logger(logging, sys.stderr)
+        before = written_bytes()
+        start = perf_counter_ns()
+        for _ in range(n):
+            logger.info("msg %s", 42)
+        handler.flush()
+        elapsed = perf_counter_ns() - start
+        after = written_bytes()
+        handler.close()
+    if kept is not None:
+        return Outcome(elapsed, n, count_lines(kept, STD_LINE, n), output=kept)
+    if before is None or after is None:
+        arrival = Arrival(n, None, problem="/proc/self/io is not readable")
+    else:
+        expected, written = n * STD_LINE_CHARS, after - before
+        note = "" if written == expected else f"{n} lines of {STD_LINE_CHARS} bytes expected"
+        arrival = Arrival(expected, written, unit="bytes written to fd 2", problem=note)
+    return Outcome(elapsed, n, arrival)
+
+
+def exception(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("failed %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    arrival = count_headers(path, line_pattern(rb" ERROR bench failed 42"), n)
+    return Outcome(elapsed, n, arrival, output=path)
+
+
+def extra(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx, EXTRA_FORMAT)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42, extra={"user": "alice", "request_id": "r-1234"})
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    arrival = count_lines(path, line_pattern(rb" INFO alice r-1234 msg 42"), n)
+    return Outcome(elapsed, n, arrival, output=path)
+
+
+def brace(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx, BRACE_FORMAT, style="{")
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path)
+
+
+def adapter(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    wrapped = logging.LoggerAdapter(logger, {"connection": 7})
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        wrapped.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path)
+
+
+def propagate(logging: ModuleType, ctx: Context) -> Outcome:
+    path = ctx.workdir / "out.log"
+    logging.basicConfig(filename=str(path), format=STD_FORMAT, level=logging.INFO)
+    logger = logging.getLogger("a.b.c")
+    root = logging.getLogger()
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    for handler in list(root.handlers):
+        handler.flush()
+        handler.close()
+    elapsed = perf_counter_ns() - start
+    arrival = count_lines(path, line_pattern(rb" INFO a\.b\.c msg 42"), n)
+    return Outcome(elapsed, n, arrival, output=path)
+
+
+def memory(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _file_logger(logging, ctx)
+    baseline = _high_water_kb()
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    peak = _high_water_kb()
+    metrics = {
+        "rss_peak_kb": float(peak),
+        "rss_baseline_kb": float(baseline),
+        "rss_growth_kb": float(peak - baseline),
+    }
+    return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path, metrics=metrics)
+
+
+def _high_water_kb() -> int:
+    """The process's peak RSS so far (VmHWM), in KiB.
+
+    VmHWM rather than getrusage's ru_maxrss: on Linux, ru_maxrss keeps the peak
+    of the image replaced by exec, i.e. of the forked copy of the parent harness.
+    """
+    try:
+        with open(f"/proc/{os.getpid()}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+BODIES: dict[str, Body] = {
+    "disabled": disabled,
+    "file": file,
+    "latency": latency,
+    "threads": threads,
+    "stream_discard": stream_discard,
+    "stream_stringio": stream_stringio,
+    "stream_devnull": stream_devnull,
+    "exception": exception,
+    "extra": extra,
+    "brace": brace,
+    "adapter": adapter,
+    "propagate": propagate,
+    "memory": memory,
+}

@@ -218,24 +218,35 @@ _NATIVE_METHODS = (
 )
 #: Captured at import, so a later `Formatter.format = ...` is not "stock".
 _STOCK_METHODS = {name: getattr(Formatter, name) for name in _NATIVE_METHODS}
-_STOCK_STYLE_FORMAT = PercentStyle.format
+#: Style classes the core renders natively, by the key NativeFormat takes.
+_NATIVE_STYLES = {PercentStyle: "%", StrFormatStyle: "{", StringTemplateStyle: "$"}
+#: Each native style's methods as defined here, captured at import.
+_STOCK_STYLE_METHODS = {
+    cls: tuple((name, getattr(cls, name)) for name in ("format", "usesTime", "_values", "_format"))
+    for cls in _NATIVE_STYLES
+}
 _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
 
 def native_format(formatter: Formatter | None) -> NativeFormat | None:
     """The formatter compiled for the Rust core, or None when only Python can
-    reproduce its output (a subclass with its own methods, `{`/`$` styles,
-    `defaults`, a custom converter, ...). Compiled once per setting."""
+    reproduce its output (a subclass with its own methods, `defaults`, a
+    custom converter, a field spec the core does not reproduce, ...).
+    Compiled once per setting."""
     if formatter is None:
         formatter = _defaultFormatter
     cls = type(formatter)
     if any(getattr(cls, name, None) is not _STOCK_METHODS[name] for name in _NATIVE_METHODS):
         return None
     style = getattr(formatter, "_style", None)
-    if type(style) is not PercentStyle or style._defaults:
+    style_key = _NATIVE_STYLES.get(type(style))
+    if style_key is None or style._defaults:
         return None
-    if PercentStyle.format is not _STOCK_STYLE_FORMAT:
+    stock_methods = _STOCK_STYLE_METHODS[type(style)]
+    if any(getattr(type(style), name) is not stock for name, stock in stock_methods):
         return None
+    # What the style formats with: `$` styles compiled their Template at init.
+    source = style._tpl.template if style_key == "$" else style._fmt
     converter = formatter.converter
     if converter is time.gmtime:
         utc = True
@@ -244,17 +255,18 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
     else:
         return None
     key = (
-        style._fmt,
+        source,
         formatter.datefmt,
         utc,
         formatter.default_time_format,
         formatter.default_msec_format,
+        style_key,
     )
     cached = formatter.__dict__.get("_femto_native")
     if cached is not None and cached[0] == key:
         return cached[1]
     try:
-        native = NativeFormat(*key, _HAS_TASK_NAME)
+        native = NativeFormat(*key[:5], _HAS_TASK_NAME, style_key)
     except (ValueError, TypeError):
         native = None
     # Stored without __setattr__: a cache entry changes no routing.

@@ -73,6 +73,8 @@ def log_everything(logger: Any) -> None:
 def run_file_scenario(
     library: ModuleType, name: str, path: Path, fmt: str, **formatter: Any
 ) -> str:
+    if fmt.startswith("{") or fmt.startswith("$"):
+        formatter.setdefault("style", fmt[0])
     handler = library.FileHandler(path, encoding="utf-8")
     handler.setFormatter(library.Formatter(fmt, **formatter))
     logger = library.getLogger(name)
@@ -93,6 +95,10 @@ FORMATS = [
     "%(threadName)s %(thread)d %(process)d %(processName)s %(message)s",
     "ms=%(msecs)d rel=%(relativeCreated)d created=%(created)f %(message)s",
     "[%(asctime)s] ms=%(msecs)03d %(message)s",
+    "{asctime} {levelname:<8} {name:>12.6} {levelno:03d} {message}",
+    "{asctime:^30}|{lineno:+5d}|{funcName!s:*^20}|{{literal}}|{message}",
+    "{process:,} {thread:_x} {processName:>12} {message}",
+    "$asctime $levelname ${name}: $$ $message",
 ]
 
 

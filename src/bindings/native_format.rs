@@ -11,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::core::format::field::Field;
-use crate::core::format::template::Template;
+use crate::core::format::template::{Style, Template};
 use crate::core::format::{Formatter, TimeStyle};
 
 #[pyclass(frozen, module = "femtologging._femtologging_rs")]
@@ -29,7 +29,7 @@ impl NativeFormat {
 impl NativeFormat {
     /// `task_names`: whether records have `taskName` (CPython 3.12+).
     #[new]
-    #[pyo3(signature = (fmt, datefmt, utc, default_time_format, default_msec_format, task_names))]
+    #[pyo3(signature = (fmt, datefmt, utc, default_time_format, default_msec_format, task_names, style="%"))]
     fn new(
         fmt: &str,
         datefmt: Option<String>,
@@ -37,7 +37,18 @@ impl NativeFormat {
         default_time_format: String,
         default_msec_format: Option<&str>,
         task_names: bool,
+        style: &str,
     ) -> PyResult<Self> {
+        let style = match style {
+            "%" => Style::Percent,
+            "{" => Style::Brace,
+            "$" => Style::Dollar,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "Style must be one of: %,{{,$ (got '{other}')"
+                )))
+            }
+        };
         let unsupported = |why: String| PyValueError::new_err(why);
         let default_msec_format = match default_msec_format.filter(|f| !f.is_empty()) {
             Some(source) => {
@@ -51,8 +62,8 @@ impl NativeFormat {
             default_msec_format,
             utc,
         };
-        let formatter =
-            Formatter::new(fmt, time).map_err(|error| unsupported(error.to_string()))?;
+        let formatter = Formatter::with_style(fmt, style, time)
+            .map_err(|error| unsupported(error.to_string()))?;
         if !task_names && formatter.source_fields().any(|f| *f == Field::TaskName) {
             return Err(unsupported(
                 "records have no taskName before CPython 3.12".into(),

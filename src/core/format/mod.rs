@@ -4,6 +4,7 @@
 //! the core holds: the template with `asctime` filled in, then the traceback
 //! and stack text appended on their own lines.
 
+pub mod brace;
 pub mod field;
 pub mod printf;
 pub mod strftime;
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use field::{Field, FieldError};
 use printf::{ConvertError, Value};
 use strftime::TimeError;
-use template::{Key, Piece, Template, TemplateError};
+use template::{Key, Piece, Style, Template, TemplateError};
 
 use super::clock;
 use super::record::FemtoLogRecord;
@@ -113,6 +114,48 @@ impl From<FieldError> for RenderError {
     }
 }
 
+/// Rejects `{field:spec}` combinations that could fail at render time (in a
+/// worker, where Python's `handleError` cannot report them): a spec is kept
+/// only when it formats a sample of the field's (known, never None) type.
+fn check_brace_specs(template: &Template) -> Result<(), TemplateError> {
+    for piece in template.pieces() {
+        let Piece::Brace {
+            field,
+            str_first,
+            spec,
+        } = piece
+        else {
+            continue;
+        };
+        if spec.is_empty() {
+            continue;
+        }
+        let sample = match field {
+            Field::Name
+            | Field::LevelName
+            | Field::Pathname
+            | Field::Filename
+            | Field::Module
+            | Field::FuncName
+            | Field::Message
+            | Field::Asctime
+            | Field::ProcessName => Value::Str("x"),
+            Field::LevelNo | Field::Lineno | Field::Thread | Field::Process => Value::Int(1),
+            Field::Created | Field::Msecs | Field::RelativeCreated => Value::Float(1.5),
+            _ if *str_first => Value::Str("x"),
+            other => {
+                return Err(TemplateError::Unsupported(format!(
+                    "a format spec on {other:?}, whose type varies, is left to Python"
+                )))
+            }
+        };
+        brace::format_value(&mut String::new(), sample, *str_first, spec).map_err(|_| {
+            TemplateError::Unsupported(format!("spec {spec:?} does not suit {field:?}"))
+        })?;
+    }
+    Ok(())
+}
+
 /// Per-thread memo of the last second formatted, so `asctime` costs one
 /// `strftime` per second rather than one per record.
 #[derive(Debug, Default)]
@@ -131,9 +174,19 @@ pub struct Formatter {
 }
 
 impl Formatter {
-    /// Compiles `format`; fails when the core cannot render it exactly.
+    /// Compiles a `%`-style `format`; fails when the core cannot render it exactly.
     pub fn new(format: &str, time: TimeStyle) -> Result<Formatter, TemplateError> {
-        let template = Template::parse(format)?;
+        Formatter::with_style(format, Style::Percent, time)
+    }
+
+    /// Compiles `format` in `style`; fails when the core cannot render it exactly.
+    pub fn with_style(
+        format: &str,
+        style: Style,
+        time: TimeStyle,
+    ) -> Result<Formatter, TemplateError> {
+        let template = Template::parse_style(format, style)?;
+        check_brace_specs(&template)?;
         if template.positional_count() > 0 {
             return Err(TemplateError::Unsupported(format!(
                 "format {format:?} mixes positional specs with record fields"
@@ -159,9 +212,14 @@ impl Formatter {
             needs.process_name |= *field == Field::ProcessName;
             needs.task_name |= *field == Field::TaskName;
         }
+        // The stdlib decides this by substring search, not by parsing.
+        let uses_time = match style {
+            Style::Percent => format.contains("%(asctime)"),
+            Style::Brace => format.contains("{asctime"),
+            Style::Dollar => format.contains("$asctime") || format.contains("${asctime}"),
+        };
         Ok(Formatter {
-            // The stdlib decides this by substring search, not by parsing.
-            uses_time: format.contains("%(asctime)"),
+            uses_time,
             template,
             time,
             needs,
@@ -245,6 +303,16 @@ impl Formatter {
                     key: Key::Positional(_),
                     ..
                 } => return Err(RenderError::NeedsPython),
+                Piece::Brace {
+                    field: Field::Asctime,
+                    str_first,
+                    spec,
+                } => brace::format_value(out, Value::Str(&asctime), *str_first, spec)?,
+                Piece::Brace {
+                    field,
+                    str_first,
+                    spec,
+                } => brace::format_value(out, field::value_of(field, record)?, *str_first, spec)?,
             }
         }
         for appendix in [&record.exc_text, &record.stack_text].into_iter().flatten() {
@@ -288,7 +356,9 @@ impl Formatter {
                             key: Key::Positional(index),
                             spec,
                         } => printf::convert(out, values[*index], spec)?,
-                        Piece::Field { .. } => return Err(RenderError::NeedsPython),
+                        Piece::Field { .. } | Piece::Brace { .. } => {
+                            return Err(RenderError::NeedsPython)
+                        }
                     }
                 }
             }

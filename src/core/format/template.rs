@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::brace::{self, BraceSpec};
 use super::field::Field;
 use super::printf::{Conversion, Spec};
 
@@ -22,7 +23,25 @@ pub enum Key {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Piece {
     Literal(String),
-    Field { key: Key, spec: Spec },
+    /// A `%` spec, or a `$` placeholder (which prints `str(value)`).
+    Field {
+        key: Key,
+        spec: Spec,
+    },
+    /// A `{field!s:spec}` replacement field.
+    Brace {
+        field: Field,
+        str_first: bool,
+        spec: BraceSpec,
+    },
+}
+
+/// The three format styles of `logging.Formatter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Percent,
+    Brace,
+    Dollar,
 }
 
 /// A parsed format string.
@@ -58,6 +77,19 @@ impl Template {
         Parser::new(source).run()
     }
 
+    /// Parses `source` in the given style.
+    pub fn parse_style(source: &str, style: Style) -> Result<Template, TemplateError> {
+        let pieces = match style {
+            Style::Percent => return Template::parse(source),
+            Style::Brace => brace::parse_brace(source)?,
+            Style::Dollar => brace::parse_dollar(source)?,
+        };
+        Ok(Template {
+            source: source.to_owned(),
+            pieces,
+        })
+    }
+
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -72,7 +104,8 @@ impl Template {
             Piece::Field {
                 key: Key::Named(field),
                 ..
-            } => Some(field),
+            }
+            | Piece::Brace { field, .. } => Some(field),
             _ => None,
         })
     }

@@ -286,7 +286,11 @@ class StreamHandler(Handler):
         native = native_format(self.formatter)
         if native is None:
             return None
-        return ("stream", self.level, self.stream, native, self.terminator, self.lock, self)
+        stream = self.stream
+        # An io.StringIO writes without releasing the GIL and flushes to no
+        # effect: Rust skips the lock and the flush for it.
+        kind = "stringio" if type(stream) is io.StringIO else "stream"
+        return (kind, self.level, stream, native, self.terminator, self.lock, self)
 
     def __repr__(self) -> str:
         name = str(getattr(self.stream, "name", ""))

@@ -412,7 +412,7 @@ fn write_stream(
     call: &Call<'_, '_>,
     target: &Target,
     stream: &Py<PyAny>,
-    lock: Option<&Py<PyAny>>,
+    lock: Option<&(Py<PyAny>, Py<PyAny>)>,
     cache: &Mutex<FormatCache>,
     record: &FemtoLogRecord,
 ) -> PyResult<()> {
@@ -426,16 +426,17 @@ fn write_stream(
         Ok(()) => {
             text.push_str(&target.terminator);
             let stream = stream.bind(py);
-            if let Some(lock) = lock {
-                lock.bind(py).call_method0(intern!(py, "acquire"))?;
+            match lock {
+                Some((acquire, release)) => {
+                    acquire.bind(py).call0()?;
+                    let written = stream
+                        .call_method1(intern!(py, "write"), (text,))
+                        .and_then(|_| flush_stream(stream));
+                    release.bind(py).call0()?;
+                    written
+                }
+                None => stream.call_method1(intern!(py, "write"), (text,)).map(drop),
             }
-            let written = stream
-                .call_method1(intern!(py, "write"), (text,))
-                .and_then(|_| flush_stream(stream));
-            if let Some(lock) = lock {
-                lock.bind(py).call_method0(intern!(py, "release"))?;
-            }
-            written
         }
         Err(RenderError::MissingField(key)) => Err(PyValueError::new_err(format!(
             "Formatting field not found in record: '{key}'"

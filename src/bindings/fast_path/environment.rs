@@ -17,7 +17,7 @@ pub struct Environment {
     pub level_to_name: Py<PyDict>,
     /// Record attribute names (plus "message" and "asctime") that `extra`
     /// may not overwrite.
-    pub reserved_keys: HashSet<String>,
+    pub reserved_keys: ReservedKeys,
     /// Before 3.11, `stacklevel` counted frames of logging itself.
     pub legacy_stacklevel: bool,
     /// `(ei) -> str`: the stdlib `Formatter.formatException` text.
@@ -77,6 +77,31 @@ impl Environment {
     }
 }
 
+/// A small fixed set of names, grouped by length: checking an `extra` key
+/// compares it with the few names of its length, without hashing it.
+pub struct ReservedKeys {
+    by_length: Vec<Vec<Box<str>>>,
+}
+
+impl ReservedKeys {
+    fn new(names: HashSet<String>) -> Self {
+        let mut by_length: Vec<Vec<Box<str>>> = Vec::new();
+        for name in names {
+            if by_length.len() <= name.len() {
+                by_length.resize(name.len() + 1, Vec::new());
+            }
+            by_length[name.len()].push(name.into_boxed_str());
+        }
+        ReservedKeys { by_length }
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.by_length
+            .get(key.len())
+            .is_some_and(|names| names.iter().any(|name| &**name == key))
+    }
+}
+
 static ENVIRONMENT: PyOnceLock<Environment> = PyOnceLock::new();
 
 pub fn get(py: Python<'_>) -> Option<&Environment> {
@@ -98,7 +123,7 @@ pub fn _install_fast_path(
     let environment = Environment {
         package_dir,
         level_to_name,
-        reserved_keys,
+        reserved_keys: ReservedKeys::new(reserved_keys),
         legacy_stacklevel,
         exception_text: helper(0)?,
         normalize_exc_info: helper(1)?,

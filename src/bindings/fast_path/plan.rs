@@ -22,10 +22,12 @@ pub enum Sink {
     /// A worker-written file: the record goes to the handler's queue.
     Queued(Arc<QueuedHandler>),
     /// A Python stream object written on the caller's thread, as the stdlib
-    /// does, under the handler's lock.
+    /// does, under the handler's lock (`lock` holds its bound `acquire` and
+    /// `release`). `None` for an `io.StringIO`: its `write` never releases
+    /// the GIL and its `flush` does nothing, so neither is needed.
     Stream {
         stream: Py<PyAny>,
-        lock: Option<Py<PyAny>>,
+        lock: Option<(Py<PyAny>, Py<PyAny>)>,
         cache: Mutex<FormatCache>,
     },
     /// `NullHandler`: nothing to do.
@@ -220,7 +222,19 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
         }
         "stream" => Sink::Stream {
             stream: object.unbind(),
-            lock: (!lock.is_none()).then(|| lock.unbind()),
+            lock: if lock.is_none() {
+                None
+            } else {
+                Some((
+                    lock.getattr("acquire")?.unbind(),
+                    lock.getattr("release")?.unbind(),
+                ))
+            },
+            cache: Mutex::new(FormatCache::default()),
+        },
+        "stringio" => Sink::Stream {
+            stream: object.unbind(),
+            lock: None,
             cache: Mutex::new(FormatCache::default()),
         },
         "null" => Sink::Discard,

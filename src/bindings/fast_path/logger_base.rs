@@ -178,27 +178,49 @@ impl LoggerBase {
             return Ok(());
         }
         let py = slf.py();
-        let (threshold, custom) = Self::threshold(slf)?;
-        if custom {
-            let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
-            if !enabled.is_truthy()? {
-                return Ok(());
+        // The common case in one lock: configuration unchanged, level
+        // enabled, plan already built.
+        let ready = match &*lock(&slf.get().cached) {
+            Some(Cached {
+                generation: seen,
+                threshold,
+                custom_is_enabled_for: false,
+                name,
+                plan: Some(plan),
+            }) if *seen == generation::current() && level >= *threshold => {
+                Some((Arc::clone(plan), Arc::clone(name)))
             }
-        } else if level < threshold {
-            return Ok(());
-        }
-        let (mut plan, mut name) = Self::plan(slf)?;
-        if let Plan::Fast(fast) = &*plan {
-            if !fast.still_valid(py) {
-                // Something the plan read changed behind every setter (a
-                // list edited in place, a class attribute): plan again.
-                generation::bump();
-                Self::threshold(slf)?;
-                (plan, name) = Self::plan(slf)?;
+            _ => None,
+        };
+        let (mut plan, mut name) = match ready {
+            Some(ready) => ready,
+            None => {
+                let (threshold, custom) = Self::threshold(slf)?;
+                if custom {
+                    let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
+                    if !enabled.is_truthy()? {
+                        return Ok(());
+                    }
+                } else if level < threshold {
+                    return Ok(());
+                }
+                Self::plan(slf)?
             }
+        };
+        let mut valid = match &*plan {
+            Plan::Fast(fast) => fast.still_valid(py),
+            Plan::Slow => false,
+        };
+        if !valid && matches!(&*plan, Plan::Fast(_)) {
+            // Something the plan read changed behind every setter (a list
+            // edited in place, a class attribute): plan again.
+            generation::bump();
+            Self::threshold(slf)?;
+            (plan, name) = Self::plan(slf)?;
+            valid = matches!(&*plan, Plan::Fast(fast) if fast.still_valid(py));
         }
         if let (Plan::Fast(fast), Some(environment)) = (&*plan, environment::get(py)) {
-            if fast.still_valid(py) {
+            if valid {
                 let call = Call {
                     logger: slf.as_any(),
                     name: &name,

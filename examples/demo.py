@@ -1,50 +1,58 @@
-"""A small app that logs through femtologging from several threads.
+"""A small app that switches to femtologging with one import.
 
-Four worker threads log into one file and to stdout; the file is flushed and
-closed, then the demo shows what it wrote and checks nothing was lost.
+Four worker threads log through a FileHandler and, for warnings, through a
+StreamHandler on stdout, configured with the stdlib's own calls. A "library"
+that keeps `import logging` logs too, and its records land in the same file.
+The demo then shows what was written and checks that nothing was lost.
 """
 
 from __future__ import annotations
 
+import logging as stdlib_logging  # what a third-party library would use
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
-from femtologging import FemtoFileHandler, FemtoLogger, FemtoStreamHandler, hello
+import femtologging as logging
 
 THREADS = 4
 RECORDS_PER_THREAD = 2500
 
 
 def main() -> None:
-    print(hello(), flush=True)
+    print(logging.hello(), flush=True)
     path = Path(tempfile.mkdtemp(prefix="femtologging-demo-")) / "demo.log"
-    file_handler = FemtoFileHandler(
-        path, format="%(asctime)s %(threadName)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(
+        filename=path,
+        level=logging.INFO,
+        format="%(asctime)s %(threadName)s %(levelname)s %(name)s: %(message)s",
     )
-    console = FemtoStreamHandler.stdout(level="WARNING", format="console> %(message)s")
-    logger = FemtoLogger("demo")
-    logger.add_handler(file_handler)
-    logger.add_handler(console)
+    console = logging.StreamHandler(sys.stdout)
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("console> %(levelname)s %(message)s"))
+    logging.getLogger("demo").addHandler(console)
+    log = logging.getLogger("demo.work")
+    library = stdlib_logging.getLogger("somelibrary")
 
     def work(worker: int) -> None:
         for i in range(RECORDS_PER_THREAD):
-            logger.log("INFO", f"worker {worker} did job {i}")
-        logger.log("WARNING", f"worker {worker} finished")
+            log.info("worker %d did job %d", worker, i)
+        log.warning("worker %d finished", worker)
 
     threads = [threading.Thread(target=work, args=(n,), name=f"worker-{n}") for n in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    file_handler.close()
-    console.close()
+    library.info("a library's record, through the stdlib's logging")
+    logging.shutdown()
 
     lines = path.read_text().splitlines()
-    print(f"\n{path} holds {len(lines)} lines; the first three:")
-    for line in lines[:3]:
+    print(f"\n{path} holds {len(lines)} lines; the first two and the last:")
+    for line in lines[:2] + lines[-1:]:
         print("   ", line)
-    expected = THREADS * (RECORDS_PER_THREAD + 1)
+    expected = THREADS * (RECORDS_PER_THREAD + 1) + 1
     status = "nothing lost" if len(lines) == expected else f"expected {expected}!"
     print(f"{len(lines)} of {expected} records written: {status}")
 

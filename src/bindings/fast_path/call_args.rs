@@ -3,7 +3,7 @@
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 pub struct CallArgs<'a, 'py> {
     py: Python<'py>,
@@ -37,5 +37,52 @@ impl<'a, 'py> CallArgs<'a, 'py> {
             .filter_map(|index| self.get(index))
             .collect();
         PyTuple::new(self.py, items)
+    }
+}
+
+/// The keyword arguments of a log call (`**kwargs`), borrowed from the
+/// vectorcall: a dict is only built when the call goes to Python.
+pub enum CallKwargs<'a, 'py> {
+    None,
+    /// Names (a tuple of str) and values as CPython passed them.
+    Borrowed {
+        names: Bound<'py, PyTuple>,
+        values: &'a [*mut ffi::PyObject],
+    },
+    Dict(Bound<'py, PyDict>),
+}
+
+impl<'py> CallKwargs<'_, 'py> {
+    /// The (name, value) pairs, in call order.
+    pub fn pairs(&self) -> Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        match self {
+            CallKwargs::None => Vec::new(),
+            CallKwargs::Borrowed { names, values } => names
+                .iter()
+                .zip(values.iter())
+                .map(|(name, value)| {
+                    // SAFETY: the values are the live arguments of the current call.
+                    (name, unsafe {
+                        Bound::from_borrowed_ptr(names.py(), *value)
+                    })
+                })
+                .collect(),
+            CallKwargs::Dict(dict) => dict.iter().collect(),
+        }
+    }
+
+    /// The keywords as the dict `Logger._log(**kwargs)` receives, if any.
+    pub fn to_dict(&self) -> PyResult<Option<Bound<'py, PyDict>>> {
+        match self {
+            CallKwargs::None => Ok(None),
+            CallKwargs::Dict(dict) => Ok(Some(dict.clone())),
+            CallKwargs::Borrowed { names, .. } => {
+                let dict = PyDict::new(names.py());
+                for (name, value) in self.pairs() {
+                    dict.set_item(name, value)?;
+                }
+                Ok(Some(dict))
+            }
+        }
     }
 }

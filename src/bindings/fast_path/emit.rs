@@ -8,7 +8,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
-use super::call_args::CallArgs;
+use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
 use super::plan::{FastPlan, Sink, Target};
 use crate::core::clock;
@@ -31,17 +31,14 @@ struct CallOptions<'py> {
     stacklevel: i64,
 }
 
-fn call_options<'py>(kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Option<CallOptions<'py>>> {
+fn call_options<'py>(kwargs: &CallKwargs<'_, 'py>) -> PyResult<Option<CallOptions<'py>>> {
     let mut options = CallOptions {
         exc_info: None,
         extra: None,
         stack_info: false,
         stacklevel: 1,
     };
-    let Some(kwargs) = kwargs else {
-        return Ok(Some(options));
-    };
-    for (key, value) in kwargs.iter() {
+    for (key, value) in kwargs.pairs() {
         let key = key.cast::<PyString>()?;
         match key.to_str()? {
             "exc_info" => options.exc_info = value.is_truthy()?.then_some(value),
@@ -254,7 +251,7 @@ pub struct Call<'a, 'py> {
     pub level: LevelNo,
     pub msg: &'a Bound<'py, PyAny>,
     pub args: &'a CallArgs<'a, 'py>,
-    pub kwargs: Option<&'a Bound<'py, PyDict>>,
+    pub kwargs: &'a CallKwargs<'a, 'py>,
 }
 
 pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> PyResult<Outcome> {
@@ -456,7 +453,7 @@ fn write_stream(
             call.level,
             call.msg,
             call.args.to_tuple()?,
-            call.kwargs,
+            call.kwargs.to_dict()?,
             value,
         ))?;
     }

@@ -14,7 +14,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
-use super::call_args::CallArgs;
+use super::call_args::{CallArgs, CallKwargs};
 use super::emit::{self, Call, Outcome};
 use super::environment;
 use super::plan::{self, Plan};
@@ -139,7 +139,7 @@ impl LoggerBase {
         level: &Bound<'_, PyAny>,
         msg: &Bound<'_, PyAny>,
         args: &CallArgs<'_, '_>,
-        kwargs: Option<&Bound<'_, PyDict>>,
+        kwargs: &CallKwargs<'_, '_>,
     ) -> PyResult<()> {
         if !level.is_instance_of::<PyInt>() {
             if crate::core::report::raise_exceptions() {
@@ -159,7 +159,8 @@ impl LoggerBase {
                 let enabled = slf.call_method1(intern!(py, "isEnabledFor"), (level,))?;
                 if enabled.is_truthy()? {
                     let args = args.to_tuple()?;
-                    slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
+                    let kwargs = kwargs.to_dict()?;
+                    slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs.as_ref())?;
                 }
                 Ok(())
             }
@@ -172,7 +173,7 @@ impl LoggerBase {
         level: LevelNo,
         msg: &Bound<'_, PyAny>,
         args: &CallArgs<'_, '_>,
-        kwargs: Option<&Bound<'_, PyDict>>,
+        kwargs: &CallKwargs<'_, '_>,
     ) -> PyResult<()> {
         if slf.get().known_disabled(level) {
             return Ok(());
@@ -237,7 +238,8 @@ impl LoggerBase {
         }
         PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
         let args = args.to_tuple()?;
-        slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs)?;
+        let kwargs = kwargs.to_dict()?;
+        slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs.as_ref())?;
         Ok(())
     }
 }

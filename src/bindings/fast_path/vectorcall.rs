@@ -13,7 +13,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 
-use super::call_args::CallArgs;
+use super::call_args::{CallArgs, CallKwargs};
 use super::logger_base::LoggerBase;
 use crate::core::level::{self, LevelNo};
 
@@ -21,7 +21,7 @@ use crate::core::level::{self, LevelNo};
 struct BoundCall<'a, 'py> {
     named: Vec<Bound<'py, PyAny>>,
     rest: CallArgs<'a, 'py>,
-    kwargs: Option<Bound<'py, PyDict>>,
+    kwargs: CallKwargs<'a, 'py>,
 }
 
 /// Borrowed views of a vectorcall's arguments.
@@ -77,8 +77,22 @@ impl<'a, 'py> Arguments<'a, 'py> {
             (0..named.len()).map(|i| self.positional(i)).collect();
         let rest_start = named.len().min(self.positional.len());
         let rest = CallArgs::new(self.py, &self.positional[rest_start..]);
+        let named_keyword = self.keyword_names.as_ref().is_some_and(|names| {
+            names.iter().any(|name| {
+                name.cast::<PyString>()
+                    .ok()
+                    .and_then(|name| name.to_str().ok().map(|name| named.contains(&name)))
+                    .unwrap_or(false)
+            })
+        });
         let kwargs = match &self.keyword_names {
-            None => None,
+            None => CallKwargs::None,
+            // The common case: keywords other than the named parameters are
+            // kept as CPython passed them, with no dict built.
+            Some(names) if !named_keyword => CallKwargs::Borrowed {
+                names: names.clone(),
+                values: self.keyword_values,
+            },
             Some(names) => {
                 let dict = PyDict::new(self.py);
                 for (name, value) in names.iter().zip(self.keyword_values) {
@@ -95,7 +109,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
                         None => dict.set_item(name, value)?,
                     }
                 }
-                Some(dict)
+                CallKwargs::Dict(dict)
             }
         };
         let mut bound = Vec::with_capacity(named.len());
@@ -155,13 +169,7 @@ unsafe extern "C" fn level_method<const LEVEL: LevelNo>(
     let result = arguments
         .bind(method_name(LEVEL), &["msg"])
         .and_then(|call| {
-            LoggerBase::log_at(
-                &logger,
-                LEVEL,
-                &call.named[0],
-                &call.rest,
-                call.kwargs.as_ref(),
-            )
+            LoggerBase::log_at(&logger, LEVEL, &call.named[0], &call.rest, &call.kwargs)
         });
     finish(py, result)
 }
@@ -196,7 +204,7 @@ unsafe extern "C" fn log_method(
             &call.named[0],
             &call.named[1],
             &call.rest,
-            call.kwargs.as_ref(),
+            &call.kwargs,
         )
     });
     finish(py, result)

@@ -7,13 +7,20 @@ import warnings
 from types import GenericAlias
 from typing import Any
 
-from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING, getLevelName
+from ._femtologging_rs import LoggerAdapter as AdapterBase
+from ._femtologging_rs import _install_adapter_methods
+from ._levels import ERROR, getLevelName
 
 _MERGE_EXTRA = sys.version_info >= (3, 13)
 
 
-class LoggerAdapter:
-    """Passes calls to `logger` after `process` has added `extra`."""
+class LoggerAdapter(AdapterBase):
+    """Passes calls to `logger` after `process` has added `extra`.
+
+    `debug` ... `critical` come from the Rust base: they do what
+    `self.log(level, ...)` does (directly, while this class's `log`,
+    `isEnabledFor` and `process` are in use), or call `self.log`.
+    """
 
     if _MERGE_EXTRA:
 
@@ -35,15 +42,6 @@ class LoggerAdapter:
             kwargs["extra"] = self.extra
         return msg, kwargs
 
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self.log(DEBUG, msg, *args, **kwargs)
-
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self.log(INFO, msg, *args, **kwargs)
-
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self.log(WARNING, msg, *args, **kwargs)
-
     def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         warnings.warn(
             "The 'warn' method is deprecated, use 'warning' instead",
@@ -52,14 +50,8 @@ class LoggerAdapter:
         )
         self.warning(msg, *args, **kwargs)
 
-    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self.log(ERROR, msg, *args, **kwargs)
-
     def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
         self.log(ERROR, msg, *args, exc_info=exc_info, **kwargs)
-
-    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
-        self.log(CRITICAL, msg, *args, **kwargs)
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
         if self.isEnabledFor(level):
@@ -98,3 +90,14 @@ class LoggerAdapter:
         return f"<{type(self).__name__} {self.logger.name} ({level})>"
 
     __class_getitem__ = classmethod(GenericAlias)
+
+
+def _call_log_in_python(adapter: Any, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+    """What the stdlib's `info()` and friends do, in a Python frame: 3.10's
+    `stacklevel` counts that frame."""
+    adapter.log(level, msg, *args, **kwargs)
+
+
+_install_adapter_methods(
+    LoggerAdapter.log, LoggerAdapter.isEnabledFor, LoggerAdapter.process, _call_log_in_python
+)

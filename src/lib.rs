@@ -30,6 +30,12 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
         bindings::fast_path::logger_base::_path_counts,
         module
     )?)?;
+    module.add_class::<bindings::fast_path::adapter_base::AdapterBase>()?;
+    bindings::fast_path::adapter_base::install(module.py())?;
+    module.add_function(wrap_pyfunction!(
+        bindings::fast_path::adapter_base::_install_adapter_methods,
+        module
+    )?)?;
     module.add_function(wrap_pyfunction!(
         bindings::fast_path::environment::_install_fast_path,
         module

@@ -167,6 +167,12 @@ impl LoggerBase {
         }
     }
 
+    /// Whether the logger's class has its own level hooks, which must be
+    /// asked (in the stdlib's order) rather than the cached threshold.
+    pub(crate) fn asks_python_for_levels(slf: &Bound<'_, Self>) -> PyResult<bool> {
+        Ok(Self::threshold(slf)?.1)
+    }
+
     /// The stdlib's `if self.isEnabledFor(level): self._log(...)`.
     pub(crate) fn log_at(
         slf: &Bound<'_, Self>,

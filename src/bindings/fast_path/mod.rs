@@ -8,6 +8,7 @@
 //! reproduces the stdlib exactly. Plans and thresholds are cached per logger
 //! and invalidated by the configuration generation.
 
+pub mod adapter_base;
 pub mod call_args;
 pub mod emit;
 pub mod environment;

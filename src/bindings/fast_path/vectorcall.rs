@@ -18,14 +18,14 @@ use super::logger_base::LoggerBase;
 use crate::core::level::{self, LevelNo};
 
 /// A call's arguments bound to a signature `(<named...>, *args, **kwargs)`.
-struct BoundCall<'a, 'py> {
-    named: Vec<Bound<'py, PyAny>>,
-    rest: CallArgs<'a, 'py>,
-    kwargs: CallKwargs<'a, 'py>,
+pub(crate) struct BoundCall<'a, 'py> {
+    pub(crate) named: Vec<Bound<'py, PyAny>>,
+    pub(crate) rest: CallArgs<'a, 'py>,
+    pub(crate) kwargs: CallKwargs<'a, 'py>,
 }
 
 /// Borrowed views of a vectorcall's arguments.
-struct Arguments<'a, 'py> {
+pub(crate) struct Arguments<'a, 'py> {
     py: Python<'py>,
     positional: &'a [*mut ffi::PyObject],
     keyword_names: Option<Bound<'py, PyTuple>>,
@@ -35,7 +35,7 @@ struct Arguments<'a, 'py> {
 impl<'a, 'py> Arguments<'a, 'py> {
     /// # Safety
     /// The pointers must be the arguments CPython passed to a vectorcall.
-    unsafe fn new(
+    pub(crate) unsafe fn new(
         py: Python<'py>,
         args: *const *mut ffi::PyObject,
         nargs: ffi::Py_ssize_t,
@@ -63,7 +63,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
         }
     }
 
-    fn positional(&self, index: usize) -> Option<Bound<'py, PyAny>> {
+    pub(crate) fn positional(&self, index: usize) -> Option<Bound<'py, PyAny>> {
         self.positional.get(index).map(|pointer| {
             // SAFETY: CPython guarantees the argument pointers are live.
             unsafe { Bound::from_borrowed_ptr(self.py, *pointer) }
@@ -72,7 +72,12 @@ impl<'a, 'py> Arguments<'a, 'py> {
 
     /// Binds `(self, <named...>, *args, **kwargs)`: the named parameters,
     /// the rest of the positional values, and the keywords as a dict.
-    fn bind(&self, method: &str, named: &[&str]) -> PyResult<BoundCall<'a, 'py>> {
+    pub(crate) fn bind(
+        &self,
+        owner: &str,
+        method: &str,
+        named: &[&str],
+    ) -> PyResult<BoundCall<'a, 'py>> {
         let mut values: Vec<Option<Bound<'py, PyAny>>> =
             (0..named.len()).map(|i| self.positional(i)).collect();
         let rest_start = named.len().min(self.positional.len());
@@ -102,7 +107,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
                     match named.iter().position(|parameter| *parameter == key) {
                         Some(slot) if values[slot].is_some() => {
                             return Err(PyTypeError::new_err(format!(
-                                "Logger.{method}() got multiple values for argument '{key}'"
+                                "{owner}.{method}() got multiple values for argument '{key}'"
                             )))
                         }
                         Some(slot) => values[slot] = Some(value),
@@ -126,7 +131,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
                 .collect::<Vec<_>>()
                 .join(" and ");
             return Err(PyTypeError::new_err(format!(
-                "Logger.{method}() missing {} required positional argument{}: {listed}",
+                "{owner}.{method}() missing {} required positional argument{}: {listed}",
                 missing.len(),
                 if missing.len() == 1 { "" } else { "s" }
             )));
@@ -140,7 +145,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
     }
 }
 
-fn finish(py: Python<'_>, result: PyResult<()>) -> *mut ffi::PyObject {
+pub(crate) fn finish(py: Python<'_>, result: PyResult<()>) -> *mut ffi::PyObject {
     match result {
         Ok(()) => py.None().into_ptr(),
         Err(error) => {
@@ -167,7 +172,7 @@ unsafe extern "C" fn level_method<const LEVEL: LevelNo>(
     // SAFETY: these are the arguments of this vectorcall.
     let arguments = unsafe { Arguments::new(py, args, nargs, kwnames) };
     let result = arguments
-        .bind(method_name(LEVEL), &["msg"])
+        .bind("Logger", method_name(LEVEL), &["msg"])
         .and_then(|call| {
             LoggerBase::log_at(&logger, LEVEL, &call.named[0], &call.rest, &call.kwargs)
         });
@@ -198,19 +203,21 @@ unsafe extern "C" fn log_method(
             }
         }
     }
-    let result = arguments.bind("log", &["level", "msg"]).and_then(|call| {
-        LoggerBase::log_any_level(
-            &logger,
-            &call.named[0],
-            &call.named[1],
-            &call.rest,
-            &call.kwargs,
-        )
-    });
+    let result = arguments
+        .bind("Logger", "log", &["level", "msg"])
+        .and_then(|call| {
+            LoggerBase::log_any_level(
+                &logger,
+                &call.named[0],
+                &call.named[1],
+                &call.rest,
+                &call.kwargs,
+            )
+        });
     finish(py, result)
 }
 
-fn method_name(level: LevelNo) -> &'static str {
+pub(crate) fn method_name(level: LevelNo) -> &'static str {
     match level {
         level::DEBUG => "debug",
         level::INFO => "info",
@@ -220,7 +227,7 @@ fn method_name(level: LevelNo) -> &'static str {
     }
 }
 
-type Method = unsafe extern "C" fn(
+pub(crate) type Method = unsafe extern "C" fn(
     *mut ffi::PyObject,
     *const *mut ffi::PyObject,
     ffi::Py_ssize_t,
@@ -262,7 +269,16 @@ const METHODS: [(&CStr, Method, &CStr); 6] = [
 
 /// Installs the level methods on the `Logger` base type.
 pub fn install(logger_type: &Bound<'_, PyType>) -> PyResult<()> {
-    for (name, method, doc) in METHODS {
+    install_methods(logger_type, &METHODS)
+}
+
+/// Replaces methods of `class` with raw `METH_FASTCALL | METH_KEYWORDS` ones.
+pub(crate) fn install_methods(
+    class: &Bound<'_, PyType>,
+    methods: &[(&'static CStr, Method, &'static CStr)],
+) -> PyResult<()> {
+    let logger_type = class;
+    for &(name, method, doc) in methods {
         // The definition must outlive the type: leaked once per process.
         let definition: &'static mut ffi::PyMethodDef = Box::leak(Box::new(ffi::PyMethodDef {
             ml_name: name.as_ptr(),

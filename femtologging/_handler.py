@@ -186,7 +186,7 @@ class Handler(Filterer):
 #: Handler attributes whose change alters where or how records are written,
 #: including methods patched on an instance (`mock.patch.object(handler, ...)`).
 _ROUTING_ATTRIBUTES = frozenset(
-    {"level", "formatter", "filters", "stream", "terminator", "lock"}
+    {"level", "formatter", "filters", "stream", "terminator", "lock", "maxBytes", "rolloverAt"}
     | {"handle", "filter", "emit", "format", "flush", "acquire", "release", "_open"}
 )
 

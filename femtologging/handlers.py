@@ -28,7 +28,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ._femtologging_rs import FileStream
-from ._handler import FileHandler, Handler
+from ._formatter import native_format
+from ._handler import _ORIGINALS, FileHandler, Handler, _stock
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 
 DEFAULT_TCP_LOGGING_PORT = 9020
@@ -181,6 +182,14 @@ class RotatingFileHandler(BaseRotatingHandler):
         if not self.delay:
             self.stream = self._open()
 
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        """The fast path formats records itself and checks them against
+        `maxBytes`; a record that may need a rollover comes back to Python."""
+        if self.maxBytes <= 0:
+            target = FileHandler._femto_target(self)
+            return target if _stock(self, RotatingFileHandler, _ROTATING_METHODS) else None
+        return _rotating_target(self, RotatingFileHandler, "file-limit", self.maxBytes)
+
     def shouldRollover(self, record: Any) -> bool:
         if self.stream is None:  # a delayed handler opens on first use
             self.stream = self._open()
@@ -226,6 +235,30 @@ def _dst_shift(dst_before: int, dst_after: int) -> int:
     if dst_before == dst_after:
         return 0
     return 3600 if dst_before else -3600
+
+
+#: Methods of a rotating handler's emit path, which the fast path performs.
+_ROTATING_METHODS = (
+    "handle",
+    "filter",
+    "emit",
+    "format",
+    "_open",
+    "shouldRollover",
+    "doRollover",
+)
+
+
+def _rotating_target(handler: Any, base: type, kind: str, limit: int) -> tuple[Any, ...] | None:
+    stream = handler.stream
+    if not isinstance(stream, FileStream) or not stream.native_text or handler.filters:
+        return None
+    if not _stock(handler, base, _ROTATING_METHODS):
+        return None
+    native = native_format(handler.formatter)
+    if native is None:
+        return None
+    return (kind, handler.level, stream, native, handler.terminator, None, handler, limit)
 
 
 class TimedRotatingFileHandler(BaseRotatingHandler):
@@ -336,6 +369,11 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             self.rolloverAt = self.computeRollover(now)
             return False
         return True
+
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        """The fast path writes until `rolloverAt`; from then on calls come
+        back to Python, which rolls over and sets the next `rolloverAt`."""
+        return _rotating_target(self, TimedRotatingFileHandler, "file-until", self.rolloverAt)
 
     def getFilesToDelete(self) -> list[str]:
         """The oldest rotated files beyond `backupCount`, as full paths."""
@@ -1221,3 +1259,9 @@ class QueueListener:
         self.enqueue_sentinel()
         self._thread.join()  # type: ignore[union-attr]
         self._thread = None
+
+
+for _class in (RotatingFileHandler, TimedRotatingFileHandler):
+    for _name in _ROTATING_METHODS:
+        _ORIGINALS[(_class, _name)] = getattr(_class, _name)
+del _class, _name

@@ -333,8 +333,9 @@ def test_class_attribute_changes_after_logging_take_effect(
 
 
 PATHS_SCRIPT = """
-import io, sys, tempfile, os
+import io, sys, tempfile, os, time
 import femtologging as logging
+import femtologging.handlers
 from femtologging._femtologging_rs import _path_counts
 
 def delta(action):
@@ -377,6 +378,20 @@ joined.addHandler(logging.StreamHandler(io.StringIO()))
 results["joined_without_stdlib_handlers"] = delta(lambda: joined.warning("x"))
 stdlib.getLogger("paths").addHandler(stdlib.NullHandler())
 results["joined_with_a_stdlib_handler"] = delta(lambda: joined.warning("x"))
+rotating = logging.getLogger("paths.rotating")
+rotating.propagate = False
+rotating.addHandler(
+    logging.handlers.RotatingFileHandler(os.path.join(directory, "r.log"), maxBytes=10**6)
+)
+rotating.warning("first record of an empty file: Python decides")
+results["size_rotated"] = delta(lambda: [rotating.warning("r %d", i) for i in range(5)])
+timed = logging.getLogger("paths.timed")
+timed.propagate = False
+timed_handler = logging.handlers.TimedRotatingFileHandler(os.path.join(directory, "t.log"))
+timed.addHandler(timed_handler)
+results["time_rotated"] = delta(lambda: [timed.warning("t %d", i) for i in range(5)])
+timed_handler.rolloverAt = int(time.time())  # due now: Python rolls over
+results["time_rotated_due"] = delta(lambda: timed.warning("rolled"))
 print(results)
 """
 
@@ -395,4 +410,35 @@ def test_each_configuration_takes_the_expected_path(
         "custom_formatter": [0, 1],
         "joined_without_stdlib_handlers": [1, 0],
         "joined_with_a_stdlib_handler": [0, 1],
+        "size_rotated": [5, 0],
+        "time_rotated": [5, 0],
+        "time_rotated_due": [0, 1],
     }
+
+
+def test_size_rotation_on_the_fast_path_matches_the_stdlib(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    name = fresh_names()
+
+    def scenario(library: ModuleType, handlers: ModuleType, directory: Path) -> dict[str, str]:
+        directory.mkdir()
+        handler = handlers.RotatingFileHandler(directory / "app.log", maxBytes=600, backupCount=3)
+        handler.setFormatter(library.Formatter("%(levelname)s %(name)s %(message)s"))
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.addHandler(handler)
+        for number in range(60):
+            logger.warning("record %d of the rotation test é", number)
+        handler.close()
+        logger.removeHandler(handler)
+        return {path.name: path.read_text() for path in sorted(directory.iterdir())}
+
+    import logging.handlers
+
+    import femtologging.handlers
+
+    ours = scenario(femtologging, femtologging.handlers, tmp_path / "femto")
+    theirs = scenario(logging, logging.handlers, tmp_path / "std")
+    assert ours == theirs
+    assert sorted(ours) == ["app.log", "app.log.1", "app.log.2", "app.log.3"]

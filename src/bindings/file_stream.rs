@@ -16,7 +16,7 @@ use pyo3::types::{PyBytes, PyString};
 
 use super::handlers::os_error;
 use crate::core::format::{Formatter, TimeStyle};
-use crate::core::handler::FemtoHandlerTrait;
+use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::{self, LevelNo};
 use crate::core::queued::{HandlerOptions, QueuedHandler};
 use crate::core::report::{Failure, ReportMode};
@@ -44,6 +44,19 @@ pub struct FileStream {
 impl FileStream {
     pub fn core(&self) -> &Arc<QueuedHandler> {
         &self.core
+    }
+
+    /// Bytes written or queued so far, without waiting for the worker. Exact
+    /// for files that only receive text formatted before queueing.
+    pub fn queued_position(&self) -> u64 {
+        self.position.load(Ordering::Relaxed)
+    }
+
+    /// Queues already-formatted bytes, as `write_record` does.
+    pub fn submit_bytes(&self, bytes: Vec<u8>, level: LevelNo) -> Submit {
+        self.position
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.core.submit_payload(Payload::Bytes(bytes), level)
     }
 
     fn encode(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
@@ -184,9 +197,13 @@ impl FileStream {
     }
 
     /// Bytes written or queued so far, counting what the file held at open.
-    /// Waits for the worker first: records the core formats itself are only
-    /// measured once formatted.
+    /// When the worker formats records itself (the fast path of a plain
+    /// FileHandler), waits for it first: their length is only known then.
     fn tell(&self, py: Python<'_>) -> u64 {
+        if !self.core.formats_records() {
+            // Every byte was counted when queued: no need to wait.
+            return self.position.load(Ordering::Relaxed);
+        }
         let waiter = self.core.begin_flush();
         py.detach(|| waiter.wait());
         self.position.load(Ordering::Relaxed) + self.core.formatted_bytes()

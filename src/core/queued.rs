@@ -9,7 +9,7 @@
 //! `fork()` holds the GIL, no other thread can hold `state` at that moment.
 
 use std::io;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
@@ -80,6 +80,9 @@ pub struct QueuedHandler {
     level: AtomicI32,
     formatter: Mutex<Arc<Formatter>>,
     terminator: Mutex<String>,
+    /// Whether records the worker formats itself were ever queued (their
+    /// length is only known once formatted).
+    formats_records: AtomicBool,
     state: Mutex<State>,
     stats: Arc<Stats>,
 }
@@ -118,6 +121,7 @@ impl QueuedHandler {
             options,
             formatter: Mutex::new(formatter),
             terminator: Mutex::new(terminator),
+            formats_records: AtomicBool::new(false),
             state: Mutex::new(State::Running { sender, worker }),
             stats,
         });
@@ -224,6 +228,11 @@ impl QueuedHandler {
                 Submit::Done
             }
         }
+    }
+
+    /// Whether the worker was ever given records to format itself.
+    pub fn formats_records(&self) -> bool {
+        self.formats_records.load(Ordering::Relaxed)
     }
 
     /// Bytes of records this handler's worker formatted and wrote.
@@ -353,6 +362,7 @@ impl FemtoHandlerTrait for QueuedHandler {
 
     fn submit(&self, record: FemtoLogRecord) -> Submit {
         let level = record.level;
+        self.formats_records.store(true, Ordering::Relaxed);
         self.submit_payload(Payload::Record(record), level)
     }
 

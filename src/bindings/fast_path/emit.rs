@@ -261,12 +261,24 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     };
     // A write failed: the Python path raises it from FileHandler.emit, which
     // reports it through handleError, as the stdlib does.
-    let failed = plan
-        .targets
-        .iter()
-        .any(|t| matches!(&t.sink, Sink::Queued(core) if core.has_pending_failure()));
+    let failed = plan.targets.iter().any(|t| match &t.sink {
+        Sink::Queued(core) => core.has_pending_failure(),
+        Sink::SizeLimited { stream, .. } => stream.get().core().has_pending_failure(),
+        _ => false,
+    });
     if failed {
         return Ok(Outcome::Fallback);
+    }
+    // A time-rotated file due for rollover: Python rolls it over.
+    if plan.targets.iter().any(|t| t.rollover_at.is_some()) {
+        let now_seconds = clock::whole_second(clock::now_ns());
+        if plan
+            .targets
+            .iter()
+            .any(|t| t.rollover_at.is_some_and(|at| now_seconds >= at))
+        {
+            return Ok(Outcome::Fallback);
+        }
     }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
         return Ok(Outcome::Fallback);
@@ -336,8 +348,50 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         stack_text,
         metadata,
     };
-    dispatch(environment, plan, call, record)?;
+    let Some(limited) = format_size_limited(plan, call.level, &record) else {
+        return Ok(Outcome::Fallback);
+    };
+    dispatch(environment, plan, call, record, limited)?;
     Ok(Outcome::Emitted)
+}
+
+/// Formats the record for each size-rotated file it reaches and checks it
+/// against `maxBytes` as `RotatingFileHandler.shouldRollover` does (the
+/// formatted text plus one newline, in characters). `None`: some file may
+/// need a rollover (or is empty, where versions differ), or formatting
+/// failed: Python takes the call.
+fn format_size_limited(
+    plan: &FastPlan,
+    level: LevelNo,
+    record: &FemtoLogRecord,
+) -> Option<Vec<(usize, Vec<u8>)>> {
+    let mut texts = Vec::new();
+    for (index, target) in plan.targets.iter().enumerate() {
+        let Sink::SizeLimited {
+            stream,
+            max_bytes,
+            cache,
+        } = &target.sink
+        else {
+            continue;
+        };
+        if level < target.level {
+            continue;
+        }
+        let formatter = target.formatter.as_ref()?;
+        let mut text = String::with_capacity(record.message.len() + 64);
+        formatter
+            .format_into(record, &mut lock_cache(cache), &mut text)
+            .ok()?;
+        let position = stream.get().queued_position();
+        let needed = text.chars().count() as u64 + 1;
+        if position == 0 || position + needed >= *max_bytes {
+            return None;
+        }
+        text.push_str(&target.terminator);
+        texts.push((index, text.into_bytes()));
+    }
+    Some(texts)
 }
 
 fn dispatch(
@@ -345,6 +399,7 @@ fn dispatch(
     plan: &FastPlan,
     call: &Call<'_, '_>,
     record: FemtoLogRecord,
+    limited: Vec<(usize, Vec<u8>)>,
 ) -> PyResult<()> {
     let py = call.logger.py();
     let reached = || plan.targets.iter().filter(|t| call.level >= t.level);
@@ -373,6 +428,14 @@ fn dispatch(
         .filter(|t| matches!(t.sink, Sink::Queued(_)))
         .collect();
     let mut waits: Vec<Submit> = Vec::new();
+    for (index, bytes) in limited {
+        if let Sink::SizeLimited { stream, .. } = &plan.targets[index].sink {
+            let submit = stream.get().submit_bytes(bytes, call.level);
+            if !matches!(submit, Submit::Done) {
+                waits.push(submit);
+            }
+        }
+    }
     let mut record = Some(record);
     for (index, target) in queues.iter().enumerate() {
         let Sink::Queued(core) = &target.sink else {

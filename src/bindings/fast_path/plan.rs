@@ -30,6 +30,15 @@ pub enum Sink {
         lock: Option<(Py<PyAny>, Py<PyAny>)>,
         cache: Mutex<FormatCache>,
     },
+    /// A size-rotated file (`RotatingFileHandler`): the record is formatted
+    /// here so its length can be checked against `max_bytes` as the stdlib's
+    /// `shouldRollover` does; a record that may need a rollover goes to
+    /// Python, which rolls over. The bytes then go to the file's queue.
+    SizeLimited {
+        stream: Py<FileStream>,
+        max_bytes: u64,
+        cache: Mutex<FormatCache>,
+    },
     /// `NullHandler`: nothing to do.
     Discard,
 }
@@ -40,6 +49,9 @@ pub struct Target {
     pub terminator: String,
     pub handler: Py<PyAny>,
     pub sink: Sink,
+    /// A time-rotated file's `rolloverAt`: from then on calls go to Python,
+    /// which rolls over (and sets a new one, which re-plans).
+    pub rollover_at: Option<i64>,
 }
 
 pub struct FastPlan {
@@ -211,7 +223,33 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
     let terminator: String = item.get_item(4)?.extract()?;
     let lock = item.get_item(5)?;
     let handler = item.get_item(6)?.unbind();
+    let limit = if item.len() > 7 {
+        Some(item.get_item(7)?)
+    } else {
+        None
+    };
+    let mut rollover_at = None;
     let sink = match kind.as_str() {
+        "file-until" => {
+            rollover_at = match &limit {
+                Some(limit) => Some(limit.extract::<i64>()?),
+                None => return Err(PyTypeError::new_err("file-until needs rolloverAt")),
+            };
+            let core = Arc::clone(object.cast::<FileStream>()?.get().core());
+            if let Some(formatter) = &formatter {
+                core.use_formatter(Arc::clone(formatter));
+            }
+            core.use_terminator(&terminator);
+            Sink::Queued(core)
+        }
+        "file-limit" => Sink::SizeLimited {
+            stream: object.cast::<FileStream>()?.clone().unbind(),
+            max_bytes: match &limit {
+                Some(limit) => limit.extract()?,
+                None => return Err(PyTypeError::new_err("file-limit needs maxBytes")),
+            },
+            cache: Mutex::new(FormatCache::default()),
+        },
         "file" => {
             let core = Arc::clone(object.cast::<FileStream>()?.get().core());
             if let Some(formatter) = &formatter {
@@ -256,5 +294,6 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
         terminator,
         handler,
         sink,
+        rollover_at,
     })
 }

@@ -25,6 +25,7 @@ from ._femtologging_rs import FileStream
 from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
+from ._overrides import set_on_instance
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 
@@ -236,10 +237,10 @@ _ORIGINALS: dict[tuple[type, str], Any] = {}
 def _stock(handler: Any, base: type, names: tuple[str, ...]) -> bool:
     """Whether the handler has each named method exactly as `base` defined
     it: not overridden by its class nor patched on the instance."""
-    own = vars(handler)
     cls = type(handler)
     return all(
-        name not in own and getattr(cls, name, None) is _ORIGINALS.get((base, name))
+        getattr(cls, name, None) is _ORIGINALS.get((base, name))
+        and not set_on_instance(handler, name)
         for name in names
     )
 

@@ -20,6 +20,7 @@ from . import _femtologging_rs as _rs
 from . import _globals, _record, _stdlib_bridge
 from ._formatter import _defaultFormatter
 from ._levels import _levelToName
+from ._overrides import set_on_instance
 
 #: Logger hooks the stdlib path calls; overriding any of them needs Python.
 _LOGGER_HOOKS = ("_log", "makeRecord", "handle", "callHandlers", "findCaller", "filter")
@@ -38,12 +39,11 @@ def threshold(logger: Any) -> tuple[int, bool]:
     """The lowest level `logger` lets through, and whether its class
     overrides the level hooks (then Rust asks `isEnabledFor` every time)."""
     cls = type(logger)
-    own = vars(logger)
     if (
         cls.isEnabledFor is not _STOCK_HOOKS["isEnabledFor"]
         or cls.getEffectiveLevel is not _STOCK_HOOKS["getEffectiveLevel"]
-        or "isEnabledFor" in own
-        or "getEffectiveLevel" in own
+        or set_on_instance(logger, "isEnabledFor")
+        or set_on_instance(logger, "getEffectiveLevel")
     ):
         # Ask the class's own hooks on every call, in the stdlib's order.
         return 0, True
@@ -74,8 +74,7 @@ def plan(logger: Any) -> Plan | None:
     cls = type(logger)
     if any(getattr(cls, hook, None) is not _STOCK_HOOKS[hook] for hook in _LOGGER_HOOKS):
         return None
-    own = vars(logger)
-    if any(hook in own for hook in _LOGGER_HOOKS):
+    if any(set_on_instance(logger, hook) for hook in _LOGGER_HOOKS):
         return None  # patched on the instance (mock.patch.object)
     if logger.filters or not _flags_allow_fast_path():
         return None

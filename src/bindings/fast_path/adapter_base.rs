@@ -22,8 +22,6 @@ use crate::core::level::{self, LevelNo};
 
 #[pyclass(
     subclass,
-    dict,
-    weakref,
     frozen,
     name = "LoggerAdapter",
     module = "femtologging._femtologging_rs"

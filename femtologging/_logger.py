@@ -65,6 +65,19 @@ class Logger(LoggerBase, Filterer):
     root: RootLogger
     manager: Manager
 
+    # Slots, not the instance dict: on 3.13 the `logger.debug` method load
+    # specializes only while the instance has no dict (docs/performance.md).
+    __slots__ = (
+        "name",
+        "level",
+        "parent",
+        "propagate",
+        "handlers",
+        "disabled",
+        "_cache",
+        "filters",
+    )
+
     def __init__(self, name: str, level: int | str = NOTSET) -> None:
         Filterer.__init__(self)
         self.name = name
@@ -386,7 +399,9 @@ class Manager:
             if existing is not None and not isinstance(existing, PlaceHolder):
                 return existing
             logger = (self.loggerClass or _loggerClass)(name)
-            logger.manager = self
+            # Only a non-default manager goes in the dict (see __slots__).
+            if logger.manager is not self:
+                logger.manager = self
             _stdlib_bridge.adopt_level(logger)
             self.loggerDict[name] = logger
             if existing is not None:

@@ -137,6 +137,42 @@ def test_logger_dict_is_live() -> None:
     assert assert_same(scenario)[1:3] == (False, True)
 
 
+def test_logger_attributes_behave_like_instance_attributes() -> None:
+    """The stdlib's attributes live in slots (see docs/performance.md), yet
+    read, set, delete, weak-reference and take extra attributes as before;
+    a logger of another Manager keeps that manager."""
+
+    def scenario(m: ModuleType) -> Any:
+        logger = m.getLogger("attrs.a")
+        logger.custom = "own"
+        logger.name = "attrs.renamed"
+        del logger.custom
+        try:
+            logger.custom  # noqa: B018
+            missing = None
+        except AttributeError as exc:
+            missing = type(exc).__name__
+        other = m.Manager(m.RootLogger(m.WARNING))
+        adopted = other.getLogger("attrs.other")
+        ref = weakref.ref(logger)
+        return (
+            logger.name,
+            missing,
+            ref() is logger,
+            logger.manager is m.Logger.manager,
+            adopted.manager is other,
+            m.getLogger("attrs.b").manager is m.Logger.manager,
+            sorted(
+                k
+                for k in ("name", "level", "parent", "propagate", "handlers", "disabled", "filters")
+                if hasattr(logger, k)
+            ),
+        )
+
+    result = assert_same(scenario)
+    assert result[0] == "attrs.renamed" and result[1] == "AttributeError"
+
+
 def test_propagation_parent_and_disabled() -> None:
     def scenario(m: ModuleType) -> Any:
         top = m.getLogger("prop")

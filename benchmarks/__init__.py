@@ -10,6 +10,8 @@ Modules, one concept each:
 
 - ``catalogue``: what is measured (scenario ids, sizes, units, targets);
 - ``targets``: the issue's goals and how a result is judged against them;
+- ``variants``: a library run again under another environment (femtologging
+  with its stdlib bridge off), reported beside it;
 - ``scenarios``: the measured bodies, run inside the subprocess;
 - ``sinks``: discarding/capturing streams, fd redirection, byte counters;
 - ``child`` and ``_child_entry``: the subprocess side of the protocol;

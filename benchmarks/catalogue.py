@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .targets import Target
+from .variants import VARIANTS
 
 LIBRARIES: tuple[str, ...] = ("stdlib", "picologging", "femtologging")
+# What a full run runs, in the order of each round: the libraries, then the
+# variants (a library under another environment, see `variants`).
+ALL_LIBRARIES: tuple[str, ...] = LIBRARIES + tuple(variant.key for variant in VARIANTS)
 REFERENCE = "stdlib"
 
 NS = 1.0

@@ -2,6 +2,8 @@
 
 matplotlib is an optional dependency of the benchmark only: without it the
 chart is skipped with a message, and everything else still runs.
+Variants (see `variants`) have no bar: they have no target, and their table
+compares them with their base library, not with the stdlib.
 Run alone, ``python -m benchmarks.chart`` redraws the chart from the stored results.
 """
 
@@ -13,6 +15,7 @@ from pathlib import Path
 from .catalogue import REFERENCE, SCENARIOS, Metric
 from .results import Session
 from .stats import ratio, summarize
+from .variants import is_variant
 
 COLOURS = {"picologging": "#8c8c8c", "femtologging": "#d9622b"}
 
@@ -51,7 +54,7 @@ def draw(sessions: list[Session], path: Path) -> str:
         len(sessions), 1, figsize=(11, 4.2 * len(sessions)), squeeze=False, sharey=True
     )
     for panel, session in zip(axes[:, 0], sessions, strict=True):
-        libs = [lib for lib in session.libraries if lib != REFERENCE]
+        libs = [lib for lib in session.libraries if lib != REFERENCE and not is_variant(lib)]
         width = 0.8 / max(len(libs), 1)
         labels = [metric.label for _, metric in rows]
         labelled: set[str] = set()

@@ -3,7 +3,10 @@
 The job arrives as a JSON object (see `runner.Job.payload`); the result is one
 JSON object written to the file the job names. Every failure (library missing,
 API missing, exception, records lost) becomes a field of that object: the
-parent decides what it means for the report.
+parent decides what it means for the report. A variant (see `variants`)
+imports its base library; its environment was set by the parent, and the
+result says whether femtologging's stdlib bridge was installed, for the parent
+to check.
 """
 
 from __future__ import annotations
@@ -20,25 +23,30 @@ from types import ModuleType
 from typing import Any
 
 from .scenarios import BODIES, Context
+from .variants import base_of
 
 MODULES = {"stdlib": "logging", "picologging": "picologging", "femtologging": "femtologging"}
+
+
+def _built_from(lib: str) -> str:
+    """The local directory an installed library was built from (PEP 610), or ""."""
+    try:
+        distribution = importlib.metadata.distribution(lib)
+        origin = json.loads(distribution.read_text("direct_url.json") or "{}").get("url", "")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return ""
+    return origin[len("file://") :] if origin.startswith("file://") else ""
 
 
 def _version(lib: str) -> str:
     if lib == "stdlib":
         return f"Python {platform.python_version()}"
     try:
-        distribution = importlib.metadata.distribution(lib)
+        version = importlib.metadata.distribution(lib).version
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-    version = distribution.version
-    try:  # pip records where a local build came from (PEP 610)
-        origin = json.loads(distribution.read_text("direct_url.json") or "{}").get("url", "")
-    except ValueError:
-        origin = ""
-    if origin.startswith("file://"):
-        version += f" (built from {origin[len('file://') :]})"
-    return version
+    origin = _built_from(lib)
+    return f"{version} (built from {origin})" if origin else version
 
 
 def _shadowed(module: ModuleType, repo_root: str) -> bool:
@@ -59,8 +67,15 @@ def _path_counts(module: ModuleType) -> list[int] | None:
     return [int(fast), int(slow)]
 
 
+def _bridge_installed(module: ModuleType) -> bool | None:
+    """femtologging only: whether its stdlib bridge is installed (None for other libraries)."""
+    bridge = getattr(module, "_stdlib_bridge", None)
+    check = getattr(bridge, "is_installed", None)
+    return None if check is None else bool(check())
+
+
 def run(job: dict[str, Any]) -> dict[str, Any]:
-    lib = job["lib"]
+    lib = base_of(job["lib"])  # a variant imports its base library
     result: dict[str, Any] = {
         "status": "error",
         "python": platform.python_version(),
@@ -72,7 +87,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         result.update(status="missing", error=f"{type(error).__name__}: {error}")
         return result
     result["version"] = _version(lib)
+    result["built_from"] = "" if lib == "stdlib" else _built_from(lib)
     result["module_file"] = getattr(module, "__file__", "")
+    result["stdlib_bridge"] = _bridge_installed(module)
     if lib != "stdlib" and _shadowed(module, job.get("repo_root", "")):
         result["error"] = f"imported the source tree, not the installed build: {module.__file__}"
         return result

@@ -10,12 +10,13 @@ import sys
 import tempfile
 
 from . import chart, report
-from .catalogue import LIBRARIES, REFERENCE, SCENARIOS, Scenario
+from .catalogue import ALL_LIBRARIES, REFERENCE, SCENARIOS, Scenario
 from .results import Session
 from .runner import run_session
 
 DEFAULT_REPEAT = 5
 QUICK_REPEAT = 3
+_CHECK_LIBS = tuple(lib for lib in ALL_LIBRARIES if lib != "picologging")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Time the same logging scenarios through the stdlib, picologging and "
             "femtologging (fresh subprocess per run, rounds interleaved), verify every "
-            "sink, and report medians and ratios to the stdlib."
+            "sink, and report medians and ratios to the stdlib; femtologging also runs "
+            "with its stdlib bridge off (FEMTOLOGGING_STDLIB_BRIDGE=0) in a few scenarios."
         ),
     )
     parser.add_argument("--quick", action="store_true", help="fewer records and rounds (<1 min)")
@@ -42,8 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--libs",
         metavar="LIST",
-        help=f"comma-separated subset of {','.join(LIBRARIES)} (default: all; "
-        "--check: stdlib,femtologging)",
+        help=f"comma-separated subset of {','.join(ALL_LIBRARIES)} (default: all; "
+        f"--check: {','.join(_CHECK_LIBS)})",
     )
     parser.add_argument(
         "--check",
@@ -95,10 +97,11 @@ def _select_libs(spec: str | None, default: tuple[str, ...]) -> list[str]:
     if not spec:
         return list(default)
     wanted = [part.strip() for part in spec.split(",") if part.strip()]
-    unknown = [lib for lib in wanted if lib not in LIBRARIES]
+    unknown = [lib for lib in wanted if lib not in ALL_LIBRARIES]
     if unknown:
-        raise SystemExit(f"unknown library: {', '.join(unknown)} (choose from {LIBRARIES})")
-    return [lib for lib in LIBRARIES if lib in wanted]  # reference first, fixed order
+        choices = ", ".join(ALL_LIBRARIES)
+        raise SystemExit(f"unknown library: {', '.join(unknown)} (choose from {choices})")
+    return [lib for lib in ALL_LIBRARIES if lib in wanted]  # reference first, fixed order
 
 
 def _render() -> None:
@@ -131,7 +134,7 @@ def _check(session: Session, scenarios: list[Scenario]) -> int:
                 verdict = "records ok, output not compared: " + result.output_detail
             else:
                 verdict = "ok: all records arrived, bytes equal to the stdlib's"
-            print(f"{scenario.id:16} {lib:13} {verdict}")
+            print(f"{scenario.id:16} {lib:25} {verdict}")
     print()
     print("check passed" if not failures else f"check FAILED ({failures})")
     return 1 if failures else 0
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         _render()
         return 0
     scenarios = _select_scenarios(args.scenarios)
-    default_libs = (REFERENCE, "femtologging") if args.check else LIBRARIES
+    default_libs = _CHECK_LIBS if args.check else ALL_LIBRARIES
     libs = _select_libs(args.libs, default_libs)
     repeat = args.repeat or (QUICK_REPEAT if args.quick else DEFAULT_REPEAT)
     version = _interpreter_version(args.python)
@@ -195,11 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         progress=progress,
     )
     session.machine["load"] += ", at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    commit = report.repo_commit(session.builds.get("femtologging", ""))
+    if commit:
+        session.machine["commit"] = commit
     if args.check:
         return _check(session, scenarios)
     print()
     print(report.section(session))
-    complete = len(scenarios) == len(SCENARIOS) and libs == list(LIBRARIES)
+    complete = len(scenarios) == len(SCENARIOS) and libs == list(ALL_LIBRARIES)
     if args.write or (complete and not args.quick and not args.no_write):
         print(f"results stored in {report.save(session)}")
         _render()

@@ -5,7 +5,8 @@ A job (library, scenario, record count, verification or timed) is passed to
 result file the job names (see `child`). The child runs in a fresh temporary
 directory, which also holds the sinks' files until the parent has compared them.
 Whatever happens to the child (a crash, a hang, a missing library) comes back
-as a `Run` with a status; nothing is raised.
+as a `Run` with a status; nothing is raised. A variant's child gets the
+environment the variant asks for (see `variants`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .variants import env_changes
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -56,9 +59,15 @@ class Run:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _child_env() -> dict[str, str]:
-    """The parent's environment without PYTHONPATH entries that point at the repository."""
+def _child_env(lib: str) -> dict[str, str]:
+    """The parent's environment without PYTHONPATH entries that point at the repository,
+    with the library's (or variant's) own settings applied."""
     env = dict(os.environ)
+    for name, value in env_changes(lib).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     paths = [
         entry
         for entry in env.get("PYTHONPATH", "").split(os.pathsep)
@@ -108,7 +117,7 @@ def run_job(job: Job, python: str, timeout: float) -> Run:
     returncode: int | None = None
     try:
         completed = subprocess.run(
-            command, cwd=workdir, env=_child_env(), capture_output=True, timeout=timeout
+            command, cwd=workdir, env=_child_env(job.lib), capture_output=True, timeout=timeout
         )
         stderr, returncode = completed.stderr, completed.returncode
     except subprocess.TimeoutExpired as expired:

@@ -19,6 +19,7 @@ from .protocol import REPO_ROOT
 from .results import LibResult, Session
 from .stats import Summary, ratio, summarize
 from .targets import SUBJECT, judge
+from .variants import VARIANTS, Variant, is_variant, label
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DOCS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
@@ -52,28 +53,84 @@ def machine_info() -> dict[str, str]:
         "memory": memory,
         "os": f"{platform.system()} {platform.release()}",
         "load": "load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
-        "commit": _repo_commit(),
+        "commit": repo_commit(),
     }
     return {key: value for key, value in info.items() if value}
 
 
-def _repo_commit() -> str:
+# What a femtologging build is made from, as compared with the repository's HEAD.
+_BUILD_INPUTS = ("src", "femtologging", "build.rs", "Cargo.toml", "Cargo.lock", "pyproject.toml")
+
+
+def _git(*args: str, stdin: str | None = None) -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPO_ROOT), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def repo_commit(build: str = "") -> str:
+    """The repository's HEAD, and which commit the measured femtologging was built from.
+
+    `build` is the directory the installed femtologging was built from (see
+    `child`): its sources are compared with those of HEAD and of the commits
+    before it. Unknown, or the repository itself: the repository's working tree
+    is compared with HEAD.
+    """
     try:
-        head = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--", "src", "femtologging"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+        head = _git("rev-parse", "--short", "HEAD").strip()
+        if not build or Path(build).resolve() == REPO_ROOT:
+            dirty = _git("status", "--porcelain", "--", *_BUILD_INPUTS).strip()
+            return f"{head} (with uncommitted changes)" if dirty else head
+        built = _built_commit(Path(build))
+    except (OSError, subprocess.CalledProcessError, ValueError):
         return ""
-    return f"{head} (with uncommitted changes)" if dirty else head
+    if built is None:
+        return f"{head}; femtologging built from sources of none of its last {_SEARCHED} commits"
+    if built == head:
+        return f"{head}; femtologging built from the same sources"
+    return f"{head}; femtologging built from the sources of the earlier commit {built}"
+
+
+_SEARCHED = 50  # commits, from HEAD back, a build directory is compared with
+
+
+def _built_commit(build: Path) -> str | None:
+    """The newest recent commit whose build inputs the directory holds exactly, or None."""
+    present = sorted(_source_files(build))
+    paths = "".join(f"{build / path}\n" for path in present)
+    hashes = _git("hash-object", "--no-filters", "--stdin-paths", stdin=paths).split()
+    found = dict(zip(present, hashes, strict=True))
+    for commit in _git("rev-list", f"--max-count={_SEARCHED}", "HEAD").split():
+        listing: dict[str, str] = {}
+        for entry in _git("ls-tree", "-r", "-z", commit, "--", *_BUILD_INPUTS).split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                listing[path] = meta.split()[2]
+        if listing == found:
+            return _git("rev-parse", "--short", commit).strip()
+    return None
+
+
+def _source_files(build: Path) -> list[str]:
+    """The build inputs found in `build`, without what building leaves there."""
+    found = []
+    for name in _BUILD_INPUTS:
+        top = build / name
+        if top.is_file():
+            found.append(name)
+        elif top.is_dir():
+            found += [
+                path.relative_to(build).as_posix()
+                for path in top.rglob("*")
+                if path.is_file()
+                and "__pycache__" not in path.parts
+                and path.suffix not in (".so", ".pyd")
+            ]
+    return found
 
 
 def now() -> str:
@@ -186,10 +243,9 @@ def _align(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def table(session: Session) -> tuple[list[str], list[str], tuple[int, int]]:
-    """The markdown table, its footnotes, and (targets met, targets judged)."""
-    notes = _Notes()
-    libs = session.libraries
+def table(session: Session, notes: _Notes) -> tuple[list[str], tuple[int, int]]:
+    """The markdown table (footnotes go to `notes`), and (targets met, targets judged)."""
+    libs = [lib for lib in session.libraries if not is_variant(lib)]
     header = ["item", "measurement", "unit"]
     for lib in libs:
         header.append(lib)
@@ -214,7 +270,78 @@ def table(session: Session) -> tuple[list[str], list[str], tuple[int, int]]:
                 judged += 1
                 met += verdict.startswith("yes")
             rows.append(row + [target, verdict])
-    return _align(rows), notes.texts, (met, judged)
+    return _align(rows), (met, judged)
+
+
+def _difference_cells(base: LibResult | None, other: LibResult | None, key: str) -> list[str]:
+    """The relative differences of the medians and of the fastest rounds, in how many
+    rounds the default was slower, and whether the medians' difference stands out of
+    the spread."""
+    mine, theirs = _summary(base, key), _summary(other, key)
+    if mine is None or theirs is None or theirs.median <= 0 or theirs.low <= 0:
+        return ["", "", "", "not measured"]
+    shown = [_percent(mine.median / theirs.median), _percent(mine.low / theirs.low)]
+    if len(mine.values) == len(theirs.values):  # every round counted: paired by round
+        slower = sum(a > b for a, b in zip(mine.values, theirs.values, strict=True))
+        shown.append(f"{slower} of {len(mine.values)}")
+    else:
+        shown.append("")
+    blocked = [result for result in (base, other) if result is not None and _blocker(result)]
+    if blocked:
+        return shown + ["not every run verified (see notes)"]
+    if mine.low <= theirs.high and theirs.low <= mine.high:
+        return shown + ["within the spread: ranges overlap"]
+    side = "slower" if mine.median > theirs.median else "faster"
+    return shown + [f"default {side}: ranges apart"]
+
+
+def _percent(quotient: float) -> str:
+    return f"{(quotient - 1) * 100:+.1f}%"
+
+
+def variant_table(session: Session, variant: Variant, notes: _Notes) -> tuple[list[str], int, int]:
+    """A variant beside its base library: the table, rows within the spread, rows compared."""
+    header = ["item", "measurement", "unit", variant.base_label, variant.label]
+    rows = [header + ["difference", "fastest rounds", "default slower in", "verdict"]]
+    within = compared = 0
+    for scenario in SCENARIOS:
+        entry = session.scenarios.get(scenario.id)
+        if entry is None or variant.key not in entry.libs:
+            continue
+        base, other = entry.libs.get(variant.base), entry.libs.get(variant.key)
+        for position, metric in enumerate(scenario.metrics):
+            row = [scenario.issue, metric.label, metric.unit]
+            first = position == 0
+            row.append(_value_cell(base, metric, first, variant.base, notes))
+            row.append(_value_cell(other, metric, first, variant.label, notes))
+            cells = _difference_cells(base, other, metric.key)
+            compared += cells[0] != ""
+            within += cells[-1].startswith("within")
+            rows.append(row + cells)
+    return _align(rows), within, compared
+
+
+def _variant_sections(session: Session, notes: _Notes) -> list[str]:
+    lines: list[str] = []
+    for variant in VARIANTS:
+        if variant.key not in session.libraries:
+            continue
+        rows, within, compared = variant_table(session, variant, notes)
+        lines += [
+            f"### {variant.title}",
+            "",
+            f"{variant.description}. Run in the same rounds, interleaved with the "
+            "others, its output verified like theirs; no target is judged on it. "
+            "Difference = default median / variant median - 1 (positive: the default "
+            "takes longer); fastest rounds = the same with the minima, which a busy "
+            "machine disturbs least; default slower in = the rounds in which the default "
+            "took longer than the variant run next to it; the verdict compares the min-max "
+            "ranges over the rounds.",
+            "",
+        ]
+        lines += rows
+        lines += ["", f"{within} of {compared} rows differ by less than the spread.", ""]
+    return lines
 
 
 def _sizes(session: Session) -> str:
@@ -245,18 +372,19 @@ def _extra_notes(session: Session) -> list[str]:
                 "- Caller-visible latency: each sample includes one pair of "
                 f"`perf_counter_ns()` reads ({_span(timers)} ns)."
             )
-    counts = []
-    for scenario in SCENARIOS:
-        entry = session.scenarios.get(scenario.id)
-        mine = entry.libs.get(SUBJECT) if entry else None
-        if mine is not None and mine.path_counts:
-            fast, slow = mine.path_counts
-            counts.append(f"{scenario.id} {fast:,}/{slow:,}")
-    if counts:
-        lines.append(
-            "- femtologging, enabled calls served by the Rust fast path / by the Python "
-            "path (first timed run): " + ", ".join(counts) + "."
-        )
+    for lib in [SUBJECT] + [variant.key for variant in VARIANTS]:
+        counts = []
+        for scenario in SCENARIOS:
+            entry = session.scenarios.get(scenario.id)
+            mine = entry.libs.get(lib) if entry else None
+            if mine is not None and mine.path_counts:
+                fast, slow = mine.path_counts
+                counts.append(f"{scenario.id} {fast:,}/{slow:,}")
+        if counts:
+            lines.append(
+                f"- {label(lib)}, enabled calls served by the Rust fast path / by the "
+                "Python path (first timed run): " + ", ".join(counts) + "."
+            )
     return lines
 
 
@@ -266,7 +394,9 @@ def section(session: Session) -> str:
     rounds = f"{session.repeat} round{'s' if session.repeat != 1 else ''}"
     machine = session.machine
     versions = ", ".join(
-        f"{lib} {session.versions.get(lib, 'not installed')}" for lib in session.libraries
+        f"{lib} {session.versions.get(lib, 'not installed')}"
+        for lib in session.libraries
+        if not is_variant(lib)
     )
     lines = [
         f"## CPython {session.python} ({kind}, {rounds}, {session.date})",
@@ -279,12 +409,14 @@ def section(session: Session) -> str:
         "- Cells: median (min-max) over the rounds; ratio = stdlib median / library median.",
         "",
     ]
-    rows, notes, (met, judged) = table(session)
+    notes = _Notes()
+    rows, (met, judged) = table(session, notes)
     lines += rows
     lines += ["", f"femtologging meets {met} of {judged} targets in this run.", ""]
-    if notes:
+    lines += _variant_sections(session, notes)
+    if notes.texts:
         lines += ["Notes:", ""]
-        lines += [f"{index}. {text}" for index, text in enumerate(notes, 1)]
+        lines += [f"{index}. {text}" for index, text in enumerate(notes.texts, 1)]
         lines.append("")
     lines += _extra_notes(session)
     return "\n".join(lines).rstrip() + "\n"
@@ -301,6 +433,9 @@ picologging (when installed) and through femtologging used as a drop-in
 (`import femtologging as logging`, configured with the stdlib's calls), in one
 run. Each (library, scenario) runs in a fresh subprocess, and the rounds are
 interleaved across libraries (stdlib, picologging, femtologging, stdlib, ...).
+In a few scenarios femtologging runs once more per round with its stdlib
+bridge off (`FEMTOLOGGING_STDLIB_BRIDGE=0`); that variant has a table of its
+own, beside femtologging's default (bridge on), and no target.
 A run counts only if every record reached its sink (lines in the file,
 characters in the stream, bytes written to fd 2), and each library's output is
 compared byte for byte with the stdlib's, timestamps masked: once in an
@@ -370,5 +505,9 @@ def scenario_list() -> str:
         lines.append(
             f"{scenario.id:16} item {scenario.issue:3} {scenario.full:>9,} records"
             f" ({scenario.quick:>7,} quick)  {scenario.title}"
+        )
+    for variant in VARIANTS:
+        lines.append(
+            f"\nvariant {variant.key} ({variant.label}), runs in: {', '.join(variant.scenarios)}"
         )
     return "\n".join(lines)

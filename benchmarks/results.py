@@ -65,6 +65,7 @@ class Session:
     machine: dict[str, str] = field(default_factory=dict)
     libraries: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    builds: dict[str, str] = field(default_factory=dict)  # library -> directory built from
     scenarios: dict[str, ScenarioResult] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:

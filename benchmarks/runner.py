@@ -3,10 +3,12 @@
 First one untimed verification run per (scenario, library) with few records,
 whose output is compared with the stdlib's; then `repeat` rounds, each running
 every scenario for every library in turn (stdlib, picologging, femtologging,
-stdlib, ...), so that a slow spell of the machine hits all libraries alike.
+femtologging with the bridge off where that variant runs, stdlib, ...), so that
+a slow spell of the machine hits all libraries alike.
 The first timed round's output is compared with the stdlib's as well. A
 repetition counts only if the child finished and every record arrived;
-anything else is filed as a problem, never raised. A library that is missing,
+anything else is filed as a problem, never raised; so is a femtologging run
+whose stdlib bridge was not in the state its column stands for. A library that is missing,
 lacks an API or hangs is not run again for that scenario.
 """
 
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from .catalogue import REFERENCE, Scenario
 from .protocol import Job, Run, run_job, time_limit
 from .results import LibResult, ScenarioResult, Session
+from .variants import expected_bridge, is_variant, runs_in
 from .verify import compare_files
 
 Progress = Callable[[str], None]
@@ -46,6 +49,16 @@ def _record(result: LibResult, run: Run, label: str) -> None:
         return
     if run.message:
         result.add_problem(run.message, label)
+    expected = expected_bridge(run.job.lib)
+    found = run.data.get("stdlib_bridge")
+    # A build without the bridge (None) is measured as it is, but not as a variant.
+    wrong = found is not expected and (found is not None or is_variant(run.job.lib))
+    if expected is not None and wrong:
+        state = {True: "on", False: "off"}.get(found, "unknown")
+        wanted = "on" if expected else "off"
+        result.add_problem(f"femtologging's stdlib bridge was {state}, not {wanted}", label)
+        result.status = "failed" if not result.values else result.status
+        return
     if run.data.get("arrival_ok") is False:
         result.add_problem(str(run.data.get("arrival_text")), label)
         result.status = "failed" if not result.values else result.status
@@ -100,7 +113,9 @@ def _round(
     n = scenario.verify_n if verify else scenario.size(session.quick)
     runs: dict[str, Run] = {}
     for lib in libs:
-        result = entry.libs[lib]
+        result = entry.libs.get(lib)
+        if result is None:  # a variant that does not run in this scenario
+            continue
         if result.status in ("missing", "unsupported", "hung"):
             continue
         limit = timeout if timeout else time_limit(n)
@@ -109,10 +124,13 @@ def _round(
         _record(result, run, label)
         if run.status == "missing":
             for other in session.scenarios.values():
-                other.libs[lib].status = "missing"
-                other.libs[lib].add_problem(run.message)
+                if lib in other.libs:
+                    other.libs[lib].status = "missing"
+                    other.libs[lib].add_problem(run.message)
         if run.data.get("version"):
             session.versions[lib] = run.data["version"]
+        if run.data.get("built_from"):
+            session.builds[lib] = run.data["built_from"]
     if compare:
         for lib, run in runs.items():
             _compare(entry.libs[lib], runs.get(REFERENCE), run, label)
@@ -148,7 +166,7 @@ def run_session(
         session.scenarios[scenario.id] = ScenarioResult(
             n=scenario.size(session.quick),
             verify_n=scenario.verify_n,
-            libs={lib: LibResult() for lib in libs},
+            libs={lib: LibResult() for lib in libs if runs_in(lib, scenario.id)},
         )
     progress("verification runs (untimed, output compared with the stdlib's)")
     for scenario in scenarios:

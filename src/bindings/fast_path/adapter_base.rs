@@ -116,7 +116,7 @@ fn attribute<'py>(
 fn log_through_adapter(
     adapter: &Bound<'_, PyAny>,
     level: LevelNo,
-    call: &BoundCall<'_, '_>,
+    call: &BoundCall<'_, '_, 1>,
 ) -> PyResult<()> {
     let py = adapter.py();
     let msg = &call.named[0];

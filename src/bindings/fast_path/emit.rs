@@ -342,7 +342,7 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     let record = FemtoLogRecord {
         logger: Arc::clone(call.name),
         level: call.level,
-        level_name: environment.level_name(py, call.level)?,
+        level_name: environment.level_name(py, call.level, &plan.level_names)?,
         message,
         exc_text,
         stack_text,

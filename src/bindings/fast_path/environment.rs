@@ -50,20 +50,51 @@ struct KnownLevelName {
     text: Arc<str>,
 }
 
+/// `_levelToName` as converted when a plan was made: read per record without
+/// a lock, and still checked against the live table entry by identity.
+pub struct LevelNames(Vec<KnownLevelName>);
+
 impl Environment {
+    /// The level names of the live table, converted now. Entries whose `str()`
+    /// fails are left to `level_name`, which reports the error per call.
+    pub fn level_names_now(&self, py: Python<'_>) -> PyResult<LevelNames> {
+        // A list of the items, not the dict itself: `str()` runs Python code,
+        // which may change the table while it is read.
+        let mut names = Vec::new();
+        for item in self.level_to_name.bind(py).items().iter() {
+            let (level, name): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            let (Ok(level), Ok(text)) = (level.extract::<LevelNo>(), name.str()) else {
+                continue;
+            };
+            names.push(KnownLevelName {
+                level,
+                object: name.unbind(),
+                text: Arc::from(text.to_str()?),
+            });
+        }
+        Ok(LevelNames(names))
+    }
+
     /// `getLevelName(level)` through the live `_levelToName` table.
-    pub fn level_name(&self, py: Python<'_>, level: LevelNo) -> PyResult<Arc<str>> {
+    pub fn level_name(
+        &self,
+        py: Python<'_>,
+        level: LevelNo,
+        planned: &LevelNames,
+    ) -> PyResult<Arc<str>> {
         let Some(name) = self.level_to_name.bind(py).get_item(level)? else {
             return Ok(Arc::from(format!("Level {level}")));
         };
+        let same = |entry: &&KnownLevelName| entry.level == level && entry.object.is(&name);
+        if let Some(entry) = planned.0.iter().find(same) {
+            return Ok(Arc::clone(&entry.text));
+        }
+        // The table was edited in place since the plan was made.
         let mut known = self
             .level_names
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(entry) = known
-            .iter()
-            .find(|entry| entry.level == level && entry.object.is(&name))
-        {
+        if let Some(entry) = known.iter().find(same) {
             return Ok(Arc::clone(&entry.text));
         }
         let text: Arc<str> = Arc::from(name.str()?.to_str()?);

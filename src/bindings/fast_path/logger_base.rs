@@ -119,7 +119,7 @@ impl LoggerBase {
         };
         let environment = environment::get(py)
             .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
-        let built = Arc::new(plan::build(py, &environment.plan, slf.as_any())?);
+        let built = Arc::new(plan::build(py, environment, slf.as_any())?);
         let mut cached = lock(&slf.get().cached);
         match &mut *cached {
             Some(entry) if entry.generation == generation => {

@@ -13,6 +13,7 @@ use pyo3::types::{PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
+use super::environment::{Environment, LevelNames};
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
 use crate::core::queued::QueuedHandler;
@@ -59,6 +60,7 @@ pub struct FastPlan {
     pub needs: Needs,
     /// `extra` keys some formatter prints.
     pub extra_keys: Vec<Arc<str>>,
+    pub level_names: LevelNames,
     /// Sized objects (handler and filter lists, the stdlib's logger
     /// registry) with the length they had.
     watched: Vec<(Py<PyAny>, usize)>,
@@ -88,8 +90,12 @@ impl FastPlan {
 }
 
 /// Builds the plan of `logger` through the Python planner.
-pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> PyResult<Plan> {
-    let described = planner.bind(py).call1((logger,))?;
+pub fn build(
+    py: Python<'_>,
+    environment: &Environment,
+    logger: &Bound<'_, PyAny>,
+) -> PyResult<Plan> {
+    let described = environment.plan.bind(py).call1((logger,))?;
     if described.is_none() {
         return Ok(Plan::Slow);
     }
@@ -133,6 +139,7 @@ pub fn build(py: Python<'_>, planner: &Py<PyAny>, logger: &Bound<'_, PyAny>) -> 
         targets,
         needs,
         extra_keys,
+        level_names: environment.level_names_now(py)?,
         watched,
         watched_types,
     }))

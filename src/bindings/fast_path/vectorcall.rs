@@ -18,8 +18,8 @@ use super::logger_base::LoggerBase;
 use crate::core::level::{self, LevelNo};
 
 /// A call's arguments bound to a signature `(<named...>, *args, **kwargs)`.
-pub(crate) struct BoundCall<'a, 'py> {
-    pub(crate) named: Vec<Bound<'py, PyAny>>,
+pub(crate) struct BoundCall<'a, 'py, const N: usize> {
+    pub(crate) named: [Bound<'py, PyAny>; N],
     pub(crate) rest: CallArgs<'a, 'py>,
     pub(crate) kwargs: CallKwargs<'a, 'py>,
 }
@@ -72,14 +72,15 @@ impl<'a, 'py> Arguments<'a, 'py> {
 
     /// Binds `(self, <named...>, *args, **kwargs)`: the named parameters,
     /// the rest of the positional values, and the keywords as a dict.
-    pub(crate) fn bind(
+    pub(crate) fn bind<const N: usize>(
         &self,
         owner: &str,
         method: &str,
-        named: &[&str],
-    ) -> PyResult<BoundCall<'a, 'py>> {
-        let mut values: Vec<Option<Bound<'py, PyAny>>> =
-            (0..named.len()).map(|i| self.positional(i)).collect();
+        named: &[&str; N],
+    ) -> PyResult<BoundCall<'a, 'py, N>> {
+        // Arrays, not Vecs: this runs on every enabled call.
+        let mut values: [Option<Bound<'py, PyAny>>; N] =
+            std::array::from_fn(|i| self.positional(i));
         let rest_start = named.len().min(self.positional.len());
         let rest = CallArgs::new(self.py, &self.positional[rest_start..]);
         let named_keyword = self.keyword_names.as_ref().is_some_and(|names| {
@@ -117,26 +118,22 @@ impl<'a, 'py> Arguments<'a, 'py> {
                 CallKwargs::Dict(dict)
             }
         };
-        let mut bound = Vec::with_capacity(named.len());
-        let missing: Vec<&str> = named
-            .iter()
-            .zip(&values)
-            .filter(|(_, value)| value.is_none())
-            .map(|(name, _)| *name)
-            .collect();
-        if !missing.is_empty() {
-            let listed = missing
+        if values.iter().any(Option::is_none) {
+            let missing: Vec<String> = named
                 .iter()
-                .map(|name| format!("'{name}'"))
-                .collect::<Vec<_>>()
-                .join(" and ");
+                .zip(&values)
+                .filter(|(_, value)| value.is_none())
+                .map(|(name, _)| format!("'{name}'"))
+                .collect();
             return Err(PyTypeError::new_err(format!(
-                "{owner}.{method}() missing {} required positional argument{}: {listed}",
+                "{owner}.{method}() missing {} required positional argument{}: {}",
                 missing.len(),
-                if missing.len() == 1 { "" } else { "s" }
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(" and ")
             )));
         }
-        bound.extend(values.into_iter().flatten());
+        // Every value is present (checked above); None is never used.
+        let bound = values.map(|value| value.unwrap_or_else(|| self.py.None().into_bound(self.py)));
         Ok(BoundCall {
             named: bound,
             rest,

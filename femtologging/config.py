@@ -33,6 +33,8 @@ from ._config_file import _resolve, fileConfig
 from ._config_listen import (
     DEFAULT_LOGGING_CONFIG_PORT,
     RESET_ERROR,
+    StreamRequestHandler,  # noqa: F401  (the stdlib module exposes them too)
+    ThreadingTCPServer,  # noqa: F401
     listen,
     stopListening,
 )

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from stat import ST_DEV, ST_INO, ST_MTIME  # noqa: F401  (the stdlib module exposes them)
 from typing import Any
 
 from ._femtologging_rs import FileStream
@@ -511,18 +512,7 @@ class WatchedFileHandler(FileHandler):
         stream = self.stream
         if stream is None:
             return
-        fileno = getattr(stream, "fileno", None)
-        if fileno is not None:
-            identity = os.fstat(fileno())
-        else:
-            # A FileStream has no descriptor to ask, so the path stands for
-            # the file opened an instant ago. If it is already gone again,
-            # the identity stays unknown and the next record reopens.
-            try:
-                identity = os.stat(self.baseFilename)
-            except FileNotFoundError:
-                self.dev, self.ino = -1, -1
-                return
+        identity = os.fstat(stream.fileno())
         self.dev = identity.st_dev
         self.ino = identity.st_ino
 

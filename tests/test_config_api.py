@@ -26,8 +26,6 @@ def test_every_public_name_of_the_stdlib_module_exists() -> None:
         value = getattr(stdlib_config, name)
         if name.startswith("__") or isinstance(value, types.ModuleType):
             continue
-        if name in ("ThreadingTCPServer", "StreamRequestHandler"):
-            continue  # socketserver's, imported by the stdlib module
         if not hasattr(config, name):
             missing.append(name)
     assert missing == []

@@ -25,13 +25,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from stat import ST_DEV, ST_INO, ST_MTIME  # noqa: F401  (the stdlib module exposes them)
 from typing import Any
 
 from ._femtologging_rs import FileStream
 from ._formatter import native_format
 from ._handler import _ORIGINALS, FileHandler, Handler, _stock
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+
+if sys.version_info < (3, 13):
+    # The stdlib's module exposed these until 3.13 (an incidental import).
+    from stat import ST_DEV, ST_INO, ST_MTIME  # noqa: F401
 
 DEFAULT_TCP_LOGGING_PORT = 9020
 DEFAULT_UDP_LOGGING_PORT = 9021

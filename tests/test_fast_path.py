@@ -442,3 +442,91 @@ def test_size_rotation_on_the_fast_path_matches_the_stdlib(
     theirs = scenario(logging, logging.handlers, tmp_path / "std")
     assert ours == theirs
     assert sorted(ours) == ["app.log", "app.log.1", "app.log.2", "app.log.3"]
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "%(message)20000s|%(levelname).12000s",
+        "%(created).70000f %(message)s",
+        "{message:>20000}|{levelname:.12000}",
+        "{created:.70000f} {message}",
+    ],
+)
+def test_huge_widths_and_precisions_match_the_stdlib(
+    tmp_path: Path, fresh_names: Callable[[], str], fmt: str
+) -> None:
+    """Widths beyond what the native renderer takes are handed to Python,
+    never a Rust panic."""
+    name = fresh_names()
+    ours = run_file_scenario(femtologging, name, tmp_path / "femto.log", fmt)
+    theirs = run_file_scenario(logging, name, tmp_path / "std.log", fmt)
+    digits = re.compile(r"\d{5,}\.\d+")
+    assert digits.sub("<created>", ours) == digits.sub("<created>", theirs)
+    assert len(ours) > 20000 * 7
+
+
+@pytest.mark.parametrize("library", [logging, femtologging], ids=["stdlib", "femtologging"])
+def test_an_impossible_width_is_reported_like_the_stdlib(
+    library: ModuleType, fresh_names: Callable[[], str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    handler = library.StreamHandler(io.StringIO())
+    handler.setFormatter(library.Formatter("{message:99999999999999}", style="{"))
+    logger = library.getLogger(fresh_names())
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.warning("too wide")
+    handler.close()
+    assert handler.stream.getvalue() == ""
+    assert "MemoryError" in capsys.readouterr().err
+
+
+LOGGING_LEVEL_NAME = """
+import threading
+import femtologging as logging
+
+out = logging.getLogger("out")
+out.propagate = False
+out.setLevel(logging.INFO)
+out.addHandler(logging.FileHandler({path!r}))
+out.handlers[0].setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+logging.getLogger("side").warning("a plan is made before the table changes")
+out.info("before")
+
+class Chatty:
+    inside = threading.local()
+
+    def __str__(self):
+        if getattr(self.inside, "busy", False):
+            return "CHATTY"
+        self.inside.busy = True
+        try:
+            out.info("from __str__")
+        finally:
+            self.inside.busy = False
+        return "CHATTY"
+
+logging._levelToName[logging.INFO] = Chatty()
+out.info("after")
+logging.shutdown()
+print(open({path!r}).read(), end="")
+"""
+
+
+def test_a_level_name_whose_str_logs_does_not_deadlock(
+    tmp_path: Path, run_python: Callable[..., Any]
+) -> None:
+    """`str()` of a level name object is Python code; it may log, and the
+    same level's name is then needed again while the first is rendered."""
+    path = str(tmp_path / "chatty.log")
+    result = run_python(LOGGING_LEVEL_NAME.format(path=path), timeout=60)
+    assert result.returncode == 0, result.stderr
+    stdlib = run_python(
+        LOGGING_LEVEL_NAME.format(path=path + ".std").replace(
+            "import femtologging as logging", "import logging"
+        ),
+        timeout=60,
+    )
+    assert stdlib.returncode == 0, stdlib.stderr
+    assert result.stdout == stdlib.stdout
+    assert result.stdout.splitlines() == ["INFO before", "CHATTY from __str__", "CHATTY after"]

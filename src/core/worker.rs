@@ -200,11 +200,18 @@ impl Worker {
 
     fn append_record(&mut self, record: &FemtoLogRecord) {
         self.line.clear();
-        match self
-            .parts
-            .formatter
-            .format_into(record, &mut self.cache, &mut self.line)
-        {
+        // A formatting bug must cost one record, not the worker: a dead
+        // worker would leave its queue, and callers waiting on it, stuck.
+        let (formatter, cache, line) = (&self.parts.formatter, &mut self.cache, &mut self.line);
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            formatter.format_into(record, cache, line)
+        }));
+        let Ok(rendered) = rendered else {
+            self.cache = FormatCache::default();
+            self.report_unformatted(record, &"the formatter panicked");
+            return;
+        };
+        match rendered {
             Ok(()) => {
                 self.buffer.extend_from_slice(self.line.as_bytes());
                 self.buffer
@@ -214,17 +221,19 @@ impl Worker {
                     .formatted_bytes
                     .fetch_add(written as u64, Ordering::Relaxed);
             }
-            Err(error) => {
-                self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-                self.stats.reporter.report(
-                    &format!(
-                        "could not format a record: {error}\nMessage: {:?}",
-                        record.message
-                    ),
-                    None,
-                );
-            }
+            Err(error) => self.report_unformatted(record, &error),
         }
+    }
+
+    fn report_unformatted(&self, record: &FemtoLogRecord, cause: &dyn std::fmt::Display) {
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats.reporter.report(
+            &format!(
+                "could not format a record: {cause}\nMessage: {:?}",
+                record.message
+            ),
+            None,
+        );
     }
 
     fn write_out(&mut self) {

@@ -17,7 +17,7 @@ use pyo3::{ffi, PyTypeInfo};
 use super::call_args::CallKwargs;
 use super::environment;
 use super::logger_base::LoggerBase;
-use super::vectorcall::{finish, install_methods, method_name, Arguments, BoundCall, Method};
+use super::vectorcall::{guarded, install_methods, method_name, Arguments, BoundCall, Method};
 use crate::core::level::{self, LevelNo};
 
 #[pyclass(
@@ -198,10 +198,10 @@ unsafe extern "C" fn adapter_level_method<const LEVEL: LevelNo>(
     let adapter = unsafe { Bound::from_borrowed_ptr(py, slf) };
     // SAFETY: these are the arguments of this vectorcall.
     let arguments = unsafe { Arguments::new(py, args, nargs, kwnames) };
-    let result = arguments
-        .bind("LoggerAdapter", method_name(LEVEL), &["msg"])
-        .and_then(|call| log_through_adapter(&adapter, LEVEL, &call));
-    finish(py, result)
+    guarded(py, || {
+        let call = arguments.bind("LoggerAdapter", method_name(LEVEL), &["msg"])?;
+        log_through_adapter(&adapter, LEVEL, &call)
+    })
 }
 
 const METHODS: [(&CStr, Method, &CStr); 5] = [

@@ -90,21 +90,33 @@ impl Environment {
             return Ok(Arc::clone(&entry.text));
         }
         // The table was edited in place since the plan was made.
-        let mut known = self
-            .level_names
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(entry) = known.iter().find(same) {
+        if let Some(entry) = self.known_level_names().iter().find(same) {
             return Ok(Arc::clone(&entry.text));
         }
+        // `str()` runs Python code (which may log): not under the lock.
         let text: Arc<str> = Arc::from(name.str()?.to_str()?);
-        known.retain(|entry| entry.level != level);
-        known.push(KnownLevelName {
-            level,
-            object: name.unbind(),
-            text: Arc::clone(&text),
-        });
+        let stale = {
+            let mut known = self.known_level_names();
+            let (stale, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *known)
+                .into_iter()
+                .partition(|entry| entry.level == level);
+            *known = kept;
+            known.push(KnownLevelName {
+                level,
+                object: name.unbind(),
+                text: Arc::clone(&text),
+            });
+            stale
+        };
+        // Dropping a str may run Python code too: after the lock is released.
+        drop(stale);
         Ok(text)
+    }
+
+    fn known_level_names(&self) -> std::sync::MutexGuard<'_, Vec<KnownLevelName>> {
+        self.level_names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

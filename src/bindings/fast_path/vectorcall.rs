@@ -10,6 +10,7 @@ use std::ffi::{c_char, CStr};
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::ffi;
+use pyo3::panic::PanicException;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 
@@ -142,7 +143,13 @@ impl<'a, 'py> Arguments<'a, 'py> {
     }
 }
 
-pub(crate) fn finish(py: Python<'_>, result: PyResult<()>) -> *mut ffi::PyObject {
+/// Runs a method body and hands its result to CPython: None, or NULL with
+/// the exception set. These raw `extern "C"` methods have no PyO3
+/// trampoline, and a panic unwinding out of one would abort the process:
+/// it is turned into `PanicException` here, as PyO3 does for its methods.
+pub(crate) fn guarded(py: Python<'_>, body: impl FnOnce() -> PyResult<()>) -> *mut ffi::PyObject {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(panic_error(payload.as_ref())));
     match result {
         Ok(()) => py.None().into_ptr(),
         Err(error) => {
@@ -150,6 +157,15 @@ pub(crate) fn finish(py: Python<'_>, result: PyResult<()>) -> *mut ffi::PyObject
             std::ptr::null_mut()
         }
     }
+}
+
+fn panic_error(payload: &(dyn std::any::Any + Send)) -> PyErr {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("panic in femtologging's fast path");
+    PanicException::new_err(message.to_owned())
 }
 
 /// `debug`/`info`/`warning`/`error`/`critical`.
@@ -168,12 +184,10 @@ unsafe extern "C" fn level_method<const LEVEL: LevelNo>(
     }
     // SAFETY: these are the arguments of this vectorcall.
     let arguments = unsafe { Arguments::new(py, args, nargs, kwnames) };
-    let result = arguments
-        .bind("Logger", method_name(LEVEL), &["msg"])
-        .and_then(|call| {
-            LoggerBase::log_at(&logger, LEVEL, &call.named[0], &call.rest, &call.kwargs)
-        });
-    finish(py, result)
+    guarded(py, || {
+        let call = arguments.bind("Logger", method_name(LEVEL), &["msg"])?;
+        LoggerBase::log_at(&logger, LEVEL, &call.named[0], &call.rest, &call.kwargs)
+    })
 }
 
 /// `log(level, msg, *args, **kwargs)`.
@@ -200,18 +214,16 @@ unsafe extern "C" fn log_method(
             }
         }
     }
-    let result = arguments
-        .bind("Logger", "log", &["level", "msg"])
-        .and_then(|call| {
-            LoggerBase::log_any_level(
-                &logger,
-                &call.named[0],
-                &call.named[1],
-                &call.rest,
-                &call.kwargs,
-            )
-        });
-    finish(py, result)
+    guarded(py, || {
+        let call = arguments.bind("Logger", "log", &["level", "msg"])?;
+        LoggerBase::log_any_level(
+            &logger,
+            &call.named[0],
+            &call.named[1],
+            &call.rest,
+            &call.kwargs,
+        )
+    })
 }
 
 pub(crate) fn method_name(level: LevelNo) -> &'static str {

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::field::Field;
-use super::printf::{self, Conversion, ConvertError, Spec, Value};
+use super::printf::{self, Conversion, ConvertError, Spec, Value, MAX_NATIVE_WIDTH};
 use super::template::{Key, Piece, TemplateError};
 
 /// Where padding goes (`<`, `>`, `^`, `=`).
@@ -139,6 +139,11 @@ pub fn parse_spec(text: &str) -> Result<BraceSpec, TemplateError> {
                 .parse()
                 .map_err(|_| unsupported("format precision too large"))?,
         );
+    }
+    if spec.width > MAX_NATIVE_WIDTH || spec.precision.is_some_and(|p| p > MAX_NATIVE_WIDTH) {
+        return Err(unsupported(
+            "a width or precision too large to render natively",
+        ));
     }
     match &chars[at..] {
         [] => {}

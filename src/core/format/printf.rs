@@ -62,6 +62,12 @@ impl Conversion {
     }
 }
 
+/// The largest width or precision rendered natively. Rust's formatting
+/// machinery panics on precisions above 65535 and padding is allocated up
+/// front, so larger values (which no real format uses) are left to Python,
+/// which renders them or raises MemoryError as the stdlib does.
+pub const MAX_NATIVE_WIDTH: usize = 10_000;
+
 /// Flags, width, precision and conversion of one `%` spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Spec {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::brace::{self, BraceSpec};
 use super::field::Field;
-use super::printf::{Conversion, Spec};
+use super::printf::{Conversion, Spec, MAX_NATIVE_WIDTH};
 
 /// What a `%` spec refers to.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,6 +277,11 @@ impl<'a> Parser<'a> {
                     .and_then(|v| v.checked_add(digit as usize))
                     .ok_or_else(|| TemplateError::Invalid("width too big".into()))?,
             );
+        }
+        if value.is_some_and(|value| value > MAX_NATIVE_WIDTH) {
+            return Err(TemplateError::Unsupported(format!(
+                "a width or precision above {MAX_NATIVE_WIDTH} is not rendered natively"
+            )));
         }
         Ok(value)
     }

@@ -116,6 +116,44 @@ def test_threads_through_two_handlers_on_one_logger(tmp_path: Path) -> None:
     assert assert_same(scenario)[1] == THREADS * PER_THREAD
 
 
+def test_an_error_is_in_the_file_when_the_call_returns_from_any_thread(tmp_path: Path) -> None:
+    """ERROR records are written by the call itself (the stdlib writes every
+    record that way); infos queued before them from the same thread come
+    first."""
+
+    def scenario(m: ModuleType) -> Any:
+        path = tmp_path / f"{m.__name__}.log"
+        handler = m.FileHandler(path)
+        handler.setFormatter(m.Formatter("%(levelname)s %(message)s"))
+        logger = support.isolated_logger(m, "durable", handler)
+        barrier = threading.Barrier(THREADS)
+        missing: list[str] = []
+
+        def work(index: int) -> None:
+            barrier.wait()
+            for number in range(400):
+                logger.info("T%d info %d", index, number)
+                if number % 40 == 39:
+                    logger.error("T%d error %d", index, number)
+                    text = path.read_text()
+                    for expected in (
+                        f"INFO T{index} info {number}\n",
+                        f"ERROR T{index} error {number}\n",
+                    ):
+                        if expected not in text:
+                            missing.append(expected)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        handler.close()
+        return missing, len(path.read_text().splitlines())
+
+    assert assert_same(scenario) == ([], THREADS * 410)
+
+
 _MULTIPROCESSING_CHILDREN = """
 import multiprocessing
 import {module} as logging

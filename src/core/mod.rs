@@ -13,3 +13,4 @@ pub mod registry;
 pub mod report;
 pub mod sink;
 pub mod worker;
+pub mod writer;

@@ -10,7 +10,7 @@
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Sender, TrySendError};
@@ -23,6 +23,7 @@ use super::registry;
 use super::report::{Failure, ReportMode};
 use super::sink::Sink;
 use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
+use super::writer::Writer;
 
 /// What a full queue does to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +85,8 @@ pub struct QueuedHandler {
     /// length is only known once formatted).
     formats_records: AtomicBool,
     state: Mutex<State>,
+    /// Shared with the worker; see writer.rs for who drains the queue.
+    writer: Arc<Mutex<Writer>>,
     stats: Arc<Stats>,
 }
 
@@ -107,13 +110,18 @@ impl QueuedHandler {
         let formatter = Arc::new(formatter);
         let stats = Arc::new(Stats::new(label.clone(), options.report_mode));
         let (sender, receiver) = bounded(options.capacity.max(1));
+        let writer = Arc::new(Mutex::new(Writer::new(
+            receiver.clone(),
+            sink,
+            Arc::clone(&formatter),
+            options.terminator.clone(),
+            Arc::clone(&stats),
+        )));
         let parts = WorkerParts {
             receiver,
-            sink,
-            formatter: Arc::clone(&formatter),
-            terminator: options.terminator.clone(),
+            writer: Arc::clone(&writer),
         };
-        let worker = worker::spawn(thread_name(&label), parts, Arc::clone(&stats))?;
+        let worker = worker::spawn(thread_name(&label), parts)?;
         let terminator = options.terminator.clone();
         let handler = Arc::new(QueuedHandler {
             level: AtomicI32::new(options.level),
@@ -123,6 +131,7 @@ impl QueuedHandler {
             terminator: Mutex::new(terminator),
             formats_records: AtomicBool::new(false),
             state: Mutex::new(State::Running { sender, worker }),
+            writer,
             stats,
         });
         registry::register(&handler);
@@ -184,6 +193,14 @@ impl QueuedHandler {
     /// Hands over a record or preformatted bytes; `level` decides durability.
     pub fn submit_payload(&self, payload: Payload, level: LevelNo) -> Submit {
         let durable = level >= self.options.flush_level || registry::is_shut_down();
+        if durable {
+            // Written on the calling thread, behind everything queued, when
+            // the worker is not busy: that saves waking it and waiting.
+            if let Some(mut writer) = self.idle_writer() {
+                writer.write_through(payload);
+                return Submit::Done;
+            }
+        }
         let (command, receipt) = if durable {
             let (ack, receipt) = bounded(1);
             (Command::Durable(payload, ack), Some(Receipt(receipt)))
@@ -227,6 +244,19 @@ impl QueuedHandler {
                     .count_drop("the worker has stopped; record dropped");
                 Submit::Done
             }
+        }
+    }
+
+    /// The writer, if the worker is running (a parking worker must find its
+    /// park command in the queue) and nobody holds the writer; never waits.
+    fn idle_writer(&self) -> Option<MutexGuard<'_, Writer>> {
+        if !matches!(*lock(&self.state), State::Running { .. }) {
+            return None;
+        }
+        match self.writer.try_lock() {
+            Ok(writer) => Some(writer),
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
         }
     }
 
@@ -324,12 +354,15 @@ impl QueuedHandler {
         let sender = if in_child {
             let (fresh_sender, fresh_receiver) = bounded(self.options.capacity.max(1));
             std::mem::forget(sender);
+            let mut writer = worker::lock_writer(&parts.writer);
+            std::mem::forget(std::mem::replace(&mut writer.queue, fresh_receiver.clone()));
+            drop(writer);
             std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
             fresh_sender
         } else {
             sender
         };
-        match worker::spawn(thread_name(&self.label), parts, Arc::clone(&self.stats)) {
+        match worker::spawn(thread_name(&self.label), parts) {
             Ok(worker) => *state = State::Running { sender, worker },
             Err(error) => self.stats.reporter.report(
                 &format!("could not restart the worker thread: {error}"),
@@ -367,6 +400,11 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn begin_flush(&self) -> Waiter {
+        if let Some(mut writer) = self.idle_writer() {
+            // Everything queued before this call is written here and now.
+            let _ = writer.drain();
+            return Waiter::nothing();
+        }
         let Some(sender) = self.sender() else {
             return Waiter::nothing();
         };
@@ -400,7 +438,7 @@ impl FemtoHandlerTrait for QueuedHandler {
             }
             State::Parked { sender, parts } => {
                 drop(sender);
-                match worker::spawn(thread_name(&self.label), parts, Arc::clone(&stats)) {
+                match worker::spawn(thread_name(&self.label), parts) {
                     Ok(worker) => worker,
                     Err(_) => return Waiter::nothing(),
                 }

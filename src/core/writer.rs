@@ -1,0 +1,211 @@
+//! `Writer`: what turns queued commands into bytes on a sink.
+//!
+//! It owns the sink, the formatter and the output buffer of one native
+//! handler. It sits behind a mutex shared by the handler's worker thread and
+//! the logging threads: the worker drains the queue through it in batches,
+//! and a thread logging a durable record (or flushing) that finds it free
+//! drains the queue and writes itself, which saves waking the worker.
+//! Whoever holds it is the only one taking commands off the queue, so records
+//! keep their queue order. It never touches Python.
+
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+
+use super::format::{FormatCache, Formatter};
+use super::record::FemtoLogRecord;
+use super::sink::Sink;
+use super::worker::{Command, Payload, Stats};
+
+/// Bytes buffered before a write is forced mid-batch.
+const WRITE_THRESHOLD: usize = 64 * 1024;
+
+/// Whether the queue's holder asked the worker to stop.
+pub enum Flow {
+    Continue,
+    Park,
+}
+
+/// How a drain of the queue ended.
+pub enum Drained {
+    /// The queue is empty for now.
+    Empty,
+    /// Every sender is gone and the queue is empty: the handler closed.
+    Closed,
+    /// A park command was taken: everything before it is written.
+    Park,
+}
+
+pub struct Writer {
+    /// The handler's queue; only the holder of the writer takes from it.
+    pub(crate) queue: Receiver<Command>,
+    sink: Box<dyn Sink>,
+    formatter: Arc<Formatter>,
+    terminator: String,
+    stats: Arc<Stats>,
+    cache: FormatCache,
+    line: String,
+    buffer: Vec<u8>,
+}
+
+impl Writer {
+    pub fn new(
+        queue: Receiver<Command>,
+        sink: Box<dyn Sink>,
+        formatter: Arc<Formatter>,
+        terminator: String,
+        stats: Arc<Stats>,
+    ) -> Self {
+        Writer {
+            queue,
+            sink,
+            formatter,
+            terminator,
+            stats,
+            cache: FormatCache::default(),
+            line: String::new(),
+            buffer: Vec::with_capacity(WRITE_THRESHOLD),
+        }
+    }
+
+    /// Applies every queued command, then writes and flushes what they
+    /// produced.
+    pub fn drain(&mut self) -> Drained {
+        let drained = self.take_queued();
+        self.write_out();
+        self.sync();
+        drained
+    }
+
+    /// Drains the queue, then writes `payload` after it, all the way to the
+    /// OS: a durable record written by the thread that logged it.
+    pub fn write_through(&mut self, payload: Payload) {
+        // Park never waits in a running handler's queue (it is sent only
+        // after the handler left that state), so this cannot take it.
+        let _ = self.take_queued();
+        self.append(payload);
+        self.write_out();
+        self.sync();
+    }
+
+    /// Applies queued commands until the queue is empty or a park is asked.
+    fn take_queued(&mut self) -> Drained {
+        loop {
+            match self.queue.try_recv() {
+                Ok(command) => {
+                    if let Flow::Park = self.apply(command) {
+                        return Drained::Park;
+                    }
+                    if self.buffer.len() >= WRITE_THRESHOLD {
+                        self.write_out();
+                    }
+                }
+                Err(crossbeam_channel::TryRecvError::Empty) => return Drained::Empty,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => return Drained::Closed,
+            }
+        }
+    }
+
+    pub fn close_sink(&mut self) {
+        if let Err(error) = self.sink.close() {
+            self.write_error(&error);
+        }
+    }
+
+    fn apply(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Write(payload) => self.append(payload),
+            Command::Durable(payload, ack) => {
+                self.append(payload);
+                self.write_out();
+                self.sync();
+                let _ = ack.send(());
+            }
+            Command::Flush(ack) => {
+                self.write_out();
+                self.sync();
+                let _ = ack.send(());
+            }
+            Command::SetFormatter(formatter) => {
+                self.formatter = formatter;
+                self.cache = FormatCache::default();
+            }
+            Command::SetTerminator(terminator) => self.terminator = terminator,
+            Command::Park => return Flow::Park,
+        }
+        Flow::Continue
+    }
+
+    fn append(&mut self, payload: Payload) {
+        match payload {
+            Payload::Record(record) => self.append_record(&record),
+            Payload::Bytes(bytes) => self.buffer.extend_from_slice(&bytes),
+        }
+    }
+
+    fn append_record(&mut self, record: &FemtoLogRecord) {
+        self.line.clear();
+        // A formatting bug must cost one record, not the worker: a dead
+        // worker would leave its queue, and callers waiting on it, stuck.
+        let (formatter, cache, line) = (&self.formatter, &mut self.cache, &mut self.line);
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            formatter.format_into(record, cache, line)
+        }));
+        let Ok(rendered) = rendered else {
+            self.cache = FormatCache::default();
+            self.report_unformatted(record, &"the formatter panicked");
+            return;
+        };
+        match rendered {
+            Ok(()) => {
+                self.buffer.extend_from_slice(self.line.as_bytes());
+                self.buffer.extend_from_slice(self.terminator.as_bytes());
+                let written = self.line.len() + self.terminator.len();
+                self.stats
+                    .formatted_bytes
+                    .fetch_add(written as u64, Ordering::Relaxed);
+            }
+            Err(error) => self.report_unformatted(record, &error),
+        }
+    }
+
+    fn report_unformatted(&self, record: &FemtoLogRecord, cause: &dyn std::fmt::Display) {
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats.reporter.report(
+            &format!(
+                "could not format a record: {cause}\nMessage: {:?}",
+                record.message
+            ),
+            None,
+        );
+    }
+
+    fn write_out(&mut self) {
+        if self.buffer.is_empty() {
+            return;
+        }
+        let result = self.sink.write_all(&self.buffer);
+        // On failure the bytes are dropped: retrying would repeat the error
+        // for every later record and grow the buffer without bound.
+        self.buffer.clear();
+        if let Err(error) = result {
+            self.write_error(&error);
+        }
+    }
+
+    fn sync(&mut self) {
+        if let Err(error) = self.sink.flush() {
+            self.write_error(&error);
+        }
+    }
+
+    fn write_error(&self, error: &io::Error) {
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats.reporter.report(
+            &format!("could not write a record: {error}"),
+            error.raw_os_error(),
+        );
+    }
+}

@@ -7,16 +7,15 @@ fast path, its formatter is compiled into a native template instead
 
 from __future__ import annotations
 
-import io
 import re
 import string
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from . import _globals
+from ._exception_text import exception_text
 from ._femtologging_rs import NativeFormat
 
 BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
@@ -169,10 +168,7 @@ class Formatter:
         return text
 
     def formatException(self, ei: Any) -> str:
-        with io.StringIO() as buffer:
-            traceback.print_exception(ei[0], ei[1], ei[2], limit=None, file=buffer)
-            text = buffer.getvalue()
-        return text[:-1] if text.endswith("\n") else text
+        return exception_text(ei)
 
     def usesTime(self) -> bool:
         return self._style.usesTime()

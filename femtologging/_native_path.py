@@ -10,14 +10,13 @@ the core cannot reproduce byte for byte, and the call goes to Python.
 
 from __future__ import annotations
 
-import io
 import sys
 import threading
-import traceback
 from typing import Any
 
 from . import _femtologging_rs as _rs
 from . import _globals, _record, _stdlib_bridge
+from ._exception_text import exception_text
 from ._formatter import _defaultFormatter
 from ._levels import _levelToName
 from ._overrides import set_on_instance
@@ -124,14 +123,6 @@ def plan(logger: Any) -> Plan | None:
     return targets, watched, sorted(extra_keys), list(classes)
 
 
-def _exception_text(exc_info: Any) -> str:
-    """`Formatter.formatException`, as every native formatter would print it."""
-    with io.StringIO() as buffer:
-        traceback.print_exception(exc_info[0], exc_info[1], exc_info[2], limit=None, file=buffer)
-        text = buffer.getvalue()
-    return text[:-1] if text.endswith("\n") else text
-
-
 def _normalize_exc_info(exc_info: Any) -> Any:
     """What `Logger._log` stores: a tuple, from an exception or sys.exc_info()."""
     if isinstance(exc_info, BaseException):
@@ -214,7 +205,7 @@ def install() -> None:
         reserved,
         sys.version_info < (3, 11),
         (
-            _exception_text,
+            exception_text,
             _normalize_exc_info,
             _render_stack,
             _thread_name,

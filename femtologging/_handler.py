@@ -288,6 +288,11 @@ class StreamHandler(Handler):
         if native is None:
             return None
         stream = self.stream
+        if _is_unbuffered_stdio(stream):
+            # Rust writes the line to the descriptor itself (plan.rs,
+            # UnbufferedStdio), checking again on each call.
+            target = (native, self.terminator, self.lock, self, stream.fileno())
+            return ("unbuffered-stdio", self.level, stream, *target)
         # An io.StringIO writes without releasing the GIL and flushes to no
         # effect: Rust skips the lock and the flush for it.
         kind = "stringio" if type(stream) is io.StringIO else "stream"
@@ -300,6 +305,24 @@ class StreamHandler(Handler):
         return f"<{type(self).__name__} {name}({getLevelName(self.level)})>"
 
     __class_getitem__ = classmethod(GenericAlias)
+
+
+def _is_unbuffered_stdio(stream: Any) -> bool:
+    """The interpreter's own stdout/stderr under PYTHONUNBUFFERED (or -u), in
+    UTF-8: nothing ever waits in its buffers, so a line written straight to
+    its descriptor is where `write()` + `flush()` would put it."""
+    if stream is None or (stream is not sys.__stdout__ and stream is not sys.__stderr__):
+        return False
+    try:
+        return (
+            type(stream) is io.TextIOWrapper
+            and type(stream.buffer) is io.FileIO
+            and stream.write_through
+            and not stream.closed
+            and codecs.lookup(stream.encoding).name == "utf-8"
+        )
+    except (AttributeError, LookupError, ValueError):
+        return False
 
 
 def _resolve_encoding(encoding: str | None) -> str:

@@ -33,6 +33,11 @@ impl FdSink {
     pub fn stderr() -> Self {
         FdSink { fd: 2 }
     }
+
+    /// A descriptor some other object owns and keeps open while this is used.
+    pub fn borrowed(fd: RawFd) -> Self {
+        FdSink { fd }
+    }
 }
 
 impl Sink for FdSink {

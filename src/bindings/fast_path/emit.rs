@@ -10,12 +10,13 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
-use super::plan::{FastPlan, Sink, Target};
+use super::plan::{FastPlan, Sink, Target, UnbufferedStdio};
 use crate::core::clock;
 use crate::core::format::{FormatCache, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
 use crate::core::record::{self, FemtoLogRecord, FieldValue, KeyValues, RecordMetadata};
+use crate::core::sink::{FdSink, Sink as _};
 
 /// Whether the fast path wrote the record or the call must go to Python.
 pub enum Outcome {
@@ -411,14 +412,18 @@ fn dispatch(
             stream,
             lock,
             cache,
+            unbuffered,
         } = &target.sink
         {
             write_stream(
                 environment,
                 call,
                 target,
-                stream,
-                lock.as_ref(),
+                StreamSink {
+                    stream,
+                    lock: lock.as_ref(),
+                    unbuffered: unbuffered.as_ref(),
+                },
                 cache,
                 &record,
             )?;
@@ -465,17 +470,30 @@ fn lock_cache(cache: &Mutex<FormatCache>) -> MutexGuard<'_, FormatCache> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Where `write_stream` writes: the stream, its handler's lock (bound
+/// `acquire` and `release`), and the descriptor behind an unbuffered stdio
+/// stream.
+struct StreamSink<'a> {
+    stream: &'a Py<PyAny>,
+    lock: Option<&'a (Py<PyAny>, Py<PyAny>)>,
+    unbuffered: Option<&'a UnbufferedStdio>,
+}
+
 /// `StreamHandler.emit` for a native formatter: format, write, flush, all
 /// under the handler's lock; failures go to the handler's `handleError`.
 fn write_stream(
     environment: &Environment,
     call: &Call<'_, '_>,
     target: &Target,
-    stream: &Py<PyAny>,
-    lock: Option<&(Py<PyAny>, Py<PyAny>)>,
+    sink: StreamSink<'_>,
     cache: &Mutex<FormatCache>,
     record: &FemtoLogRecord,
 ) -> PyResult<()> {
+    let StreamSink {
+        stream,
+        lock,
+        unbuffered,
+    } = sink;
     let py = call.logger.py();
     let Some(formatter) = &target.formatter else {
         return Ok(());
@@ -489,9 +507,10 @@ fn write_stream(
             match lock {
                 Some((acquire, release)) => {
                     acquire.bind(py).call0()?;
-                    let written = stream
-                        .call_method1(intern!(py, "write"), (text,))
-                        .and_then(|_| flush_stream(stream));
+                    let written = match unbuffered {
+                        Some(stdio) => write_unbuffered(stream, stdio, text),
+                        None => write_and_flush(stream, text),
+                    };
                     release.bind(py).call0()?;
                     written
                 }
@@ -521,6 +540,34 @@ fn write_stream(
         ))?;
     }
     Ok(())
+}
+
+fn write_and_flush(stream: &Bound<'_, PyAny>, text: String) -> PyResult<()> {
+    let py = stream.py();
+    stream
+        .call_method1(intern!(py, "write"), (text,))
+        .and_then(|_| flush_stream(stream))
+}
+
+/// `write()` + `flush()` on an unbuffered stdio stream, as one `write(2)` of
+/// the UTF-8 text when the stream is still open, write-through and UTF-8.
+fn write_unbuffered(
+    stream: &Bound<'_, PyAny>,
+    stdio: &UnbufferedStdio,
+    text: String,
+) -> PyResult<()> {
+    let py = stream.py();
+    let still_direct = !stream.getattr(intern!(py, "closed"))?.is_truthy()?
+        && stream.getattr(intern!(py, "write_through"))?.is_truthy()?
+        && stream
+            .getattr(intern!(py, "encoding"))?
+            .is(stdio.encoding.bind(py));
+    if !still_direct {
+        return write_and_flush(stream, text);
+    }
+    FdSink::borrowed(stdio.fd)
+        .write_all(text.as_bytes())
+        .map_err(PyErr::from)
 }
 
 /// `StreamHandler.flush`: only streams that are truthy and have `flush`.

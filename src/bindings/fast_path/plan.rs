@@ -30,6 +30,8 @@ pub enum Sink {
         stream: Py<PyAny>,
         lock: Option<(Py<PyAny>, Py<PyAny>)>,
         cache: Mutex<FormatCache>,
+        /// Set for the interpreter's own unbuffered stdout/stderr.
+        unbuffered: Option<UnbufferedStdio>,
     },
     /// A size-rotated file (`RotatingFileHandler`): the record is formatted
     /// here so its length can be checked against `max_bytes` as the stdlib's
@@ -42,6 +44,19 @@ pub enum Sink {
     },
     /// `NullHandler`: nothing to do.
     Discard,
+}
+
+/// `sys.__stdout__`/`sys.__stderr__` as Python makes them under
+/// `PYTHONUNBUFFERED` (or `-u`): a `TextIOWrapper` with `write_through` on a
+/// raw `FileIO`, so no byte ever waits in either layer and a line written
+/// straight to the descriptor lands exactly where `write()` + `flush()` would
+/// put it. Checked again on every call (`reconfigure()` can change the
+/// stream); otherwise the stream's own `write` is called.
+pub struct UnbufferedStdio {
+    pub fd: i32,
+    /// The `encoding` object seen when planning (UTF-8): `reconfigure`
+    /// replaces it.
+    pub encoding: Py<PyAny>,
 }
 
 pub struct Target {
@@ -265,7 +280,14 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
             core.use_terminator(&terminator);
             Sink::Queued(core)
         }
-        "stream" => Sink::Stream {
+        "stream" | "unbuffered-stdio" => Sink::Stream {
+            unbuffered: match (kind.as_str(), &limit) {
+                ("unbuffered-stdio", Some(fd)) => Some(UnbufferedStdio {
+                    fd: fd.extract()?,
+                    encoding: object.getattr("encoding")?.unbind(),
+                }),
+                _ => None,
+            },
             stream: object.unbind(),
             lock: if lock.is_none() {
                 None
@@ -281,6 +303,7 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
             stream: object.unbind(),
             lock: None,
             cache: Mutex::new(FormatCache::default()),
+            unbuffered: None,
         },
         "null" => Sink::Discard,
         other => {

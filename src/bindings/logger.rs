@@ -61,7 +61,7 @@ impl FemtoLogger {
         };
         let metadata = capture::capture(py, self.core.needs());
         let record =
-            FemtoLogRecord::with_metadata(Arc::clone(self.core.name()), level, message, metadata);
+            FemtoLogRecord::with_metadata(self.core.name().clone(), level, message, metadata);
         let text = self
             .core
             .formatter()

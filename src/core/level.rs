@@ -10,6 +10,8 @@ use std::sync::{Arc, RwLock};
 
 use once_cell::sync::Lazy;
 
+use super::name::Name;
+
 pub type LevelNo = i32;
 
 pub const NOTSET: LevelNo = 0;
@@ -34,7 +36,7 @@ impl fmt::Display for UnknownLevel {
 impl std::error::Error for UnknownLevel {}
 
 struct Names {
-    by_level: HashMap<LevelNo, Arc<str>>,
+    by_level: HashMap<LevelNo, Name>,
     by_name: HashMap<Arc<str>, LevelNo>,
 }
 
@@ -62,9 +64,8 @@ impl Names {
     }
 
     fn insert(&mut self, level: LevelNo, name: &str) {
-        let name: Arc<str> = Arc::from(name);
-        self.by_level.insert(level, Arc::clone(&name));
-        self.by_name.insert(name, level);
+        self.by_level.insert(level, Name::intern(name));
+        self.by_name.insert(Arc::from(name), level);
     }
 }
 
@@ -87,11 +88,11 @@ pub fn add_level_name(level: LevelNo, name: &str) {
 }
 
 /// The printed name of `level`: its registered name or `"Level N"`.
-pub fn level_name(level: LevelNo) -> Arc<str> {
+pub fn level_name(level: LevelNo) -> Name {
     if let Some(name) = read_names().by_level.get(&level) {
-        return Arc::clone(name);
+        return name.clone();
     }
-    Arc::from(format!("Level {level}"))
+    Name::intern(&format!("Level {level}"))
 }
 
 /// The level registered under `name`; names are case-sensitive, as in the stdlib.

@@ -10,19 +10,20 @@ use std::sync::{Arc, Mutex};
 use super::format::{Formatter, Needs};
 use super::handler::{FemtoHandlerTrait, Submit};
 use super::level::{self, LevelNo};
+use super::name::Name;
 use super::record::FemtoLogRecord;
 
 pub type HandlerRef = Arc<dyn FemtoHandlerTrait>;
 
 pub struct FemtoLogger {
-    name: Arc<str>,
+    name: Name,
     level: AtomicI32,
     handlers: Mutex<Arc<Vec<HandlerRef>>>,
     formatter: Formatter,
 }
 
 impl FemtoLogger {
-    pub fn new(name: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<Name>) -> Self {
         FemtoLogger {
             name: name.into(),
             level: AtomicI32::new(level::NOTSET),
@@ -31,7 +32,7 @@ impl FemtoLogger {
         }
     }
 
-    pub fn name(&self) -> &Arc<str> {
+    pub fn name(&self) -> &Name {
         &self.name
     }
 
@@ -118,7 +119,7 @@ impl FemtoLogger {
         if !self.accepts(level) {
             return None;
         }
-        let record = FemtoLogRecord::new(Arc::clone(&self.name), level, message);
+        let record = FemtoLogRecord::new(self.name.clone(), level, message);
         let text = self
             .formatter
             .format(&record)

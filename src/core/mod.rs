@@ -7,6 +7,7 @@ pub mod generation;
 pub mod handler;
 pub mod level;
 pub mod logger;
+pub mod name;
 pub mod queued;
 pub mod record;
 pub mod registry;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::clock;
 use super::level::{self, LevelNo};
+use super::name::Name;
 
 /// A structured value attached to a record (the stdlib's `extra`).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,9 +78,9 @@ impl Default for RecordMetadata {
 /// One log event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FemtoLogRecord {
-    pub logger: Arc<str>,
+    pub logger: Name,
     pub level: LevelNo,
-    pub level_name: Arc<str>,
+    pub level_name: Name,
     /// The final message text (`msg % args` already applied).
     pub message: String,
     /// Rendered traceback, appended after the formatted line.
@@ -91,13 +92,13 @@ pub struct FemtoLogRecord {
 
 impl FemtoLogRecord {
     /// A record made now, on this thread, with default metadata.
-    pub fn new(logger: impl Into<Arc<str>>, level: LevelNo, message: impl Into<String>) -> Self {
+    pub fn new(logger: impl Into<Name>, level: LevelNo, message: impl Into<String>) -> Self {
         Self::with_metadata(logger, level, message, RecordMetadata::capture())
     }
 
     /// A record with explicit metadata.
     pub fn with_metadata(
-        logger: impl Into<Arc<str>>,
+        logger: impl Into<Name>,
         level: LevelNo,
         message: impl Into<String>,
         metadata: RecordMetadata,

@@ -15,6 +15,7 @@ use crate::core::clock;
 use crate::core::format::{FormatCache, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
+use crate::core::name::Name;
 use crate::core::record::{self, FemtoLogRecord, FieldValue, KeyValues, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
 
@@ -248,7 +249,7 @@ fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
 /// One log call through the fast path.
 pub struct Call<'a, 'py> {
     pub logger: &'a Bound<'py, PyAny>,
-    pub name: &'a Arc<str>,
+    pub name: &'a Name,
     pub level: LevelNo,
     pub msg: &'a Bound<'py, PyAny>,
     pub args: &'a CallArgs<'a, 'py>,
@@ -341,7 +342,7 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         _ => None,
     };
     let record = FemtoLogRecord {
-        logger: Arc::clone(call.name),
+        logger: call.name.clone(),
         level: call.level,
         level_name: environment.level_name(py, call.level, &plan.level_names)?,
         message,

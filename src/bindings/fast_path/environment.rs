@@ -3,13 +3,14 @@
 //! package directory whose frames are skipped when looking for the caller.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::core::level::LevelNo;
+use crate::core::name::Name;
 
 pub struct Environment {
     pub package_dir: String,
@@ -47,7 +48,7 @@ pub struct Environment {
 struct KnownLevelName {
     level: LevelNo,
     object: Py<PyAny>,
-    text: Arc<str>,
+    text: Name,
 }
 
 /// `_levelToName` as converted when a plan was made: read per record without
@@ -69,7 +70,7 @@ impl Environment {
             names.push(KnownLevelName {
                 level,
                 object: name.unbind(),
-                text: Arc::from(text.to_str()?),
+                text: Name::intern(text.to_str()?),
             });
         }
         Ok(LevelNames(names))
@@ -81,20 +82,20 @@ impl Environment {
         py: Python<'_>,
         level: LevelNo,
         planned: &LevelNames,
-    ) -> PyResult<Arc<str>> {
+    ) -> PyResult<Name> {
         let Some(name) = self.level_to_name.bind(py).get_item(level)? else {
-            return Ok(Arc::from(format!("Level {level}")));
+            return Ok(Name::intern(&format!("Level {level}")));
         };
         let same = |entry: &&KnownLevelName| entry.level == level && entry.object.is(&name);
         if let Some(entry) = planned.0.iter().find(same) {
-            return Ok(Arc::clone(&entry.text));
+            return Ok(entry.text.clone());
         }
         // The table was edited in place since the plan was made.
         if let Some(entry) = self.known_level_names().iter().find(same) {
-            return Ok(Arc::clone(&entry.text));
+            return Ok(entry.text.clone());
         }
         // `str()` runs Python code (which may log): not under the lock.
-        let text: Arc<str> = Arc::from(name.str()?.to_str()?);
+        let text = Name::intern(name.str()?.to_str()?);
         let stale = {
             let mut known = self.known_level_names();
             let (stale, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *known)
@@ -104,7 +105,7 @@ impl Environment {
             known.push(KnownLevelName {
                 level,
                 object: name.unbind(),
-                text: Arc::clone(&text),
+                text: text.clone(),
             });
             stale
         };

@@ -20,6 +20,7 @@ use super::environment;
 use super::plan::{self, Plan};
 use crate::core::generation;
 use crate::core::level::LevelNo;
+use crate::core::name::Name;
 
 /// What a logger cached from the configuration of one generation.
 struct Cached {
@@ -29,7 +30,7 @@ struct Cached {
     threshold: LevelNo,
     /// The class overrides `isEnabledFor`: ask it on every call.
     custom_is_enabled_for: bool,
-    name: Arc<str>,
+    name: Name,
     plan: Option<Arc<Plan>>,
 }
 
@@ -86,9 +87,9 @@ impl LoggerBase {
         let (threshold, custom): (LevelNo, bool) =
             environment.threshold.bind(py).call1((slf,))?.extract()?;
         let name = slf.getattr(intern!(py, "name"))?;
-        let name: Arc<str> = match name.cast::<PyString>() {
-            Ok(name) => Arc::from(name.to_str()?),
-            Err(_) => Arc::from(name.str()?.to_str()?),
+        let name = match name.cast::<PyString>() {
+            Ok(name) => Name::intern(name.to_str()?),
+            Err(_) => Name::intern(name.str()?.to_str()?),
         };
         *lock(&slf.get().cached) = Some(Cached {
             generation: now,
@@ -103,7 +104,7 @@ impl LoggerBase {
         Ok((threshold, custom))
     }
 
-    fn plan(slf: &Bound<'_, Self>) -> PyResult<(Arc<Plan>, Arc<str>)> {
+    fn plan(slf: &Bound<'_, Self>) -> PyResult<(Arc<Plan>, Name)> {
         let py = slf.py();
         let generation = {
             let cached = lock(&slf.get().cached);
@@ -112,7 +113,7 @@ impl LoggerBase {
                     plan: Some(plan),
                     name,
                     ..
-                }) => return Ok((Arc::clone(plan), Arc::clone(name))),
+                }) => return Ok((Arc::clone(plan), name.clone())),
                 Some(cached) => cached.generation,
                 None => 0,
             }
@@ -124,12 +125,12 @@ impl LoggerBase {
         match &mut *cached {
             Some(entry) if entry.generation == generation => {
                 entry.plan = Some(Arc::clone(&built));
-                Ok((built, Arc::clone(&entry.name)))
+                Ok((built, entry.name.clone()))
             }
             // The configuration changed while Python built the plan: use it
             // for this call only.
-            Some(entry) => Ok((built, Arc::clone(&entry.name))),
-            None => Ok((built, Arc::from(""))),
+            Some(entry) => Ok((built, entry.name.clone())),
+            None => Ok((built, Name::intern(""))),
         }
     }
 
@@ -196,7 +197,7 @@ impl LoggerBase {
                 name,
                 plan: Some(plan),
             }) if *seen == generation::current() && level >= *threshold => {
-                Some((Arc::clone(plan), Arc::clone(name)))
+                Some((Arc::clone(plan), name.clone()))
             }
             _ => None,
         };

@@ -193,6 +193,35 @@ def test_extra_fields_match_and_reserved_keys_raise_alike(
     assert scenario(femtologging, tmp_path / "f.log") == scenario(logging, tmp_path / "s.log")
 
 
+def test_extra_strings_and_messages_come_out_whole(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    """Extra strings are stored after the message in one buffer: each value
+    must come back exactly, whatever its length or characters, and a value
+    without a UTF-8 form (a lone surrogate) is written as the stdlib does."""
+    name = fresh_names()
+
+    def scenario(library: ModuleType, path: Path) -> str:
+        handler = library.FileHandler(path, encoding="utf-8", errors="backslashreplace")
+        handler.setFormatter(library.Formatter("%(user)s|%(request_id)s|%(tag)s|%(message)s"))
+        logger = library.getLogger(name)
+        logger.propagate = False
+        logger.addHandler(handler)
+        accented = {"user": "\u00fcn\u00ef", "request_id": "", "tag": None}
+        logger.warning("msg %s \u00e9", 42, extra=accented)
+        logger.warning("%(a)s", {"a": 1}, extra={"user": "x" * 5000, "request_id": "r", "tag": 1.5})
+        logger.warning("", extra={"request_id": "\U0001f600", "user": "last", "tag": -(2**63)})
+        logger.warning("surrogate", extra={"user": "\ud800", "request_id": "r", "tag": 0})
+        logger.warning("surrogate message \udc80", extra={"user": "u", "request_id": "r", "tag": 0})
+        handler.close()
+        logger.removeHandler(handler)
+        return path.read_text(encoding="utf-8")
+
+    ours = scenario(femtologging, tmp_path / "f.log")
+    assert ours == scenario(logging, tmp_path / "s.log")
+    assert ours.count("\n") == 5
+
+
 def test_stream_handlers_write_on_the_callers_thread(fresh_names: Callable[[], str]) -> None:
     name = fresh_names()
     outputs = []
@@ -353,6 +382,16 @@ fast.propagate = False
 fast.setLevel(logging.DEBUG)
 fast.addHandler(handler)
 results["file"] = delta(lambda: [fast.info("m %s", i) for i in range(5)])
+extra_handler = logging.FileHandler(os.path.join(directory, "extra.log"), errors="replace")
+extra_handler.setFormatter(logging.Formatter("%(user)s %(n)s %(message)s"))
+extras = logging.getLogger("paths.extra")
+extras.propagate = False
+extras.addHandler(extra_handler)
+results["extra"] = delta(lambda: [
+    extras.warning("m", extra={"user": "ann", "n": 1}),
+    extras.warning("m", extra={"user": "\u00e9" * 100, "n": None}),
+    extras.warning("m", extra={"user": "\\ud800", "n": 1}),
+])
 
 def exceptions():
     try:
@@ -406,6 +445,7 @@ def test_each_configuration_takes_the_expected_path(
     assert result.returncode == 0, result.stderr
     assert eval(result.stdout) == {
         "file": [5, 0],
+        "extra": [2, 1],
         "exception_and_stack": [2, 0],
         "custom_formatter": [0, 1],
         "joined_without_stdlib_handlers": [1, 0],

@@ -66,7 +66,7 @@ impl FemtoLogger {
             .core
             .formatter()
             .format(&record)
-            .unwrap_or_else(|_| record.message.clone());
+            .unwrap_or_else(|_| record.message().to_owned());
         let waits: Vec<Submit> = self.core.dispatch(record);
         if !waits.is_empty() {
             py.detach(|| waits.into_iter().for_each(Submit::complete));

@@ -123,7 +123,7 @@ impl FemtoLogger {
         let text = self
             .formatter
             .format(&record)
-            .unwrap_or_else(|_| record.message.clone());
+            .unwrap_or_else(|_| record.message().to_owned());
         for submit in self.dispatch(record) {
             submit.complete();
         }

@@ -11,17 +11,36 @@ use super::clock;
 use super::level::{self, LevelNo};
 use super::name::Name;
 
-/// A structured value attached to a record (the stdlib's `extra`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldValue {
+/// A structured value attached to a record (the stdlib's `extra`), as a
+/// formatter reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ExtraValue<'a> {
     None,
     Int(i64),
     Float(f64),
-    Str(Arc<str>),
+    Str(&'a str),
 }
 
-/// The `extra` values a record carries, by key.
-pub type KeyValues = Vec<(Arc<str>, FieldValue)>;
+/// An `extra` value as stored: text lives in the record's own buffer, after
+/// the message. A string per value would be one more allocation made on the
+/// logging thread and freed on the worker's core, which costs more than the
+/// formatting of the value.
+#[derive(Debug, Clone, PartialEq)]
+enum StoredValue {
+    None,
+    Int(i64),
+    Float(f64),
+    Str {
+        start: usize,
+        end: usize,
+    },
+    /// Past a message of 4 GiB, where `message_len` cannot mark its end.
+    Owned(Box<str>),
+}
+
+/// `message_len` of a record whose whole text is the message: 32 bits keep
+/// the record at 272 bytes, and no message that long has extras after it.
+const WHOLE_TEXT: u32 = u32::MAX;
 
 /// Where and when a record was made.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +59,6 @@ pub struct RecordMetadata {
     pub process_id: u32,
     pub process_name: Option<Arc<str>>,
     pub task_name: Option<Arc<str>>,
-    pub key_values: KeyValues,
 }
 
 impl RecordMetadata {
@@ -57,15 +75,7 @@ impl RecordMetadata {
             process_id: current_process_id(),
             process_name: None,
             task_name: None,
-            key_values: Vec::new(),
         }
-    }
-
-    pub fn key_value(&self, key: &str) -> Option<&FieldValue> {
-        self.key_values
-            .iter()
-            .find(|(name, _)| &**name == key)
-            .map(|(_, value)| value)
     }
 }
 
@@ -81,8 +91,11 @@ pub struct FemtoLogRecord {
     pub logger: Name,
     pub level: LevelNo,
     pub level_name: Name,
-    /// The final message text (`msg % args` already applied).
-    pub message: String,
+    /// The final message text (`msg % args` already applied), followed by
+    /// the text of the `extra` values.
+    text: String,
+    message_len: u32,
+    extras: Vec<(Name, StoredValue)>,
     /// Rendered traceback, appended after the formatted line.
     pub exc_text: Option<String>,
     /// Rendered `stack_info`, appended after the traceback.
@@ -103,15 +116,80 @@ impl FemtoLogRecord {
         message: impl Into<String>,
         metadata: RecordMetadata,
     ) -> Self {
-        FemtoLogRecord {
-            logger: logger.into(),
+        Self::from_parts(
+            logger.into(),
             level,
-            level_name: level::level_name(level),
-            message: message.into(),
+            level::level_name(level),
+            message.into(),
+            metadata,
+        )
+    }
+
+    /// A record whose message is `text`; `text` may have spare capacity
+    /// reserved for the `extra` strings pushed next.
+    pub fn from_parts(
+        logger: Name,
+        level: LevelNo,
+        level_name: Name,
+        text: String,
+        metadata: RecordMetadata,
+    ) -> Self {
+        FemtoLogRecord {
+            logger,
+            level,
+            level_name,
+            message_len: u32::try_from(text.len()).unwrap_or(WHOLE_TEXT),
+            text,
+            extras: Vec::new(),
             exc_text: None,
             stack_text: None,
             metadata,
         }
+    }
+
+    /// The final message text (`msg % args` already applied).
+    pub fn message(&self) -> &str {
+        match self.message_len {
+            WHOLE_TEXT => &self.text,
+            len => self.text.get(..len as usize).unwrap_or(&self.text),
+        }
+    }
+
+    /// Attaches an `extra` value under `key`.
+    pub fn push_extra(&mut self, key: Name, value: ExtraValue<'_>) {
+        let stored = match value {
+            ExtraValue::None => StoredValue::None,
+            ExtraValue::Int(number) => StoredValue::Int(number),
+            ExtraValue::Float(number) => StoredValue::Float(number),
+            ExtraValue::Str(text) if self.message_len == WHOLE_TEXT => {
+                StoredValue::Owned(Box::from(text))
+            }
+            ExtraValue::Str(text) => {
+                let start = self.text.len();
+                self.text.push_str(text);
+                StoredValue::Str {
+                    start,
+                    end: self.text.len(),
+                }
+            }
+        };
+        self.extras.push((key, stored));
+    }
+
+    /// The `extra` value stored under `key`, if any.
+    pub fn extra(&self, key: &str) -> Option<ExtraValue<'_>> {
+        let (_, stored) = self.extras.iter().find(|(name, _)| &**name == key)?;
+        Some(match stored {
+            StoredValue::None => ExtraValue::None,
+            StoredValue::Int(number) => ExtraValue::Int(*number),
+            StoredValue::Float(number) => ExtraValue::Float(*number),
+            StoredValue::Str { start, end } => ExtraValue::Str(self.text.get(*start..*end)?),
+            StoredValue::Owned(text) => ExtraValue::Str(text),
+        })
+    }
+
+    pub fn has_extras(&self) -> bool {
+        !self.extras.is_empty()
     }
 }
 
@@ -151,7 +229,7 @@ mod tests {
         assert!(record.metadata.timestamp_ns >= before);
         assert_eq!(record.metadata.thread_id, current_thread_id());
         assert_eq!(record.metadata.process_id, std::process::id());
-        assert!(record.metadata.key_values.is_empty());
+        assert!(!record.has_extras());
     }
 
     #[test]
@@ -167,22 +245,33 @@ mod tests {
             process_id: 11,
             process_name: None,
             task_name: None,
-            key_values: vec![(Arc::from("user"), FieldValue::Str(Arc::from("ann")))],
         };
         let record = FemtoLogRecord::with_metadata("app", 25, "m", metadata.clone());
         assert_eq!(record.metadata, metadata);
         assert_eq!(&*record.level_name, "Level 25");
-        assert_eq!(
-            record.metadata.key_value("user"),
-            Some(&FieldValue::Str(Arc::from("ann")))
-        );
-        assert_eq!(record.metadata.key_value("absent"), None);
+    }
+
+    #[test]
+    fn extras_live_after_the_message() {
+        let mut record = FemtoLogRecord::new("app", level::INFO, "msg");
+        record.push_extra(Name::from("user"), ExtraValue::Str("ann"));
+        record.push_extra(Name::from("count"), ExtraValue::Int(3));
+        record.push_extra(Name::from("ratio"), ExtraValue::Float(0.5));
+        record.push_extra(Name::from("none"), ExtraValue::None);
+        record.push_extra(Name::from("empty"), ExtraValue::Str(""));
+        assert_eq!(record.message(), "msg");
+        assert_eq!(record.extra("user"), Some(ExtraValue::Str("ann")));
+        assert_eq!(record.extra("count"), Some(ExtraValue::Int(3)));
+        assert_eq!(record.extra("ratio"), Some(ExtraValue::Float(0.5)));
+        assert_eq!(record.extra("none"), Some(ExtraValue::None));
+        assert_eq!(record.extra("empty"), Some(ExtraValue::Str("")));
+        assert_eq!(record.extra("absent"), None);
     }
 
     #[test]
     fn records_cross_threads() {
         let record = FemtoLogRecord::new("app", level::INFO, "moved");
-        let moved = std::thread::spawn(move || record.message)
+        let moved = std::thread::spawn(move || record.message().to_owned())
             .join()
             .expect("thread finished");
         assert_eq!(moved, "moved");

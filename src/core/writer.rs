@@ -176,7 +176,7 @@ impl Writer {
         self.stats.reporter.report(
             &format!(
                 "could not format a record: {cause}\nMessage: {:?}",
-                record.message
+                record.message()
             ),
             None,
         );

@@ -16,7 +16,7 @@ use crate::core::format::{FormatCache, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
-use crate::core::record::{self, FemtoLogRecord, FieldValue, KeyValues, RecordMetadata};
+use crate::core::record::{self, ExtraValue, FemtoLogRecord, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
 
 /// Whether the fast path wrote the record or the call must go to Python.
@@ -62,11 +62,11 @@ fn call_options<'py>(kwargs: &CallKwargs<'_, 'py>) -> PyResult<Option<CallOption
 
 /// `LogRecord.getMessage()`; `None` when Python would raise (the Python path
 /// then reports it through `handleError`, as the stdlib does).
-fn render_message(
-    py: Python<'_>,
-    msg: &Bound<'_, PyAny>,
-    args: &CallArgs<'_, '_>,
-) -> PyResult<Option<String>> {
+fn render_message<'py>(
+    py: Python<'py>,
+    msg: &Bound<'py, PyAny>,
+    args: &CallArgs<'_, 'py>,
+) -> PyResult<Option<Bound<'py, PyString>>> {
     // Exactly str: a subclass may define its own __str__, which
     // `str(self.msg)` in getMessage calls.
     let text = match msg.cast_exact::<PyString>() {
@@ -77,7 +77,7 @@ fn render_message(
         },
     };
     if args.is_empty() {
-        return Ok(text.to_str().ok().map(str::to_owned));
+        return Ok(Some(text));
     }
     let single = match (args.len(), args.get(0)) {
         (1, Some(only)) => {
@@ -105,29 +105,35 @@ fn render_message(
         Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_Format(text.as_ptr(), operands.as_ptr()))
     };
     match formatted {
-        Ok(formatted) => Ok(formatted
-            .cast::<PyString>()
-            .ok()
-            .and_then(|s| s.to_str().ok().map(str::to_owned))),
+        Ok(formatted) => Ok(formatted.cast_into::<PyString>().ok()),
         Err(_) => Ok(None),
     }
+}
+
+/// An `extra` value read from the call, before the record holds it.
+enum CallExtra<'py> {
+    None,
+    Int(i64),
+    Float(f64),
+    Str(Bound<'py, PyString>),
 }
 
 /// The `extra` values the plan's formatters print; `None` when the Python
 /// path must decide (reserved keys raise KeyError there, missing keys and
 /// exotic values are reported or formatted by Python).
-fn extra_values(
+fn extra_values<'py>(
     environment: &Environment,
     plan: &FastPlan,
-    extra: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<KeyValues>> {
+    extra: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
     let Some(extra) = extra else {
         return Ok(plan.extra_keys.is_empty().then(Vec::new));
     };
     let Ok(extra) = extra.cast::<PyDict>() else {
         return Ok(None);
     };
-    for key in extra.keys() {
+    // Iterated in place: `keys()` would build a list per call.
+    for (key, _) in extra.iter() {
         let Ok(key) = key.cast::<PyString>() else {
             return Ok(None);
         };
@@ -136,25 +142,29 @@ fn extra_values(
         }
     }
     let mut values = Vec::with_capacity(plan.extra_keys.len());
-    for key in &plan.extra_keys {
-        let Some(value) = extra.get_item(&**key)? else {
+    for (key, py_key) in &plan.extra_keys {
+        let Some(value) = extra.get_item(py_key.bind(extra.py()))? else {
             return Ok(None);
         };
         let converted = if value.is_none() {
-            FieldValue::None
+            CallExtra::None
         } else if let Ok(text) = value.cast_exact::<PyString>() {
-            FieldValue::Str(Arc::from(text.to_str()?))
+            // Lone surrogates have no UTF-8 form: Python formats and reports.
+            if text.to_str().is_err() {
+                return Ok(None);
+            }
+            CallExtra::Str(value.cast_into::<PyString>()?)
         } else if value.is_exact_instance_of::<PyInt>() {
             match value.extract::<i64>() {
-                Ok(number) => FieldValue::Int(number),
+                Ok(number) => CallExtra::Int(number),
                 Err(_) => return Ok(None),
             }
         } else if let Ok(number) = value.cast_exact::<PyFloat>() {
-            FieldValue::Float(number.value())
+            CallExtra::Float(number.value())
         } else {
             return Ok(None);
         };
-        values.push((Arc::clone(key), converted));
+        values.push((key.clone(), converted));
     }
     Ok(Some(values))
 }
@@ -288,9 +298,21 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     let Some(message) = render_message(py, call.msg, call.args)? else {
         return Ok(Outcome::Fallback);
     };
-    let Some(key_values) = extra_values(environment, plan, options.extra.as_ref())? else {
+    let Some(extras) = extra_values(environment, plan, options.extra.as_ref())? else {
         return Ok(Outcome::Fallback);
     };
+    // The message and the extra strings share one buffer, sized once.
+    let Ok(message) = message.to_str() else {
+        return Ok(Outcome::Fallback);
+    };
+    let mut capacity = message.len();
+    for (_, value) in &extras {
+        if let CallExtra::Str(text) = value {
+            capacity += text.to_str()?.len();
+        }
+    }
+    let mut text = String::with_capacity(capacity);
+    text.push_str(message);
     let needs = plan.needs;
     let mut metadata = RecordMetadata {
         timestamp_ns: clock::now_ns(),
@@ -304,7 +326,6 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         process_id: record::current_process_id(),
         process_name: None,
         task_name: None,
-        key_values,
     };
     let frame = if needs.call_site || options.stack_info {
         match caller_frame(py, environment, options.stacklevel)? {
@@ -341,15 +362,23 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         }
         _ => None,
     };
-    let record = FemtoLogRecord {
-        logger: call.name.clone(),
-        level: call.level,
-        level_name: environment.level_name(py, call.level, &plan.level_names)?,
-        message,
-        exc_text,
-        stack_text,
+    let mut record = FemtoLogRecord::from_parts(
+        call.name.clone(),
+        call.level,
+        environment.level_name(py, call.level, &plan.level_names)?,
+        text,
         metadata,
-    };
+    );
+    record.exc_text = exc_text;
+    record.stack_text = stack_text;
+    for (key, value) in extras {
+        match value {
+            CallExtra::None => record.push_extra(key, ExtraValue::None),
+            CallExtra::Int(number) => record.push_extra(key, ExtraValue::Int(number)),
+            CallExtra::Float(number) => record.push_extra(key, ExtraValue::Float(number)),
+            CallExtra::Str(text) => record.push_extra(key, ExtraValue::Str(text.to_str()?)),
+        }
+    }
     let Some(limited) = format_size_limited(plan, call.level, &record) else {
         return Ok(Outcome::Fallback);
     };
@@ -381,7 +410,7 @@ fn format_size_limited(
             continue;
         }
         let formatter = target.formatter.as_ref()?;
-        let mut text = String::with_capacity(record.message.len() + 64);
+        let mut text = String::with_capacity(record.message().len() + 64);
         formatter
             .format_into(record, &mut lock_cache(cache), &mut text)
             .ok()?;
@@ -499,7 +528,7 @@ fn write_stream(
     let Some(formatter) = &target.formatter else {
         return Ok(());
     };
-    let mut text = String::with_capacity(record.message.len() + 64);
+    let mut text = String::with_capacity(record.message().len() + 64);
     let rendered = formatter.format_into(record, &mut lock_cache(cache), &mut text);
     let result = match rendered {
         Ok(()) => {

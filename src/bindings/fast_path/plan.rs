@@ -16,6 +16,7 @@ use super::super::native_format::NativeFormat;
 use super::environment::{Environment, LevelNames};
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
+use crate::core::name::Name;
 use crate::core::queued::QueuedHandler;
 
 /// How one handler on the path receives records.
@@ -74,7 +75,9 @@ pub struct FastPlan {
     pub targets: Vec<Target>,
     pub needs: Needs,
     /// `extra` keys some formatter prints.
-    pub extra_keys: Vec<Arc<str>>,
+    /// Each key also as a hashed Python string, so the per-call dict
+    /// lookup neither builds nor hashes one.
+    pub extra_keys: Vec<(Name, Py<PyString>)>,
     pub level_names: LevelNames,
     /// Sized objects (handler and filter lists, the stdlib's logger
     /// registry) with the length they had.
@@ -133,7 +136,9 @@ pub fn build(
     }
     let mut extra_keys = Vec::new();
     for key in described.get_item(2)?.try_iter()? {
-        extra_keys.push(Arc::from(key?.cast::<PyString>()?.to_str()?));
+        let key = key?.cast_into::<PyString>()?;
+        key.hash()?;
+        extra_keys.push((Name::intern(key.to_str()?), key.unbind()));
     }
     let mut watched_types = Vec::new();
     for class in described.get_item(3)?.try_iter()? {

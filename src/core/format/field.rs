@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::printf::Value;
 use crate::core::clock;
-use crate::core::record::{FemtoLogRecord, FieldValue};
+use crate::core::record::{ExtraValue, FemtoLogRecord};
 
 /// What the stdlib prints for a record without a known call site.
 pub const UNKNOWN_FILE: &str = "(unknown file)";
@@ -123,14 +123,14 @@ pub fn value_of<'r>(field: &'r Field, record: &'r FemtoLogRecord) -> Result<Valu
         Field::Process => Value::Int(i64::from(meta.process_id)),
         Field::ProcessName => Value::Str(meta.process_name.as_deref().unwrap_or(MAIN_PROCESS)),
         Field::TaskName => optional_str(meta.task_name.as_deref()),
-        Field::Message => Value::Str(&record.message),
+        Field::Message => Value::Str(record.message()),
         Field::ExcText => optional_str(record.exc_text.as_deref()),
         Field::StackInfo => optional_str(record.stack_text.as_deref()),
-        Field::Extra(key) => match meta.key_value(key) {
-            Some(FieldValue::None) => Value::None,
-            Some(FieldValue::Int(n)) => Value::Int(*n),
-            Some(FieldValue::Float(f)) => Value::Float(*f),
-            Some(FieldValue::Str(s)) => Value::Str(s),
+        Field::Extra(key) => match record.extra(key) {
+            Some(ExtraValue::None) => Value::None,
+            Some(ExtraValue::Int(n)) => Value::Int(n),
+            Some(ExtraValue::Float(f)) => Value::Float(f),
+            Some(ExtraValue::Str(s)) => Value::Str(s),
             None => return Err(FieldError::Missing(Arc::clone(key))),
         },
         Field::Msg | Field::Args | Field::ExcInfo | Field::Asctime => {
@@ -191,10 +191,7 @@ mod tests {
     #[test]
     fn extra_fields_come_from_key_values() {
         let mut record = FemtoLogRecord::new("app", 20, "m");
-        record
-            .metadata
-            .key_values
-            .push((Arc::from("user"), FieldValue::Int(7)));
+        record.push_extra(crate::core::name::Name::from("user"), ExtraValue::Int(7));
         let user = Field::from_name("user");
         assert_eq!(value_of(&user, &record), Ok(Value::Int(7)));
         let absent = Field::from_name("absent");

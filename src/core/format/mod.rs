@@ -371,7 +371,8 @@ impl Formatter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::record::{FieldValue, RecordMetadata};
+    use crate::core::name::Name;
+    use crate::core::record::{ExtraValue, RecordMetadata};
 
     fn record_at(ns: i64) -> FemtoLogRecord {
         let metadata = RecordMetadata {
@@ -471,10 +472,7 @@ mod tests {
             Err(RenderError::MissingField(Arc::from("user")))
         );
         assert_eq!(out, "kept ");
-        record
-            .metadata
-            .key_values
-            .push((Arc::from("user"), FieldValue::Str(Arc::from("ann"))));
+        record.push_extra(Name::from("user"), ExtraValue::Str("ann"));
         assert_eq!(formatter.format(&record), Ok("disk low user=ann".into()));
     }
 

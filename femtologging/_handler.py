@@ -335,8 +335,28 @@ def _resolve_encoding(encoding: str | None) -> str:
     return encoding
 
 
-def open_file_stream(path: str, mode: str, encoding: str | None, errors: str | None) -> Any:
-    """A worker-written `FileStream` when the mode is plain text, else `open()`."""
+def worker_file_target(
+    handler: Any, base: type, methods: tuple[str, ...], kind: str = "file", *extra: Any
+) -> tuple[Any, ...] | None:
+    """The fast-path target of a file handler whose worker formats records:
+    only for a UTF-8 `FileStream`, no filters, the emit path of `base`
+    unchanged and a formatter the core can reproduce."""
+    stream = handler.stream
+    if not isinstance(stream, FileStream) or not stream.native_text or handler.filters:
+        return None
+    if not _stock(handler, base, methods):
+        return None
+    native = native_format(handler.formatter)
+    if native is None:
+        return None
+    return (kind, handler.level, stream, native, handler.terminator, None, handler, *extra)
+
+
+def open_file_stream(
+    path: str, mode: str, encoding: str | None, errors: str | None, *, watch: bool = False
+) -> Any:
+    """A worker-written `FileStream` when the mode is plain text, else `open()`.
+    A watched stream is reopened by its worker when the file is moved."""
     if mode.replace("t", "").replace("+", "") not in ("a", "w", "x") or "b" in mode:
         return open(path, mode, encoding=encoding, errors=errors)
     codec = codecs.lookup(_resolve_encoding(encoding))
@@ -356,6 +376,7 @@ def open_file_stream(path: str, mode: str, encoding: str | None, errors: str | N
         encoder,
         errors=errors or "strict",
         native_text=codec.name == "utf-8",
+        watch=watch,
     )
 
 
@@ -444,14 +465,7 @@ class FileHandler(StreamHandler):
         if not isinstance(stream, FileStream):
             # Not opened yet (delay=True), or a plain Python file.
             return None if stream is None else StreamHandler._femto_target(self)
-        if not stream.native_text or self.filters:
-            return None
-        if not _stock(self, FileHandler, _FILE_METHODS):
-            return None
-        native = native_format(self.formatter)
-        if native is None:
-            return None
-        return ("file", self.level, stream, native, self.terminator, None, self)
+        return worker_file_target(self, FileHandler, _FILE_METHODS)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.baseFilename} ({getLevelName(self.level)})>"

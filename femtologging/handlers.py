@@ -12,6 +12,7 @@ releases differ, the version flags below say which one applies.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import os
@@ -28,8 +29,14 @@ from collections.abc import Callable
 from typing import Any
 
 from ._femtologging_rs import FileStream
-from ._formatter import native_format
-from ._handler import _ORIGINALS, FileHandler, Handler, _stock
+from ._handler import (
+    _ORIGINALS,
+    FileHandler,
+    Handler,
+    _stock,
+    open_file_stream,
+    worker_file_target,
+)
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 
 if sys.version_info < (3, 13):
@@ -254,15 +261,7 @@ _ROTATING_METHODS = (
 
 
 def _rotating_target(handler: Any, base: type, kind: str, limit: int) -> tuple[Any, ...] | None:
-    stream = handler.stream
-    if not isinstance(stream, FileStream) or not stream.native_text or handler.filters:
-        return None
-    if not _stock(handler, base, _ROTATING_METHODS):
-        return None
-    native = native_format(handler.formatter)
-    if native is None:
-        return None
-    return (kind, handler.level, stream, native, handler.terminator, None, handler, limit)
+    return worker_file_target(handler, base, _ROTATING_METHODS, kind, limit)
 
 
 class TimedRotatingFileHandler(BaseRotatingHandler):
@@ -511,9 +510,21 @@ class WatchedFileHandler(FileHandler):
         self.dev, self.ino = -1, -1
         self._statstream()
 
+    def _open(self) -> Any:
+        # A watched stream reopens in place, in its queue's order, so records
+        # logged before a move still land in the moved file.
+        return open_file_stream(
+            self.baseFilename, self.mode, self.encoding, self.errors, watch=True
+        )
+
     def _statstream(self) -> None:
         stream = self.stream
         if stream is None:
+            return
+        if isinstance(stream, FileStream) and stream.watched:
+            identity = stream.identity
+            if identity is not None:
+                self.dev, self.ino = identity
             return
         identity = os.fstat(stream.fileno())
         self.dev = identity.st_dev
@@ -534,6 +545,17 @@ class WatchedFileHandler(FileHandler):
             moved = current.st_dev != self.dev or current.st_ino != self.ino
         if not moved:
             return
+        if isinstance(self.stream, FileStream) and self.stream.watched:
+            try:
+                self.stream.reopen()
+            except BaseException:
+                # As after a failed _open(): no stream until one opens.
+                stream, self.stream = self.stream, None
+                with contextlib.suppress(OSError):
+                    stream.close()
+                raise
+            self._statstream()
+            return
         self.stream.flush()
         self.stream.close()
         self.stream = None  # stays None if reopening fails
@@ -543,6 +565,16 @@ class WatchedFileHandler(FileHandler):
     def emit(self, record: Any) -> None:
         self.reopenIfNeeded()
         FileHandler.emit(self, record)
+
+    def _femto_target(self) -> tuple[Any, ...] | None:
+        if not isinstance(self.stream, FileStream) or not self.stream.watched:
+            return None
+        return worker_file_target(self, WatchedFileHandler, _WATCHED_METHODS)
+
+
+#: Methods of WatchedFileHandler's emit path, which the fast path performs
+#: (it hands a moved file to Python, so reopenIfNeeded runs as defined).
+_WATCHED_METHODS = ("handle", "filter", "format", "emit", "reopenIfNeeded", "_open")
 
 
 class SocketHandler(Handler):
@@ -1254,7 +1286,11 @@ class QueueListener:
         self._thread = None
 
 
-for _class in (RotatingFileHandler, TimedRotatingFileHandler):
-    for _name in _ROTATING_METHODS:
+for _class, _names in (
+    (RotatingFileHandler, _ROTATING_METHODS),
+    (TimedRotatingFileHandler, _ROTATING_METHODS),
+    (WatchedFileHandler, _WATCHED_METHODS),
+):
+    for _name in _names:
         _ORIGINALS[(_class, _name)] = getattr(_class, _name)
-del _class, _name
+del _class, _names, _name

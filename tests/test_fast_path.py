@@ -431,6 +431,13 @@ timed.addHandler(timed_handler)
 results["time_rotated"] = delta(lambda: [timed.warning("t %d", i) for i in range(5)])
 timed_handler.rolloverAt = int(time.time())  # due now: Python rolls over
 results["time_rotated_due"] = delta(lambda: timed.warning("rolled"))
+watched = logging.getLogger("paths.watched")
+watched.propagate = False
+watched_path = os.path.join(directory, "w.log")
+watched.addHandler(logging.handlers.WatchedFileHandler(watched_path))
+results["watched"] = delta(lambda: [watched.warning("w %d", i) for i in range(5)])
+os.rename(watched_path, watched_path + ".1")
+results["watched_moved"] = delta(lambda: [watched.warning("w %d", i) for i in range(5)])
 print(results)
 """
 
@@ -453,6 +460,8 @@ def test_each_configuration_takes_the_expected_path(
         "size_rotated": [5, 0],
         "time_rotated": [5, 0],
         "time_rotated_due": [0, 1],
+        "watched": [5, 0],
+        "watched_moved": [4, 1],
     }
 
 

@@ -320,6 +320,110 @@ def test_watched_file_handler_reopens_after_move_and_delete(tmp_path: Path) -> N
     assert results["femtologging"]["watched.log.moved"] == b"INFO first, in the original file\n"
 
 
+def test_watched_file_keeps_each_record_on_its_side_of_a_move(tmp_path: Path) -> None:
+    """No flush between logging and moving: a record logged before the move
+    or delete is in the old file, one logged after it in the new file, even
+    though a worker writes them (the reopen is queued behind them)."""
+
+    def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
+        path = directory / "w.log"
+        handler = handlers_module.WatchedFileHandler(path, encoding="utf-8")
+        logger = private_logger(logging_module, handler)
+        identities = []
+        for round_number in range(20):
+            logger.info("before move %d", round_number)
+            os.rename(path, directory / f"w.log.{round_number}")
+            logger.info("after move %d", round_number)
+            identities.append((handler.dev, handler.ino) == os_identity(path))
+        logger.info("before delete")
+        os.unlink(path)
+        logger.info("after delete")
+        identities.append((handler.dev, handler.ino) == os_identity(path))
+        handler.close()
+        return identities, snapshot(directory)
+
+    results = run_both(tmp_path, scenario)
+    assert_same(results)
+    identities, files = results["femtologging"]
+    assert all(identities)
+    assert files["w.log.0"] == b"before move 0\n"
+    assert files["w.log"] == b"after delete\n"
+
+
+def os_identity(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
+def test_watched_file_reopen_failure_raises_like_the_stdlib(tmp_path: Path) -> None:
+    """The directory is gone: the stdlib's reopenIfNeeded raises from the
+    logging call; once it is back, the next record opens the file again."""
+
+    def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
+        logs = directory / "logs"
+        logs.mkdir()
+        handler = handlers_module.WatchedFileHandler(logs / "w.log", encoding="utf-8")
+        logger = private_logger(logging_module, handler)
+        logger.info("first")
+        os.rename(logs, directory / "old-logs")
+        with pytest.raises(FileNotFoundError) as raised:
+            logger.info("lost: no directory")
+        stream_after_failure = handler.stream
+        logs.mkdir()
+        logger.info("second")
+        handler.close()
+        return (
+            raised.value.filename,
+            stream_after_failure,
+            snapshot(logs),
+            snapshot(directory / "old-logs"),
+        )
+
+    results = run_both(tmp_path, scenario)
+    for label in results:
+        filename = results[label][0]
+        results[label] = (Path(filename).name, *results[label][1:])
+    assert_same(results)
+
+
+def test_watched_file_moved_while_threads_write(tmp_path: Path) -> None:
+    """Four threads log while another moves the file away over and over:
+    every line is in exactly one of the files, whole."""
+    path = tmp_path / "busy.log"
+    handler = femto_handlers.WatchedFileHandler(path, encoding="utf-8")
+    logger = private_logger(femtologging, handler)
+    per_thread = 2000
+    done = threading.Event()
+
+    def mover() -> None:
+        moves = 0
+        while not done.is_set():
+            try:
+                os.rename(path, tmp_path / f"busy.log.{moves}")
+            except FileNotFoundError:
+                pass
+            moves += 1
+
+    def work(number: int) -> None:
+        for index in range(per_thread):
+            logger.info("thread %d line %d", number, index)
+
+    moving = threading.Thread(target=mover)
+    moving.start()
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    done.set()
+    moving.join()
+    handler.close()
+    lines = [line for data in snapshot(tmp_path).values() for line in data.decode().splitlines()]
+    expected = [f"thread {n} line {i}" for n in range(4) for i in range(per_thread)]
+    assert sorted(lines) == sorted(expected)
+    assert len(snapshot(tmp_path)) > 2
+
+
 def test_watched_file_handler_with_delay(tmp_path: Path) -> None:
     def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
         path = directory / "late.log"

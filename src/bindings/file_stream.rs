@@ -14,13 +14,13 @@ use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use super::handlers::os_error;
+use super::handlers::{os_error, strerror};
 use crate::core::format::{Formatter, TimeStyle};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::{self, LevelNo};
 use crate::core::queued::{HandlerOptions, QueuedHandler};
 use crate::core::report::{Failure, ReportMode};
-use crate::core::sink::{FileMode, FileSink};
+use crate::core::sink::{FileMode, FileSink, FileWatch};
 use crate::core::worker::Payload;
 
 #[pyclass(frozen, module = "femtologging._femtologging_rs")]
@@ -39,11 +39,19 @@ pub struct FileStream {
     position: AtomicU64,
     /// The file's descriptor, taken before the file moved to the worker.
     fd: i32,
+    /// For a watched file (`WatchedFileHandler`): its path and the file
+    /// open now, which a queued reopen changes.
+    watch: Option<Arc<FileWatch>>,
+    path: PathBuf,
 }
 
 impl FileStream {
     pub fn core(&self) -> &Arc<QueuedHandler> {
         &self.core
+    }
+
+    pub fn watch(&self) -> Option<&Arc<FileWatch>> {
+        self.watch.as_ref()
     }
 
     /// Bytes written or queued so far, without waiting for the worker. Exact
@@ -100,7 +108,7 @@ impl FileStream {
     /// Opens `path` with `mode` ("a", "w" or "x", optionally with "t"/"+").
     /// `encoder` turns text into bytes for codecs other than strict UTF-8.
     #[new]
-    #[pyo3(signature = (path, mode, encoding, encoder=None, *, errors="strict", native_text=false, capacity=8192, flush_level=None))]
+    #[pyo3(signature = (path, mode, encoding, encoder=None, *, errors="strict", native_text=false, capacity=8192, flush_level=None, watch=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         path: &Bound<'_, PyAny>,
@@ -111,6 +119,7 @@ impl FileStream {
         native_text: bool,
         capacity: usize,
         flush_level: Option<&Bound<'_, PyAny>>,
+        watch: bool,
     ) -> PyResult<Self> {
         let file_mode = match mode.replace(['t', '+'], "").as_str() {
             "a" => FileMode::Append,
@@ -123,8 +132,13 @@ impl FileStream {
             }
         };
         let fs_path: PathBuf = path.extract()?;
-        let sink =
+        let mut sink =
             FileSink::open(&fs_path, file_mode).map_err(|error| os_error(error, &fs_path))?;
+        let watch = if watch {
+            Some(sink.watch().map_err(|error| os_error(error, &fs_path))?)
+        } else {
+            None
+        };
         let position = sink.len().map_err(|error| os_error(error, &fs_path))?;
         let fd = sink.raw_fd().unwrap_or(-1);
         let mut options = HandlerOptions {
@@ -153,6 +167,8 @@ impl FileStream {
             encoder,
             position: AtomicU64::new(position),
             fd,
+            watch,
+            path: fs_path,
         })
     }
 
@@ -264,7 +280,38 @@ impl FileStream {
     /// `WatchedFileHandler` does to notice the file was moved).
     fn fileno(&self) -> PyResult<i32> {
         self.check_open()?;
-        Ok(self.fd)
+        Ok(match &self.watch {
+            Some(watch) => watch.identity().fd(),
+            None => self.fd,
+        })
+    }
+
+    /// Whether this stream can be reopened in place (`WatchedFileHandler`).
+    #[getter]
+    fn watched(&self) -> bool {
+        self.watch.is_some()
+    }
+
+    /// `(st_dev, st_ino)` of the file a watched stream writes to now.
+    #[getter]
+    fn identity(&self) -> Option<(u64, u64)> {
+        self.watch.as_ref().map(|watch| watch.identity().dev_ino())
+    }
+
+    /// Reopens a watched file's path if it no longer names the open file,
+    /// after everything written before: those bytes stay in the old file.
+    /// Raises the OSError of a failed open, with the file name.
+    fn reopen(&self, py: Python<'_>) -> PyResult<()> {
+        self.check_open()?;
+        let Some(watch) = &self.watch else {
+            return Err(PyValueError::new_err("only a watched FileStream reopens"));
+        };
+        let submit = self.core.submit_durable(Payload::Reopen);
+        py.detach(|| submit.complete());
+        match watch.take_reopen_error() {
+            None => Ok(()),
+            Some(error) => Err(os_error(error, &self.path)),
+        }
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -288,13 +335,7 @@ impl FileStream {
             None => Ok(()),
             Some(Failure {
                 errno: Some(errno), ..
-            }) => {
-                // SAFETY: strerror returns a static NUL-terminated message.
-                let message = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }
-                    .to_string_lossy()
-                    .into_owned();
-                Err(PyOSError::new_err((errno, message)))
-            }
+            }) => Err(PyOSError::new_err((errno, strerror(errno)))),
             Some(Failure { message, .. }) => Err(PyOSError::new_err(message)),
         }
     }

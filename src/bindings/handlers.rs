@@ -246,14 +246,19 @@ impl FemtoFileHandler {
 pub fn os_error(error: std::io::Error, path: &std::path::Path) -> PyErr {
     match error.raw_os_error() {
         Some(errno) => {
-            // SAFETY: strerror returns a pointer to a static, NUL-terminated message.
-            let message = unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }
-                .to_string_lossy()
-                .into_owned();
-            PyOSError::new_err((errno, message, path.as_os_str().to_os_string()))
+            PyOSError::new_err((errno, strerror(errno), path.as_os_str().to_os_string()))
         }
         None => PyOSError::new_err(format!("{error}: {}", path.display())),
     }
+}
+
+/// The C library's message for `errno`, as Python's OSError shows it.
+pub fn strerror(errno: i32) -> String {
+    // SAFETY: strerror returns a NUL-terminated message that stays valid
+    // until the next call on this thread; it is copied at once.
+    unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The native handler behind a Python object, or the TypeError naming what was passed.

@@ -193,6 +193,16 @@ impl QueuedHandler {
     /// Hands over a record or preformatted bytes; `level` decides durability.
     pub fn submit_payload(&self, payload: Payload, level: LevelNo) -> Submit {
         let durable = level >= self.options.flush_level || registry::is_shut_down();
+        self.submit_with(payload, durable)
+    }
+
+    /// Hands over a payload that is done before this returns (once the
+    /// returned `Submit` completes).
+    pub fn submit_durable(&self, payload: Payload) -> Submit {
+        self.submit_with(payload, true)
+    }
+
+    fn submit_with(&self, payload: Payload, durable: bool) -> Submit {
         if durable {
             // Written on the calling thread, behind everything queued, when
             // the worker is not busy: that saves waking it and waiting.

@@ -2,14 +2,21 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::io::RawFd;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::io::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where a worker's bytes go. Owned by exactly one worker thread at a time.
 pub trait Sink: Send {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
     /// Pushes buffered bytes to the OS.
     fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Reopens the destination if it was moved (a watched file).
+    fn reopen(&mut self) -> io::Result<()> {
         Ok(())
     }
     /// Releases the destination; later writes fail.
@@ -71,21 +78,143 @@ pub enum FileMode {
 #[derive(Debug)]
 pub struct FileSink {
     path: PathBuf,
+    mode: FileMode,
     file: Option<File>,
+    /// Set for a watched file (`WatchedFileHandler`).
+    watch: Option<Arc<FileWatch>>,
+}
+
+/// A watched file as the logging threads see it. They check the path before
+/// handing over a record (`WatchedFileHandler.reopenIfNeeded` runs on every
+/// emit); a reopen is then queued behind the records already sent, so those
+/// still land in the file that was open when they were logged.
+#[derive(Debug)]
+pub struct FileWatch {
+    path: PathBuf,
+    identity: FileIdentity,
+    /// How the last reopen failed, for the thread that asked for it.
+    reopen_error: Mutex<Option<io::Error>>,
+}
+
+impl FileWatch {
+    /// Whether the path is gone or names another file than the one open
+    /// (or none is open, after a failed reopen). Other `stat` errors are
+    /// returned, as `os.stat` raises them.
+    pub fn moved(&self) -> io::Result<bool> {
+        match std::fs::metadata(&self.path) {
+            Ok(current) => {
+                Ok(self.identity.fd() < 0
+                    || (current.dev(), current.ino()) != self.identity.dev_ino())
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(true),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub fn identity(&self) -> &FileIdentity {
+        &self.identity
+    }
+
+    /// Takes the error of the last reopen, if it failed.
+    pub fn take_reopen_error(&self) -> Option<io::Error> {
+        self.reopen_error
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+}
+
+/// Device, inode and descriptor of the file a watched sink has open, kept
+/// where the Python side can read them (`WatchedFileHandler.dev`/`.ino`)
+/// without waiting for the worker.
+#[derive(Debug)]
+pub struct FileIdentity {
+    dev: AtomicU64,
+    ino: AtomicU64,
+    fd: AtomicI32,
+}
+
+impl FileIdentity {
+    pub fn dev_ino(&self) -> (u64, u64) {
+        (
+            self.dev.load(Ordering::Acquire),
+            self.ino.load(Ordering::Acquire),
+        )
+    }
+
+    /// The descriptor of the open file; -1 while none is open.
+    pub fn fd(&self) -> RawFd {
+        self.fd.load(Ordering::Acquire)
+    }
+
+    fn record(&self, file: Option<&File>) -> io::Result<()> {
+        match file {
+            Some(file) => {
+                let metadata = file.metadata()?;
+                self.dev.store(metadata.dev(), Ordering::Release);
+                self.ino.store(metadata.ino(), Ordering::Release);
+                self.fd.store(file.as_raw_fd(), Ordering::Release);
+            }
+            None => self.fd.store(-1, Ordering::Release),
+        }
+        Ok(())
+    }
+}
+
+fn open_file(path: &Path, mode: FileMode) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    match mode {
+        FileMode::Append => options.append(true).create(true),
+        FileMode::Truncate => options.write(true).create(true).truncate(true),
+        FileMode::CreateNew => options.write(true).create_new(true),
+    };
+    options.open(path)
 }
 
 impl FileSink {
     pub fn open(path: &Path, mode: FileMode) -> io::Result<Self> {
-        let mut options = OpenOptions::new();
-        match mode {
-            FileMode::Append => options.append(true).create(true),
-            FileMode::Truncate => options.write(true).create(true).truncate(true),
-            FileMode::CreateNew => options.write(true).create_new(true),
-        };
         Ok(FileSink {
             path: path.to_owned(),
-            file: Some(options.open(path)?),
+            mode,
+            file: Some(open_file(path, mode)?),
+            watch: None,
         })
+    }
+
+    /// Makes this a watched file; the watch follows every reopen.
+    pub fn watch(&mut self) -> io::Result<Arc<FileWatch>> {
+        let watch = Arc::new(FileWatch {
+            path: self.path.clone(),
+            identity: FileIdentity {
+                dev: AtomicU64::new(0),
+                ino: AtomicU64::new(0),
+                fd: AtomicI32::new(-1),
+            },
+            reopen_error: Mutex::new(None),
+        });
+        watch.identity.record(self.file.as_ref())?;
+        self.watch = Some(Arc::clone(&watch));
+        Ok(watch)
+    }
+
+    /// The reopen of `WatchedFileHandler.reopenIfNeeded`, with the handler's
+    /// mode, done only if the path still does not name the open file (a
+    /// reopen asked for twice is done once).
+    fn reopen_if_moved(&mut self) -> io::Result<()> {
+        let Some(watch) = &self.watch else {
+            return Ok(());
+        };
+        if !watch.moved()? {
+            return Ok(());
+        }
+        // Closed first, as the stdlib does: if the open fails, the file
+        // stays closed until a later reopen succeeds.
+        self.file = None;
+        watch.identity.record(None)?;
+        let file = open_file(&self.path, self.mode)?;
+        watch.identity.record(Some(&file))?;
+        self.file = Some(file);
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -106,7 +235,6 @@ impl FileSink {
 
     /// The descriptor of the open file.
     pub fn raw_fd(&self) -> Option<RawFd> {
-        use std::os::unix::io::AsRawFd;
         self.file.as_ref().map(AsRawFd::as_raw_fd)
     }
 }
@@ -119,8 +247,32 @@ impl Sink for FileSink {
         }
     }
 
+    fn reopen(&mut self) -> io::Result<()> {
+        let (kept, returned) = match self.reopen_if_moved() {
+            Ok(()) => (None, Ok(())),
+            Err(error) => {
+                let copy = match error.raw_os_error() {
+                    Some(errno) => io::Error::from_raw_os_error(errno),
+                    None => io::Error::new(error.kind(), error.to_string()),
+                };
+                (Some(error), Err(copy))
+            }
+        };
+        if let Some(watch) = &self.watch {
+            *watch
+                .reopen_error
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = kept;
+        }
+        returned
+    }
+
     fn close(&mut self) -> io::Result<()> {
         self.file.take();
+        // A closed watched file is not reopened later.
+        if let Some(watch) = self.watch.take() {
+            watch.identity.record(None)?;
+        }
         Ok(())
     }
 }
@@ -129,10 +281,15 @@ impl Sink for FileSink {
 mod tests {
     use super::*;
 
+    fn scratch_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("femto-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
     #[test]
     fn file_sink_appends_and_truncates() {
-        let dir = std::env::temp_dir().join(format!("femto-sink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = scratch_dir("sink");
         let path = dir.join("a.log");
         let mut sink = FileSink::open(&path, FileMode::Truncate).expect("open");
         sink.write_all(b"one\n").expect("write");
@@ -142,6 +299,36 @@ mod tests {
         sink.write_all(b"two\n").expect("write");
         drop(sink);
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "one\ntwo\n");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_watched_file_is_reopened_after_a_move_or_delete() {
+        let dir = scratch_dir("watch");
+        let path = dir.join("w.log");
+        let mut sink = FileSink::open(&path, FileMode::Append).expect("open");
+        let watch = sink.watch().expect("watch");
+        let first = watch.identity().dev_ino();
+        assert!(!watch.moved().expect("stat"));
+        sink.write_all(b"one\n").expect("write");
+        std::fs::rename(&path, dir.join("w.log.1")).expect("move");
+        assert!(watch.moved().expect("stat"));
+        sink.write_all(b"still one\n").expect("write");
+        sink.reopen().expect("reopen");
+        assert!(!watch.moved().expect("stat"));
+        sink.reopen().expect("a second reopen does nothing");
+        sink.write_all(b"two\n").expect("write");
+        assert_ne!(watch.identity().dev_ino(), first);
+        std::fs::remove_file(&path).expect("delete");
+        assert!(watch.moved().expect("stat"));
+        sink.reopen().expect("reopen");
+        sink.write_all(b"three\n").expect("write");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("read");
+        assert_eq!(read("w.log.1"), "one\nstill one\n");
+        assert_eq!(read("w.log"), "three\n");
+        sink.close().expect("close");
+        assert_eq!(watch.identity().fd(), -1);
+        assert!(sink.write_all(b"late\n").is_err());
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 

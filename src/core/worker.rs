@@ -23,13 +23,16 @@ use super::writer::{Drained, Writer};
 const IDLE_POLL: Duration = Duration::from_micros(50);
 
 /// What a handler writes: a record it formats itself, or text that Python
-/// already formatted and encoded (handlers whose formatter runs in Python).
+/// already formatted and encoded (handlers whose formatter runs in Python);
+/// or where it writes, in the queue's order.
 // Records travel inline in the queue's preallocated slots: boxing them would
 // cost an allocation per log call to save memory only in idle slots.
 #[allow(clippy::large_enum_variant)]
 pub enum Payload {
     Record(FemtoLogRecord),
     Bytes(Vec<u8>),
+    /// Reopen a watched file that was moved, after what was queued before.
+    Reopen,
 }
 
 /// What a worker's queue carries.

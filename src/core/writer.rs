@@ -142,6 +142,14 @@ impl Writer {
         match payload {
             Payload::Record(record) => self.append_record(&record),
             Payload::Bytes(bytes) => self.buffer.extend_from_slice(&bytes),
+            Payload::Reopen => {
+                self.write_out();
+                // A failure goes back to the thread that asked (see
+                // `FileWatch::take_reopen_error`), which raises it as the
+                // stdlib's reopenIfNeeded would; later writes then fail and
+                // are reported as usual.
+                let _ = self.sink.reopen();
+            }
         }
     }
 

@@ -295,6 +295,16 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
         return Ok(Outcome::Fallback);
     }
+    // A watched file that moved: Python reopens it (reopenIfNeeded), with
+    // the stdlib's errors, then writes.
+    let moved = |t: &Target| {
+        t.watch
+            .as_ref()
+            .is_some_and(|watch| call.level >= t.level && watch.moved().unwrap_or(true))
+    };
+    if plan.targets.iter().any(moved) {
+        return Ok(Outcome::Fallback);
+    }
     let Some(message) = render_message(py, call.msg, call.args)? else {
         return Ok(Outcome::Fallback);
     };

@@ -18,6 +18,7 @@ use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::queued::QueuedHandler;
+use crate::core::sink::FileWatch;
 
 /// How one handler on the path receives records.
 pub enum Sink {
@@ -69,6 +70,9 @@ pub struct Target {
     /// A time-rotated file's `rolloverAt`: from then on calls go to Python,
     /// which rolls over (and sets a new one, which re-plans).
     pub rollover_at: Option<i64>,
+    /// A watched file (`WatchedFileHandler`): once it has moved, calls go to
+    /// Python, which reopens it in the queue's order.
+    pub watch: Option<Arc<FileWatch>>,
 }
 
 pub struct FastPlan {
@@ -256,6 +260,7 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
         None
     };
     let mut rollover_at = None;
+    let mut watch = None;
     let sink = match kind.as_str() {
         "file-until" => {
             rollover_at = match &limit {
@@ -278,7 +283,9 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
             cache: Mutex::new(FormatCache::default()),
         },
         "file" => {
-            let core = Arc::clone(object.cast::<FileStream>()?.get().core());
+            let stream = object.cast::<FileStream>()?.get();
+            watch = stream.watch().cloned();
+            let core = Arc::clone(stream.core());
             if let Some(formatter) = &formatter {
                 core.use_formatter(Arc::clone(formatter));
             }
@@ -330,5 +337,6 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
         handler,
         sink,
         rollover_at,
+        watch,
     })
 }

@@ -277,7 +277,7 @@ impl QueuedHandler {
 
     /// Bytes of records this handler's worker formatted and wrote.
     pub fn formatted_bytes(&self) -> u64 {
-        self.stats.formatted_bytes.load(Ordering::Relaxed)
+        self.stats.formatted_bytes.0.load(Ordering::Relaxed)
     }
 
     /// The failure kept for the Python side (deferred reporting), if any.

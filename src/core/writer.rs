@@ -48,6 +48,8 @@ pub struct Writer {
     cache: FormatCache,
     line: String,
     buffer: Vec<u8>,
+    /// Bytes formatted here and not yet added to `Stats::formatted_bytes`.
+    unpublished_bytes: u64,
 }
 
 impl Writer {
@@ -67,6 +69,7 @@ impl Writer {
             cache: FormatCache::default(),
             line: String::new(),
             buffer: Vec::with_capacity(WRITE_THRESHOLD),
+            unpublished_bytes: 0,
         }
     }
 
@@ -170,10 +173,7 @@ impl Writer {
             Ok(()) => {
                 self.buffer.extend_from_slice(self.line.as_bytes());
                 self.buffer.extend_from_slice(self.terminator.as_bytes());
-                let written = self.line.len() + self.terminator.len();
-                self.stats
-                    .formatted_bytes
-                    .fetch_add(written as u64, Ordering::Relaxed);
+                self.unpublished_bytes += (self.line.len() + self.terminator.len()) as u64;
             }
             Err(error) => self.report_unformatted(record, &error),
         }
@@ -191,6 +191,15 @@ impl Writer {
     }
 
     fn write_out(&mut self) {
+        // Published with each write rather than per record: logging threads
+        // only read it (tell) after a flush, which comes through here.
+        if self.unpublished_bytes != 0 {
+            self.stats
+                .formatted_bytes
+                .0
+                .fetch_add(self.unpublished_bytes, Ordering::Relaxed);
+            self.unpublished_bytes = 0;
+        }
         if self.buffer.is_empty() {
             return;
         }

@@ -188,7 +188,9 @@ class Handler(Filterer):
 #: including methods patched on an instance (`mock.patch.object(handler, ...)`).
 _ROUTING_ATTRIBUTES = frozenset(
     {"level", "formatter", "filters", "stream", "terminator", "lock", "maxBytes", "rolloverAt"}
+    | {"backupCount", "namer", "rotator", "baseFilename"}
     | {"handle", "filter", "emit", "format", "flush", "acquire", "release", "_open"}
+    | {"shouldRollover", "doRollover", "rotation_filename", "rotate", "reopenIfNeeded"}
 )
 
 

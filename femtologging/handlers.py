@@ -194,11 +194,32 @@ class RotatingFileHandler(BaseRotatingHandler):
             self.stream = self._open()
 
     def _femto_target(self) -> tuple[Any, ...] | None:
-        """The fast path formats records itself and checks them against
-        `maxBytes`; a record that may need a rollover comes back to Python."""
+        """A stock handler is rolled over by its worker; with a `namer`,
+        `rotator` or overridden renames, the fast path formats records
+        itself and checks them against `maxBytes`, and a record that may
+        need a rollover comes back to Python."""
         if self.maxBytes <= 0:
             target = FileHandler._femto_target(self)
             return target if _stock(self, RotatingFileHandler, _ROTATING_METHODS) else None
+        backups = self.backupCount
+        if (
+            type(self.maxBytes) is int
+            and type(backups) is int
+            and backups < 2**32
+            and not callable(self.namer)
+            and not callable(self.rotator)
+            and _stock(self, RotatingFileHandler, _RENAMING_METHODS)
+            and not _is_special_file(self.baseFilename)
+        ):
+            return worker_file_target(
+                self,
+                RotatingFileHandler,
+                _ROTATING_METHODS,
+                "file-rotating",
+                self.maxBytes,
+                max(backups, 0),
+                _SIZE_ROLLOVER_SKIPS_EMPTY,
+            )
         return _rotating_target(self, RotatingFileHandler, "file-limit", self.maxBytes)
 
     def shouldRollover(self, record: Any) -> bool:
@@ -258,6 +279,10 @@ _ROTATING_METHODS = (
     "shouldRollover",
     "doRollover",
 )
+
+
+#: How a rollover renames files; the worker does it only as defined here.
+_RENAMING_METHODS = ("rotation_filename", "rotate")
 
 
 def _rotating_target(handler: Any, base: type, kind: str, limit: int) -> tuple[Any, ...] | None:
@@ -1287,7 +1312,7 @@ class QueueListener:
 
 
 for _class, _names in (
-    (RotatingFileHandler, _ROTATING_METHODS),
+    (RotatingFileHandler, (*_ROTATING_METHODS, *_RENAMING_METHODS)),
     (TimedRotatingFileHandler, _ROTATING_METHODS),
     (WatchedFileHandler, _WATCHED_METHODS),
 ):

@@ -424,6 +424,17 @@ rotating.addHandler(
 )
 rotating.warning("first record of an empty file: Python decides")
 results["size_rotated"] = delta(lambda: [rotating.warning("r %d", i) for i in range(5)])
+small = logging.getLogger("paths.small")
+small.propagate = False
+small_handler = logging.handlers.RotatingFileHandler(
+    os.path.join(directory, "s.log"), maxBytes=50, backupCount=2
+)
+small.addHandler(small_handler)
+results["rolled_by_the_worker"] = delta(lambda: [small.warning("s %02d", i) for i in range(30)])
+small_handler.namer = lambda name: name + ".named"
+results["rolled_by_python_with_a_namer"] = delta(
+    lambda: [small.warning("n %02d", i) for i in range(30)]
+)
 timed = logging.getLogger("paths.timed")
 timed.propagate = False
 timed_handler = logging.handlers.TimedRotatingFileHandler(os.path.join(directory, "t.log"))
@@ -458,6 +469,8 @@ def test_each_configuration_takes_the_expected_path(
         "joined_without_stdlib_handlers": [1, 0],
         "joined_with_a_stdlib_handler": [0, 1],
         "size_rotated": [5, 0],
+        "rolled_by_the_worker": [30, 0],
+        "rolled_by_python_with_a_namer": [21, 9],
         "time_rotated": [5, 0],
         "time_rotated_due": [0, 1],
         "watched": [5, 0],

@@ -222,6 +222,59 @@ def test_rollover_keeps_the_stream_asynchronous(tmp_path: Path) -> None:
     handler.close()
 
 
+def test_worker_rollover_then_python_sees_the_true_size(tmp_path: Path) -> None:
+    """The worker rolls a stock handler over; a later record that Python
+    handles (a filter was added) must see the size of the new file, not of
+    everything ever written, so both paths agree on when to roll over."""
+
+    def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
+        handler = handlers_module.RotatingFileHandler(
+            directory / "mixed.log", maxBytes=120, backupCount=3, encoding="utf-8"
+        )
+        handler.setFormatter(logging_module.Formatter("%(levelname)s %(message)s"))
+        logger = private_logger(logging_module, handler)
+        sizes = []
+        for index in range(12):
+            logger.warning("native %02d ééé", index)
+        sizes.append(handler.stream.tell())
+        handler.addFilter(lambda record: True)
+        for index in range(12):
+            logger.warning("python %02d ééé", index)
+            sizes.append(handler.stream.tell())
+        handler.filters.clear()
+        handler.namer = lambda name: name + ".bak"
+        for index in range(6):
+            logger.warning("named %02d", index)
+        handler.close()
+        return sizes, snapshot(directory)
+
+    assert_same(run_both(tmp_path, scenario))
+
+
+def test_failed_rollover_loses_the_records_the_stdlib_loses(tmp_path: Path) -> None:
+    """A backup name taken by a directory: every rollover fails. The stdlib
+    reports each failure and drops the record being written; so does the
+    worker (the first failure reported in full, later ones counted)."""
+
+    def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
+        (directory / "stuck.log.1").mkdir()
+        (directory / "stuck.log.1" / "keep").write_text("x", encoding="utf-8")
+        handler = handlers_module.RotatingFileHandler(
+            directory / "stuck.log", maxBytes=40, backupCount=1, encoding="utf-8"
+        )
+        logger = private_logger(logging_module, handler)
+        previous, logging_module.raiseExceptions = logging_module.raiseExceptions, False
+        try:
+            for index in range(8):
+                logger.warning("record number %d", index)
+            handler.close()
+        finally:
+            logging_module.raiseExceptions = previous
+        return (directory / "stuck.log").read_bytes(), sorted(os.listdir(directory))
+
+    assert_same(run_both(tmp_path, scenario))
+
+
 THREADS = 4
 PER_THREAD = 1500
 MAX_BYTES = 2048

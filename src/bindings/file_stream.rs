@@ -18,6 +18,7 @@ use super::handlers::{os_error, strerror};
 use crate::core::format::{Formatter, TimeStyle};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::{self, LevelNo};
+use crate::core::own_line::OwnLine;
 use crate::core::queued::{HandlerOptions, QueuedHandler};
 use crate::core::report::{Failure, ReportMode};
 use crate::core::sink::{FileMode, FileSink, FileWatch};
@@ -36,7 +37,12 @@ pub struct FileStream {
     /// as is (Rust strings hold no lone surrogates, the only text a UTF-8
     /// error handler would change).
     native_text: bool,
+    /// Bytes written or queued, counted by the callers: exact while only
+    /// text formatted before queueing reached the file.
     position: AtomicU64,
+    /// Bytes in the file as the worker last wrote it (it alone knows the
+    /// length of records it formats, and it alone rolls the file over).
+    written: Arc<OwnLine<AtomicU64>>,
     /// The file's descriptor, taken before the file moved to the worker.
     fd: i32,
     /// For a watched file (`WatchedFileHandler`): its path and the file
@@ -54,10 +60,14 @@ impl FileStream {
         self.watch.as_ref()
     }
 
-    /// Bytes written or queued so far, without waiting for the worker. Exact
-    /// for files that only receive text formatted before queueing.
-    pub fn queued_position(&self) -> u64 {
-        self.position.load(Ordering::Relaxed)
+    /// Bytes written or queued so far, without waiting for the worker;
+    /// `None` once the worker formats records itself (their length is only
+    /// known when it has).
+    pub fn queued_position(&self) -> Option<u64> {
+        if self.core.formats_records() {
+            return None;
+        }
+        Some(self.position.load(Ordering::Relaxed))
     }
 
     /// Queues already-formatted bytes, as `write_record` does.
@@ -140,6 +150,7 @@ impl FileStream {
             None
         };
         let position = sink.len().map_err(|error| os_error(error, &fs_path))?;
+        let written = sink.shared_position();
         let fd = sink.raw_fd().unwrap_or(-1);
         let mut options = HandlerOptions {
             capacity: capacity.max(1),
@@ -166,6 +177,7 @@ impl FileStream {
             native_text: native_text || encoder.is_none(),
             encoder,
             position: AtomicU64::new(position),
+            written,
             fd,
             watch,
             path: fs_path,
@@ -222,7 +234,7 @@ impl FileStream {
         }
         let waiter = self.core.begin_flush();
         py.detach(|| waiter.wait());
-        self.position.load(Ordering::Relaxed) + self.core.formatted_bytes()
+        self.written.0.load(Ordering::Acquire)
     }
 
     #[getter]
@@ -308,6 +320,9 @@ impl FileStream {
         };
         let submit = self.core.submit_durable(Payload::Reopen);
         py.detach(|| submit.complete());
+        // Everything queued before is written: the new file's size is exact.
+        self.position
+            .store(self.written.0.load(Ordering::Acquire), Ordering::Relaxed);
         match watch.take_reopen_error() {
             None => Ok(()),
             Some(error) => Err(os_error(error, &self.path)),

@@ -21,6 +21,7 @@ use super::level::{self, LevelNo};
 use super::record::FemtoLogRecord;
 use super::registry;
 use super::report::{Failure, ReportMode};
+use super::rotation::SizeRotation;
 use super::sink::Sink;
 use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
 use super::writer::Writer;
@@ -81,6 +82,7 @@ pub struct QueuedHandler {
     level: AtomicI32,
     formatter: Mutex<Arc<Formatter>>,
     terminator: Mutex<String>,
+    rotation: Mutex<Option<SizeRotation>>,
     /// Whether records the worker formats itself were ever queued (their
     /// length is only known once formatted).
     formats_records: AtomicBool,
@@ -129,6 +131,7 @@ impl QueuedHandler {
             options,
             formatter: Mutex::new(formatter),
             terminator: Mutex::new(terminator),
+            rotation: Mutex::new(None),
             formats_records: AtomicBool::new(false),
             state: Mutex::new(State::Running { sender, worker }),
             writer,
@@ -173,6 +176,18 @@ impl QueuedHandler {
         *current = terminator.to_owned();
         drop(current);
         self.send_config(Command::SetTerminator(terminator.to_owned()));
+    }
+
+    /// Makes the worker roll the file over by size for records submitted
+    /// from now on (`None`: never), unless it already does.
+    pub fn use_rotation(&self, rotation: Option<SizeRotation>) {
+        let mut current = lock(&self.rotation);
+        if *current == rotation {
+            return;
+        }
+        *current = rotation;
+        drop(current);
+        self.send_config(Command::SetRotation(rotation));
     }
 
     /// Queues a configuration change behind earlier records, so they keep the
@@ -273,11 +288,6 @@ impl QueuedHandler {
     /// Whether the worker was ever given records to format itself.
     pub fn formats_records(&self) -> bool {
         self.formats_records.load(Ordering::Relaxed)
-    }
-
-    /// Bytes of records this handler's worker formatted and wrote.
-    pub fn formatted_bytes(&self) -> u64 {
-        self.stats.formatted_bytes.0.load(Ordering::Relaxed)
     }
 
     /// The failure kept for the Python side (deferred reporting), if any.

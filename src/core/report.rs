@@ -86,14 +86,21 @@ impl ErrorReporter {
     /// Reports the first failure (printing it or keeping it for Python);
     /// counts the others.
     pub fn report(&self, what: &str, errno: Option<i32>) {
-        if self.mode == ReportMode::Stderr && !raise_exceptions() {
+        self.report_as(self.mode, what, errno);
+    }
+
+    /// Reports in `mode` whatever the handler's own mode: a failure the
+    /// stdlib reports from `emit` (a failed rollover) is printed, not kept
+    /// to be raised from a later `flush` or `close`.
+    pub fn report_as(&self, mode: ReportMode, what: &str, errno: Option<i32>) {
+        if mode == ReportMode::Stderr && !raise_exceptions() {
             return;
         }
         if self.reported.swap(true, Ordering::AcqRel) {
             self.unreported.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        match self.mode {
+        match mode {
             ReportMode::Stderr => write_stderr(&format!(
                 "--- Logging error ---\n{}: {what}\n\
                  Further errors of this handler are counted and summarised when it closes.\n",

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::own_line::OwnLine;
+use super::rotation;
+
 /// Where a worker's bytes go. Owned by exactly one worker thread at a time.
 pub trait Sink: Send {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
@@ -18,6 +21,17 @@ pub trait Sink: Send {
     /// Reopens the destination if it was moved (a watched file).
     fn reopen(&mut self) -> io::Result<()> {
         Ok(())
+    }
+    /// Bytes in the destination so far, where it has a size.
+    fn position(&self) -> Option<u64> {
+        None
+    }
+    /// Closes the file, shifts its backups and reopens it (size rollover).
+    fn roll_over(&mut self, _backup_count: u32) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "only a file rolls over",
+        ))
     }
     /// Releases the destination; later writes fail.
     fn close(&mut self) -> io::Result<()> {
@@ -82,6 +96,9 @@ pub struct FileSink {
     file: Option<File>,
     /// Set for a watched file (`WatchedFileHandler`).
     watch: Option<Arc<FileWatch>>,
+    /// Bytes in the open file (its size at open plus what was written),
+    /// published for `tell()`.
+    position: Arc<OwnLine<AtomicU64>>,
 }
 
 /// A watched file as the logging threads see it. They check the path before
@@ -173,12 +190,33 @@ fn open_file(path: &Path, mode: FileMode) -> io::Result<File> {
 
 impl FileSink {
     pub fn open(path: &Path, mode: FileMode) -> io::Result<Self> {
-        Ok(FileSink {
+        let sink = FileSink {
             path: path.to_owned(),
             mode,
             file: Some(open_file(path, mode)?),
             watch: None,
-        })
+            position: Arc::new(OwnLine(AtomicU64::new(0))),
+        };
+        sink.position.0.store(sink.len()?, Ordering::Release);
+        Ok(sink)
+    }
+
+    /// Bytes in the file as of the last write; follows reopens and rollovers.
+    pub fn shared_position(&self) -> Arc<OwnLine<AtomicU64>> {
+        Arc::clone(&self.position)
+    }
+
+    /// Opens the path again (after a move or a rollover); the file's size
+    /// becomes the position.
+    fn open_again(&mut self) -> io::Result<()> {
+        self.file = None;
+        self.position.0.store(0, Ordering::Release);
+        let file = open_file(&self.path, self.mode)?;
+        self.position
+            .0
+            .store(file.metadata()?.len(), Ordering::Release);
+        self.file = Some(file);
+        Ok(())
     }
 
     /// Makes this a watched file; the watch follows every reopen.
@@ -209,12 +247,10 @@ impl FileSink {
         }
         // Closed first, as the stdlib does: if the open fails, the file
         // stays closed until a later reopen succeeds.
-        self.file = None;
+        let watch = Arc::clone(watch);
         watch.identity.record(None)?;
-        let file = open_file(&self.path, self.mode)?;
-        watch.identity.record(Some(&file))?;
-        self.file = Some(file);
-        Ok(())
+        self.open_again()?;
+        watch.identity.record(self.file.as_ref())
     }
 
     pub fn path(&self) -> &Path {
@@ -241,10 +277,29 @@ impl FileSink {
 
 impl Sink for FileSink {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.write_all(bytes),
-            None => Err(io::Error::other("the file is closed")),
-        }
+        let Some(file) = &mut self.file else {
+            return Err(io::Error::other("the file is closed"));
+        };
+        let written = file.write_all(bytes);
+        let position = match written {
+            Ok(()) => self.position.0.load(Ordering::Relaxed) + bytes.len() as u64,
+            // Part may have been written: ask the file.
+            Err(_) => self.len().unwrap_or(0),
+        };
+        self.position.0.store(position, Ordering::Release);
+        written
+    }
+
+    fn position(&self) -> Option<u64> {
+        Some(self.position.0.load(Ordering::Relaxed))
+    }
+
+    fn roll_over(&mut self, backup_count: u32) -> io::Result<()> {
+        self.file = None;
+        let shifted = rotation::shift_backups(&self.path, backup_count);
+        // Reopened even when a rename failed, so later records are written.
+        let reopened = self.open_again();
+        shifted.and(reopened)
     }
 
     fn reopen(&mut self) -> io::Result<()> {

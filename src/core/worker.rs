@@ -17,6 +17,7 @@ use crossbeam_channel::{Receiver, Select, Sender};
 use super::format::Formatter;
 use super::record::FemtoLogRecord;
 use super::report::{ErrorReporter, ReportMode};
+use super::rotation::SizeRotation;
 use super::writer::{Drained, Writer};
 
 /// How long an idle worker polls its queue before it sleeps.
@@ -43,6 +44,8 @@ pub enum Command {
     SetTerminator(String),
     Flush(Sender<()>),
     SetFormatter(Arc<Formatter>),
+    /// Roll the file over by size from now on (or no longer).
+    SetRotation(Option<SizeRotation>),
     /// Write everything, then exit and hand the parts back (before `fork()`).
     Park,
 }
@@ -52,11 +55,6 @@ pub enum Command {
 pub struct Stats {
     pub dropped: AtomicU64,
     pub write_errors: AtomicU64,
-    /// Bytes of records the worker formatted itself (the caller never saw
-    /// their text, so a stream's position must add them). Kept on a cache
-    /// line of its own: the worker updates it while logging threads read
-    /// the reporter's flag on every call.
-    pub formatted_bytes: OwnLine<AtomicU64>,
     pub reporter: ErrorReporter,
 }
 
@@ -65,7 +63,6 @@ impl Stats {
         Stats {
             dropped: AtomicU64::new(0),
             write_errors: AtomicU64::new(0),
-            formatted_bytes: OwnLine(AtomicU64::new(0)),
             reporter: ErrorReporter::new(label, mode),
         }
     }
@@ -75,12 +72,6 @@ impl Stats {
         self.reporter.report(why, None);
     }
 }
-
-/// A value alone on its cache line (128 bytes: adjacent-line prefetch pairs
-/// lines on x86), so writes to it do not evict what other cores read.
-#[derive(Debug, Default)]
-#[repr(align(128))]
-pub struct OwnLine<T>(pub T);
 
 /// Everything a worker works with; handed back when it parks.
 pub struct WorkerParts {

@@ -16,6 +16,8 @@ use crossbeam_channel::Receiver;
 
 use super::format::{FormatCache, Formatter};
 use super::record::FemtoLogRecord;
+use super::report::ReportMode;
+use super::rotation::SizeRotation;
 use super::sink::Sink;
 use super::worker::{Command, Payload, Stats};
 
@@ -48,8 +50,8 @@ pub struct Writer {
     cache: FormatCache,
     line: String,
     buffer: Vec<u8>,
-    /// Bytes formatted here and not yet added to `Stats::formatted_bytes`.
-    unpublished_bytes: u64,
+    /// Set for a `RotatingFileHandler` the worker rolls over itself.
+    rotation: Option<SizeRotation>,
 }
 
 impl Writer {
@@ -69,7 +71,7 @@ impl Writer {
             cache: FormatCache::default(),
             line: String::new(),
             buffer: Vec::with_capacity(WRITE_THRESHOLD),
-            unpublished_bytes: 0,
+            rotation: None,
         }
     }
 
@@ -136,6 +138,7 @@ impl Writer {
                 self.cache = FormatCache::default();
             }
             Command::SetTerminator(terminator) => self.terminator = terminator,
+            Command::SetRotation(rotation) => self.rotation = rotation,
             Command::Park => return Flow::Park,
         }
         Flow::Continue
@@ -171,11 +174,39 @@ impl Writer {
         };
         match rendered {
             Ok(()) => {
+                if let Some(rotation) = self.rotation {
+                    if !self.roll_over_if_due(rotation) {
+                        return;
+                    }
+                }
                 self.buffer.extend_from_slice(self.line.as_bytes());
                 self.buffer.extend_from_slice(self.terminator.as_bytes());
-                self.unpublished_bytes += (self.line.len() + self.terminator.len()) as u64;
             }
             Err(error) => self.report_unformatted(record, &error),
+        }
+    }
+
+    /// Rolls the file over if the formatted `line` would take it to the
+    /// size limit. `false`: the rollover failed and, as with the stdlib
+    /// (whose `emit` reports the error instead of writing), the record is
+    /// dropped.
+    fn roll_over_if_due(&mut self, rotation: SizeRotation) -> bool {
+        let position = self.sink.position().unwrap_or(0) + self.buffer.len() as u64;
+        if !rotation.is_due(position, self.line.chars().count() as u64) {
+            return true;
+        }
+        self.write_out();
+        match self.sink.roll_over(rotation.backup_count) {
+            Ok(()) => true,
+            Err(error) => {
+                self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+                self.stats.reporter.report_as(
+                    ReportMode::Stderr,
+                    &format!("could not roll the file over: {error}"),
+                    error.raw_os_error(),
+                );
+                false
+            }
         }
     }
 
@@ -191,15 +222,6 @@ impl Writer {
     }
 
     fn write_out(&mut self) {
-        // Published with each write rather than per record: logging threads
-        // only read it (tell) after a flush, which comes through here.
-        if self.unpublished_bytes != 0 {
-            self.stats
-                .formatted_bytes
-                .0
-                .fetch_add(self.unpublished_bytes, Ordering::Relaxed);
-            self.unpublished_bytes = 0;
-        }
         if self.buffer.is_empty() {
             return;
         }

@@ -424,7 +424,7 @@ fn format_size_limited(
         formatter
             .format_into(record, &mut lock_cache(cache), &mut text)
             .ok()?;
-        let position = stream.get().queued_position();
+        let position = stream.get().queued_position()?;
         let needed = text.chars().count() as u64 + 1;
         if position == 0 || position + needed >= *max_bytes {
             return None;

@@ -18,6 +18,7 @@ use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::queued::QueuedHandler;
+use crate::core::rotation::SizeRotation;
 use crate::core::sink::FileWatch;
 
 /// How one handler on the path receives records.
@@ -240,7 +241,26 @@ fn version_tag(class: &Bound<'_, PyType>) -> u32 {
     unsafe { (*class.as_type_ptr()).tp_version_tag }
 }
 
-/// `(kind, level, target, native_format, terminator, lock, handler)`.
+/// A file whose worker formats the records: it gets the plan's formatter,
+/// terminator and size rollover (if any) for the records sent from now on.
+fn worker_formatted(
+    stream: &FileStream,
+    formatter: &Option<Arc<Formatter>>,
+    terminator: &str,
+    rotation: Option<SizeRotation>,
+) -> Sink {
+    let core = Arc::clone(stream.core());
+    if let Some(formatter) = formatter {
+        core.use_formatter(Arc::clone(formatter));
+    }
+    core.use_terminator(terminator);
+    core.use_rotation(rotation);
+    Sink::Queued(core)
+}
+
+/// `(kind, level, target, native_format, terminator, lock, handler)`, then
+/// per kind: `rolloverAt`; `maxBytes`; `maxBytes, backupCount, skip_empty`;
+/// a descriptor.
 fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
     let kind: String = item.get_item(0)?.extract()?;
     let level: LevelNo = item.get_item(1)?.extract()?;
@@ -267,12 +287,28 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
                 Some(limit) => Some(limit.extract::<i64>()?),
                 None => return Err(PyTypeError::new_err("file-until needs rolloverAt")),
             };
-            let core = Arc::clone(object.cast::<FileStream>()?.get().core());
-            if let Some(formatter) = &formatter {
-                core.use_formatter(Arc::clone(formatter));
-            }
-            core.use_terminator(&terminator);
-            Sink::Queued(core)
+            worker_formatted(
+                object.cast::<FileStream>()?.get(),
+                &formatter,
+                &terminator,
+                None,
+            )
+        }
+        "file-rotating" => {
+            let rotation = SizeRotation {
+                max_bytes: match &limit {
+                    Some(limit) => limit.extract()?,
+                    None => return Err(PyTypeError::new_err("file-rotating needs maxBytes")),
+                },
+                backup_count: item.get_item(8)?.extract()?,
+                skip_empty: item.get_item(9)?.extract()?,
+            };
+            worker_formatted(
+                object.cast::<FileStream>()?.get(),
+                &formatter,
+                &terminator,
+                Some(rotation),
+            )
         }
         "file-limit" => Sink::SizeLimited {
             stream: object.cast::<FileStream>()?.clone().unbind(),
@@ -285,12 +321,7 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
         "file" => {
             let stream = object.cast::<FileStream>()?.get();
             watch = stream.watch().cloned();
-            let core = Arc::clone(stream.core());
-            if let Some(formatter) = &formatter {
-                core.use_formatter(Arc::clone(formatter));
-            }
-            core.use_terminator(&terminator);
-            Sink::Queued(core)
+            worker_formatted(stream, &formatter, &terminator, None)
         }
         "stream" | "unbuffered-stdio" => Sink::Stream {
             unbuffered: match (kind.as_str(), &limit) {

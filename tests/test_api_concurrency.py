@@ -9,12 +9,15 @@ import os
 import re
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
+import femtologging
 
 
 def _load_support() -> Any:
@@ -114,6 +117,35 @@ def test_threads_through_two_handlers_on_one_logger(tmp_path: Path) -> None:
         )
 
     assert assert_same(scenario)[1] == THREADS * PER_THREAD
+
+
+def test_infos_reach_the_file_soon_without_a_flush(tmp_path: Path) -> None:
+    """Records below the flush level are formatted into the handler's buffer
+    by the logging thread; the worker must still write every batch out on its
+    own, in order, whether the records come one at a time or in a burst."""
+    path = tmp_path / "soon.log"
+    handler = femtologging.FileHandler(path)
+    handler.setFormatter(femtologging.Formatter("%(message)s"))
+    logger = support.isolated_logger(femtologging, "soon", handler)
+    expected: list[str] = []
+
+    def wait_for(lines: list[str]) -> bool:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if path.read_text().splitlines() == lines:
+                return True
+            time.sleep(0.001)
+        return False
+
+    for number in range(5):
+        logger.info("single %d", number)
+        expected.append(f"single {number}")
+        assert wait_for(expected), f"line {number} not written without a flush"
+    for number in range(20000):
+        logger.info("burst %d", number)
+        expected.append(f"burst {number}")
+    assert wait_for(expected)
+    handler.close()
 
 
 def test_an_error_is_in_the_file_when_the_call_returns_from_any_thread(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ use crossbeam_channel::{bounded, Sender, TrySendError};
 use super::format::{Formatter, Needs};
 use super::handler::{FemtoHandlerTrait, Pending, Receipt, Submit, Waiter};
 use super::level::{self, LevelNo};
+use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::registry;
 use super::report::{Failure, ReportMode};
@@ -90,6 +91,7 @@ pub struct QueuedHandler {
     /// Shared with the worker; see writer.rs for who drains the queue.
     writer: Arc<Mutex<Writer>>,
     stats: Arc<Stats>,
+    batch_pending: Arc<OwnLine<AtomicBool>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -112,16 +114,19 @@ impl QueuedHandler {
         let formatter = Arc::new(formatter);
         let stats = Arc::new(Stats::new(label.clone(), options.report_mode));
         let (sender, receiver) = bounded(options.capacity.max(1));
+        let batch_pending = Arc::new(OwnLine(AtomicBool::new(false)));
         let writer = Arc::new(Mutex::new(Writer::new(
             receiver.clone(),
             sink,
             Arc::clone(&formatter),
             options.terminator.clone(),
             Arc::clone(&stats),
+            Arc::clone(&batch_pending),
         )));
         let parts = WorkerParts {
             receiver,
             writer: Arc::clone(&writer),
+            batch_pending: Arc::clone(&batch_pending),
         };
         let worker = worker::spawn(thread_name(&label), parts)?;
         let terminator = options.terminator.clone();
@@ -136,6 +141,7 @@ impl QueuedHandler {
             state: Mutex::new(State::Running { sender, worker }),
             writer,
             stats,
+            batch_pending,
         });
         registry::register(&handler);
         Ok(handler)
@@ -226,6 +232,12 @@ impl QueuedHandler {
                 return Submit::Done;
             }
         }
+        if let (Payload::Record(record), false) = (&payload, durable) {
+            if self.append_here(record) {
+                // Dropped here: its memory stays with this thread.
+                return Submit::Done;
+            }
+        }
         let (command, receipt) = if durable {
             let (ack, receipt) = bounded(1);
             (Command::Durable(payload, ack), Some(Receipt(receipt)))
@@ -270,6 +282,29 @@ impl QueuedHandler {
                 Submit::Done
             }
         }
+    }
+
+    /// Formats the record into the writer's buffer on this thread when the
+    /// worker is not using it: no record crosses to the worker's core, which
+    /// only writes the buffer out, a batch at a time. The first record of a
+    /// batch nudges the worker; it waits `GATHER` before writing, so the
+    /// batch can grow meanwhile.
+    fn append_here(&self, record: &FemtoLogRecord) -> bool {
+        let Some(mut writer) = self.idle_writer() else {
+            return false;
+        };
+        if !writer.append_without_io(record) {
+            return false;
+        }
+        drop(writer);
+        if !self.batch_pending.0.swap(true, Ordering::AcqRel) {
+            if let Some(sender) = self.sender() {
+                // A full queue keeps the worker busy anyway; it writes the
+                // buffer with its next batch.
+                let _ = sender.try_send(Command::WriteBuffered);
+            }
+        }
+        true
     }
 
     /// The writer, if the worker is running (a parking worker must find its

@@ -7,7 +7,7 @@
 //! before `fork()`. It never touches Python, so it never needs the GIL.
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Select, Sender};
 
 use super::format::Formatter;
+use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::report::{ErrorReporter, ReportMode};
 use super::rotation::SizeRotation;
@@ -22,6 +23,8 @@ use super::writer::{Drained, Writer};
 
 /// How long an idle worker polls its queue before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
+/// How long a worker lets logging threads fill the buffer before writing.
+const GATHER: Duration = Duration::from_micros(200);
 
 /// What a handler writes: a record it formats itself, or text that Python
 /// already formatted and encoded (handlers whose formatter runs in Python);
@@ -48,6 +51,9 @@ pub enum Command {
     SetRotation(Option<SizeRotation>),
     /// Write everything, then exit and hand the parts back (before `fork()`).
     Park,
+    /// Logging threads formatted records into the writer's buffer: write
+    /// them out (see `QueuedHandler::append_here`).
+    WriteBuffered,
 }
 
 /// Counters shared by a handler and its worker.
@@ -79,6 +85,9 @@ pub struct WorkerParts {
     /// writer).
     pub receiver: Receiver<Command>,
     pub writer: Arc<Mutex<Writer>>,
+    /// Set while the writer's buffer holds records a logging thread
+    /// formatted and nobody has written out yet.
+    pub batch_pending: Arc<OwnLine<AtomicBool>>,
 }
 
 /// How a worker ended.
@@ -104,6 +113,12 @@ pub fn lock_writer(writer: &Mutex<Writer>) -> MutexGuard<'_, Writer> {
 fn run(parts: WorkerParts) -> Exit {
     loop {
         wait_for_commands(&parts.receiver);
+        if parts.batch_pending.0.load(Ordering::Acquire) {
+            // Logging threads append to the buffer while it is free: let a
+            // batch gather before taking it (a quiet program waits no more
+            // than this for its line to reach the OS).
+            std::thread::sleep(GATHER);
+        }
         let mut writer = lock_writer(&parts.writer);
         match writer.drain() {
             Drained::Empty => {}

@@ -9,12 +9,13 @@
 //! keep their queue order. It never touches Python.
 
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 
 use super::format::{FormatCache, Formatter};
+use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::report::ReportMode;
 use super::rotation::SizeRotation;
@@ -52,6 +53,8 @@ pub struct Writer {
     buffer: Vec<u8>,
     /// Set for a `RotatingFileHandler` the worker rolls over itself.
     rotation: Option<SizeRotation>,
+    /// Cleared whenever the buffer is written out (see worker.rs).
+    batch_pending: Arc<OwnLine<AtomicBool>>,
 }
 
 impl Writer {
@@ -61,6 +64,7 @@ impl Writer {
         formatter: Arc<Formatter>,
         terminator: String,
         stats: Arc<Stats>,
+        batch_pending: Arc<OwnLine<AtomicBool>>,
     ) -> Self {
         Writer {
             queue,
@@ -72,6 +76,7 @@ impl Writer {
             line: String::new(),
             buffer: Vec::with_capacity(WRITE_THRESHOLD),
             rotation: None,
+            batch_pending,
         }
     }
 
@@ -93,6 +98,19 @@ impl Writer {
         self.append(payload);
         self.write_out();
         self.sync();
+    }
+
+    /// Formats `record` into the buffer on the calling thread, if that needs
+    /// no I/O here: nothing queued ahead of it (order), no size rollover to
+    /// decide, and room left below the write threshold. `false`: the
+    /// record must go through the queue. The worker writes the buffer out.
+    pub fn append_without_io(&mut self, record: &FemtoLogRecord) -> bool {
+        if self.rotation.is_some() || self.buffer.len() >= WRITE_THRESHOLD || !self.queue.is_empty()
+        {
+            return false;
+        }
+        self.append_record(record);
+        true
     }
 
     /// Applies queued commands until the queue is empty or a park is asked.
@@ -140,6 +158,8 @@ impl Writer {
             Command::SetTerminator(terminator) => self.terminator = terminator,
             Command::SetRotation(rotation) => self.rotation = rotation,
             Command::Park => return Flow::Park,
+            // Written by the write-out that ends every drain.
+            Command::WriteBuffered => {}
         }
         Flow::Continue
     }
@@ -222,6 +242,9 @@ impl Writer {
     }
 
     fn write_out(&mut self) {
+        // Whoever holds the writer writes the buffer: the next record a
+        // logging thread appends starts a new batch and nudges the worker.
+        self.batch_pending.0.store(false, Ordering::Release);
         if self.buffer.is_empty() {
             return;
         }

@@ -149,8 +149,8 @@ impl FileStream {
         } else {
             None
         };
-        let position = sink.len().map_err(|error| os_error(error, &fs_path))?;
         let written = sink.shared_position();
+        let position = written.0.load(Ordering::Relaxed);
         let fd = sink.raw_fd().unwrap_or(-1);
         let mut options = HandlerOptions {
             capacity: capacity.max(1),

@@ -297,7 +297,11 @@ impl QueuedHandler {
             return false;
         }
         drop(writer);
-        if !self.batch_pending.0.swap(true, Ordering::AcqRel) {
+        // Read first: within a batch the flag is already set, and a write
+        // per record would pull its line away from the worker's core.
+        if !self.batch_pending.0.load(Ordering::Acquire)
+            && !self.batch_pending.0.swap(true, Ordering::AcqRel)
+        {
             if let Some(sender) = self.sender() {
                 // A full queue keeps the worker busy anyway; it writes the
                 // buffer with its next batch.

@@ -18,10 +18,9 @@ pub trait Sink: Send {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-    /// Reopens the destination if it was moved (a watched file).
-    fn reopen(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+    /// Reopens the destination if it was moved (a watched file). How it
+    /// went is kept for the thread that asked (`FileWatch`).
+    fn reopen(&mut self) {}
     /// Bytes in the destination so far, where it has a size.
     fn position(&self) -> Option<u64> {
         None
@@ -302,24 +301,14 @@ impl Sink for FileSink {
         shifted.and(reopened)
     }
 
-    fn reopen(&mut self) -> io::Result<()> {
-        let (kept, returned) = match self.reopen_if_moved() {
-            Ok(()) => (None, Ok(())),
-            Err(error) => {
-                let copy = match error.raw_os_error() {
-                    Some(errno) => io::Error::from_raw_os_error(errno),
-                    None => io::Error::new(error.kind(), error.to_string()),
-                };
-                (Some(error), Err(copy))
-            }
-        };
+    fn reopen(&mut self) {
+        let outcome = self.reopen_if_moved().err();
         if let Some(watch) = &self.watch {
             *watch
                 .reopen_error
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = kept;
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = outcome;
         }
-        returned
     }
 
     fn close(&mut self) -> io::Result<()> {
@@ -369,14 +358,16 @@ mod tests {
         std::fs::rename(&path, dir.join("w.log.1")).expect("move");
         assert!(watch.moved().expect("stat"));
         sink.write_all(b"still one\n").expect("write");
-        sink.reopen().expect("reopen");
+        sink.reopen();
+        assert!(watch.take_reopen_error().is_none());
         assert!(!watch.moved().expect("stat"));
-        sink.reopen().expect("a second reopen does nothing");
+        // A second reopen does nothing.
+        sink.reopen();
         sink.write_all(b"two\n").expect("write");
         assert_ne!(watch.identity().dev_ino(), first);
         std::fs::remove_file(&path).expect("delete");
         assert!(watch.moved().expect("stat"));
-        sink.reopen().expect("reopen");
+        sink.reopen();
         sink.write_all(b"three\n").expect("write");
         let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("read");
         assert_eq!(read("w.log.1"), "one\nstill one\n");

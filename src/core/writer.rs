@@ -174,7 +174,7 @@ impl Writer {
                 // `FileWatch::take_reopen_error`), which raises it as the
                 // stdlib's reopenIfNeeded would; later writes then fail and
                 // are reported as usual.
-                let _ = self.sink.reopen();
+                self.sink.reopen();
             }
         }
     }

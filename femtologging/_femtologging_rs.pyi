@@ -153,6 +153,30 @@ class NativeFormat:
     @property
     def extra_keys(self) -> list[str]: ...
 
+class TimedSchedule:
+    """A stock TimedRotatingFileHandler's schedule, followed by its worker."""
+
+    def __init__(
+        self,
+        when: str,
+        interval: int,
+        utc: bool,
+        at_time: int | None,
+        fixes: bool,
+        interval_scales_calendar: bool,
+    ) -> None: ...
+    def rollover_after(self, now: int) -> int: ...
+    def next_after_rollover(self, now: int) -> int: ...
+    def suffix(self, rollover_at: int, now: int) -> str | None: ...
+    def files_to_delete(self, base: str, backup_count: int) -> list[str]: ...
+
+class RolloverCell:
+    """A handler's `rolloverAt` in whole seconds, shared with its worker."""
+
+    def __init__(self, value: int) -> None: ...
+    def get(self) -> int: ...
+    def set(self, value: int) -> None: ...
+
 class Logger:
     """Rust base of femtologging.Logger: the level methods and the fast path."""
 

@@ -189,8 +189,10 @@ class Handler(Filterer):
 _ROUTING_ATTRIBUTES = frozenset(
     {"level", "formatter", "filters", "stream", "terminator", "lock", "maxBytes", "rolloverAt"}
     | {"backupCount", "namer", "rotator", "baseFilename"}
+    | {"when", "interval", "utc", "atTime", "suffix", "extMatch", "dayOfWeek"}
     | {"handle", "filter", "emit", "format", "flush", "acquire", "release", "_open"}
     | {"shouldRollover", "doRollover", "rotation_filename", "rotate", "reopenIfNeeded"}
+    | {"computeRollover", "getFilesToDelete"}
 )
 
 

@@ -3,8 +3,9 @@ file, the network handlers (stream and datagram sockets, syslog, SMTP, HTTP),
 the NT event log stub, the buffering handlers and the queue handler/listener.
 
 The file handlers sit on femtologging's `FileHandler`, whose stream is written
-by a Rust worker thread: a rollover drains and closes that stream, renames
-files through the `namer`/`rotator` hooks and opens a fresh stream. The other
+by a Rust worker thread. A stock rotating handler is rolled over by that
+worker; otherwise a rollover drains and closes the stream, renames files
+through the `namer`/`rotator` hooks and opens a fresh stream. The other
 handlers do their I/O in Python on the caller's thread, as the stdlib does.
 Behaviour follows the stdlib of the running interpreter; where CPython
 releases differ, the version flags below say which one applies.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime
 import io
 import os
 import pickle
@@ -28,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._femtologging_rs import FileStream
+from ._femtologging_rs import FileStream, RolloverCell, TimedSchedule
 from ._handler import (
     _ORIGINALS,
     FileHandler,
@@ -251,6 +253,8 @@ _TIMED_UNITS: dict[str, tuple[int, str, str]] = {
     "D": (_MIDNIGHT, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"),
     "MIDNIGHT": (_MIDNIGHT, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"),
 }
+#: The same for `W0` to `W6`.
+_WEEKLY = (7 * _MIDNIGHT, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}")
 
 
 def _suffix_regex(core: str) -> re.Pattern[str]:
@@ -283,6 +287,15 @@ _ROTATING_METHODS = (
 
 #: How a rollover renames files; the worker does it only as defined here.
 _RENAMING_METHODS = ("rotation_filename", "rotate")
+
+#: The same for a timed rollover, which also picks its time and old files.
+_TIMED_RENAMING_METHODS = (*_RENAMING_METHODS, "computeRollover", "getFilesToDelete")
+
+#: The clock the worker's rollover times agree with.
+_SYSTEM_TIME = time.time
+
+#: `rolloverAt` beyond any time: the largest whole second the worker keeps.
+_NEVER = 2**63 - 1
 
 
 def _rotating_target(handler: Any, base: type, kind: str, limit: int) -> tuple[Any, ...] | None:
@@ -327,7 +340,31 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             start = int(os.stat(self.baseFilename).st_mtime)
         else:
             start = int(time.time())
+        self._rollover_cell = RolloverCell(_NEVER)
         self.rolloverAt = self.computeRollover(start)
+
+    @property
+    def rolloverAt(self) -> Any:
+        """When the file rolls over next. Shared with the worker, which moves
+        it on when it rolls the file over itself."""
+        current = self._rollover_cell.get()
+        if current != self._rollover_stored:
+            return current
+        return self._rollover_value
+
+    @rolloverAt.setter
+    def rolloverAt(self, value: Any) -> None:
+        # Kept as given (an int or a float), and as whole seconds for the
+        # worker, which then owns it only while it is an int.
+        whole = value if type(value) is int and -_NEVER <= value <= _NEVER else _NEVER
+        stream = getattr(self, "stream", None)
+        if isinstance(stream, FileStream):
+            # Records logged before are written under the old time, as the
+            # stdlib wrote them at once.
+            stream.flush()
+        self._rollover_value = value
+        self._rollover_stored = whole
+        self._rollover_cell.set(whole)
 
     def _parse_when(self, when: str) -> tuple[int, str, str]:
         if when in _TIMED_UNITS:
@@ -341,7 +378,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         if not "0" <= when[1] <= "6":
             raise ValueError(f"Invalid day specified for weekly rollover: {when}")
         self.dayOfWeek = int(when[1])
-        return 7 * _MIDNIGHT, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"
+        return _WEEKLY
 
     def computeRollover(self, currentTime: Any) -> Any:
         """The first rollover time after `currentTime` (for S/M/H/D, simply
@@ -399,9 +436,76 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         return True
 
     def _femto_target(self) -> tuple[Any, ...] | None:
-        """The fast path writes until `rolloverAt`; from then on calls come
-        back to Python, which rolls over and sets the next `rolloverAt`."""
-        return _rotating_target(self, TimedRotatingFileHandler, "file-until", self.rolloverAt)
+        """A stock handler is rolled over by its worker. Otherwise the fast
+        path writes until `rolloverAt`; from then on calls come back to
+        Python, which rolls over and sets the next `rolloverAt`."""
+        schedule = self._worker_schedule()
+        if schedule is None:
+            return _rotating_target(self, TimedRotatingFileHandler, "file-until", self.rolloverAt)
+        return worker_file_target(
+            self,
+            TimedRotatingFileHandler,
+            _ROTATING_METHODS,
+            "file-timed",
+            schedule,
+            self._rollover_cell,
+            max(self.backupCount, 0),
+        )
+
+    def _worker_schedule(self) -> TimedSchedule | None:
+        """The schedule of a handler whose rollover the worker can do as the
+        stdlib would: stock naming, suffix and methods, int times, a regular
+        file, and the system clock (the worker cannot follow a `time.time`
+        patched by a test; the stdlib's rollover reads it)."""
+        when, at = self.when, self.atTime
+        if not (
+            time.time is _SYSTEM_TIME
+            and type(self.interval) is int
+            and type(self.backupCount) is int
+            and self.backupCount < 2**32
+            and type(self.rolloverAt) is int
+            and (at is None or type(at) is datetime.time)
+            and not callable(self.namer)
+            and not callable(self.rotator)
+            and _stock(self, TimedRotatingFileHandler, _TIMED_RENAMING_METHODS)
+            and self._stock_suffix()
+            and not _is_special_file(self.baseFilename)
+        ):
+            return None
+        at_seconds = None if at is None else (at.hour * 60 + at.minute) * 60 + at.second
+        try:
+            return TimedSchedule(
+                when,
+                self.interval,
+                bool(self.utc),
+                at_seconds,
+                _TIMED_ROLLOVER_FIXES,
+                _TIMED_INTERVAL_SCALES_CALENDAR,
+            )
+        except (ValueError, OverflowError):
+            return None
+
+    def _stock_suffix(self) -> bool:
+        """Whether `suffix`, `extMatch` and `dayOfWeek` are what `when` set."""
+        when = self.when
+        if type(when) is not str:
+            return False
+        if when in _TIMED_UNITS:
+            _unit, suffix, pattern = _TIMED_UNITS[when]
+        elif len(when) == 2 and when[0] == "W" and "0" <= when[1] <= "6":
+            if getattr(self, "dayOfWeek", None) != int(when[1]):
+                return False
+            _unit, suffix, pattern = _WEEKLY
+        else:
+            return False
+        ext_match = self.extMatch
+        expected = _suffix_regex(pattern)
+        return (
+            self.suffix == suffix
+            and isinstance(ext_match, re.Pattern)
+            and ext_match.pattern == expected.pattern
+            and ext_match.flags == expected.flags
+        )
 
     def getFilesToDelete(self) -> list[str]:
         """The oldest rotated files beyond `backupCount`, as full paths."""
@@ -471,6 +575,13 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         return time.localtime(start + shift) if shift else moment
 
     def doRollover(self) -> None:
+        due_at = self.rolloverAt
+        if isinstance(self.stream, FileStream):
+            # The worker may roll the file over while it writes what is
+            # queued; then this rollover is done.
+            self.stream.flush()
+            if self.rolloverAt != due_at:
+                return
         if _TIMED_ROLLOVER_FIXES:
             self._roll_over()
         else:
@@ -1313,7 +1424,7 @@ class QueueListener:
 
 for _class, _names in (
     (RotatingFileHandler, (*_ROTATING_METHODS, *_RENAMING_METHODS)),
-    (TimedRotatingFileHandler, _ROTATING_METHODS),
+    (TimedRotatingFileHandler, (*_ROTATING_METHODS, *_TIMED_RENAMING_METHODS)),
     (WatchedFileHandler, _WATCHED_METHODS),
 ):
     for _name in _names:

@@ -1,10 +1,13 @@
-"""Shared fixtures: running Python snippets in a fresh interpreter."""
+"""Shared fixtures: running Python snippets in a fresh interpreter, and the
+local time zone."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -57,3 +60,20 @@ def _separate_logger_trees(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         femtologging.bridge_stdlib(True)
+
+
+@pytest.fixture
+def timezone() -> Iterator[Callable[[str], None]]:
+    """Sets `TZ` (and `time.tzset()`) for the test; restores it after."""
+    original = os.environ.get("TZ")
+
+    def use(tz: str) -> None:
+        os.environ["TZ"] = tz
+        time.tzset()
+
+    yield use
+    if original is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = original
+    time.tzset()

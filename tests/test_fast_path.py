@@ -440,8 +440,11 @@ timed.propagate = False
 timed_handler = logging.handlers.TimedRotatingFileHandler(os.path.join(directory, "t.log"))
 timed.addHandler(timed_handler)
 results["time_rotated"] = delta(lambda: [timed.warning("t %d", i) for i in range(5)])
-timed_handler.rolloverAt = int(time.time())  # due now: Python rolls over
+timed_handler.rolloverAt = int(time.time())  # due now: the worker rolls over
 results["time_rotated_due"] = delta(lambda: timed.warning("rolled"))
+timed_handler.namer = lambda name: name + ".old"
+timed_handler.rolloverAt = int(time.time())  # with a namer, Python rolls over
+results["time_rotated_named_due"] = delta(lambda: timed.warning("rolled again"))
 watched = logging.getLogger("paths.watched")
 watched.propagate = False
 watched_path = os.path.join(directory, "w.log")
@@ -472,7 +475,8 @@ def test_each_configuration_takes_the_expected_path(
         "rolled_by_the_worker": [30, 0],
         "rolled_by_python_with_a_namer": [21, 9],
         "time_rotated": [5, 0],
-        "time_rotated_due": [0, 1],
+        "time_rotated_due": [1, 0],
+        "time_rotated_named_due": [0, 1],
         "watched": [5, 0],
         "watched_moved": [4, 1],
     }

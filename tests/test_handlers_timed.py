@@ -13,7 +13,7 @@ import logging as std_logging
 import logging.handlers as std_handlers
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -56,22 +56,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(EPOCH)
     monkeypatch.setattr(time, "time", fake)
     return fake
-
-
-@pytest.fixture
-def timezone() -> Iterator[Callable[[str], None]]:
-    original = os.environ.get("TZ")
-
-    def use(tz: str) -> None:
-        os.environ["TZ"] = tz
-        time.tzset()
-
-    yield use
-    if original is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = original
-    time.tzset()
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:
@@ -256,6 +240,7 @@ def test_compute_rollover_matches_the_stdlib(
             datetime.datetime(year, 10, 27, 1, tzinfo=datetime.timezone.utc),
         ]
         now = int(anchors[now % 4].timestamp()) + (now % 172800) - 86400
+    moments = [now + offset for offset in (0, 1, 3599, 86399)]
     original = os.environ.get("TZ")
     os.environ["TZ"] = tz
     time.tzset()
@@ -274,9 +259,18 @@ def test_compute_rollover_matches_the_stdlib(
                 handler.interval,
                 handler.suffix,
                 handler.extMatch.pattern,
-                [handler.computeRollover(now + offset) for offset in (0, 1, 3599, 86399)],
+                [handler.computeRollover(moment) for moment in moments],
                 handler.computeRollover(float(now) + 0.5),
             )
+            if label == "stdlib":
+                # The backup name of a rollover due now (doRollover's).
+                handler.rolloverAt = now
+                backup = time.strftime(handler.suffix, stdlib_interval_start(handler, now))
+            else:
+                # What the worker follows when it rolls the file over itself.
+                schedule = handler._worker_schedule()
+                worker = [schedule.rollover_after(moment) for moment in moments]
+                worker_backup = schedule.suffix(now, now)
             handler.close()
     finally:
         if original is None:
@@ -285,6 +279,22 @@ def test_compute_rollover_matches_the_stdlib(
             os.environ["TZ"] = original
         time.tzset()
     assert answers["femtologging"] == answers["stdlib"]
+    assert worker == answers["stdlib"][3]
+    assert worker_backup == backup
+
+
+def stdlib_interval_start(handler: Any, now: int) -> time.struct_time:
+    """What every supported stdlib's doRollover names the rotated file
+    after: the start of the interval ending at `rolloverAt`, in the
+    wall-clock terms of `now`."""
+    start = handler.rolloverAt - handler.interval
+    if handler.utc:
+        return time.gmtime(start)
+    moment = time.localtime(start)
+    dst_now = time.localtime(now).tm_isdst
+    if dst_now != moment.tm_isdst:
+        return time.localtime(start + (3600 if dst_now else -3600))
+    return moment
 
 
 def make_files(directory: Path, names: list[str]) -> None:
@@ -316,6 +326,8 @@ def prefix_namer(filename: str) -> str:
         ("a.log", prefix_namer, [f"old-{s}.txt" for s in STAMPS] + ["old-junk.txt"], 4),
         ("a.b.log", None, [f"a.b.log.{s}" for s in STAMPS] + [f"a.b.c.log.{s}" for s in STAMPS], 2),
         ("a.log", None, [f"a.log.{s}" for s in STAMPS[:2]], 5),
+        ("noext", None, [f"noext.{s}" for s in STAMPS] + [f"noext.x.{s}" for s in STAMPS], 2),
+        (".hidden", None, [f".hidden.{s}" for s in STAMPS] + ["..hidden.2024-03-01_10-00-00"], 1),
     ],
 )
 def test_files_to_delete_match_the_stdlib(
@@ -333,6 +345,10 @@ def test_files_to_delete_match_the_stdlib(
         if namer is not None:
             handler.namer = namer
         found = sorted(os.path.basename(path) for path in handler.getFilesToDelete())
+        if handlers_module is femto_handlers and namer is None:
+            # The worker's own choice, when it rolls over, is the same.
+            worker = handler._worker_schedule().files_to_delete(handler.baseFilename, backup_count)
+            assert sorted(os.path.basename(path) for path in worker) == found
         handler.close()
         return found
 

@@ -9,3 +9,4 @@ pub mod level;
 pub mod lifecycle;
 pub mod logger;
 pub mod native_format;
+pub mod timed_rotation;

@@ -22,7 +22,7 @@ use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::registry;
 use super::report::{Failure, ReportMode};
-use super::rotation::SizeRotation;
+use super::rotation::Rotation;
 use super::sink::Sink;
 use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
 use super::writer::Writer;
@@ -83,7 +83,7 @@ pub struct QueuedHandler {
     level: AtomicI32,
     formatter: Mutex<Arc<Formatter>>,
     terminator: Mutex<String>,
-    rotation: Mutex<Option<SizeRotation>>,
+    rotation: Mutex<Option<Rotation>>,
     /// Whether records the worker formats itself were ever queued (their
     /// length is only known once formatted).
     formats_records: AtomicBool,
@@ -184,14 +184,14 @@ impl QueuedHandler {
         self.send_config(Command::SetTerminator(terminator.to_owned()));
     }
 
-    /// Makes the worker roll the file over by size for records submitted
-    /// from now on (`None`: never), unless it already does.
-    pub fn use_rotation(&self, rotation: Option<SizeRotation>) {
+    /// Makes the worker roll the file over for records submitted from now
+    /// on (`None`: never), unless it already does.
+    pub fn use_rotation(&self, rotation: Option<Rotation>) {
         let mut current = lock(&self.rotation);
         if *current == rotation {
             return;
         }
-        *current = rotation;
+        *current = rotation.clone();
         drop(current);
         self.send_config(Command::SetRotation(rotation));
     }

@@ -1,4 +1,5 @@
-//! Size-based rollover (`RotatingFileHandler`), done by the worker.
+//! Rollovers a worker does itself, and the size-based one
+//! (`RotatingFileHandler`); the time-based one is in timed_rotation.rs.
 //!
 //! The worker formats each record, so it knows the record's length before
 //! writing it; when that length would take the file to `max_bytes`, it
@@ -8,6 +9,15 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use super::timed_rotation::TimedRotation;
+
+/// How a worker rolls its file over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotation {
+    Size(SizeRotation),
+    Timed(TimedRotation),
+}
 
 /// When and how a file rolls over by size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

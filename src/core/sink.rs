@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::own_line::OwnLine;
-use super::rotation;
 
 /// Where a worker's bytes go. Owned by exactly one worker thread at a time.
 pub trait Sink: Send {
@@ -25,8 +24,16 @@ pub trait Sink: Send {
     fn position(&self) -> Option<u64> {
         None
     }
-    /// Closes the file, shifts its backups and reopens it (size rollover).
-    fn roll_over(&mut self, _backup_count: u32) -> io::Result<()> {
+    /// The file written to, where there is one.
+    fn file_path(&self) -> Option<&Path> {
+        None
+    }
+    /// Closes the file, lets `move_aside` rename it and its backups, and
+    /// reopens it (a rollover).
+    fn roll_over(
+        &mut self,
+        _move_aside: &mut dyn FnMut(&Path) -> io::Result<()>,
+    ) -> io::Result<()> {
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
             "only a file rolls over",
@@ -293,12 +300,16 @@ impl Sink for FileSink {
         Some(self.position.0.load(Ordering::Relaxed))
     }
 
-    fn roll_over(&mut self, backup_count: u32) -> io::Result<()> {
+    fn file_path(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+
+    fn roll_over(&mut self, move_aside: &mut dyn FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
         self.file = None;
-        let shifted = rotation::shift_backups(&self.path, backup_count);
+        let moved = move_aside(&self.path);
         // Reopened even when a rename failed, so later records are written.
         let reopened = self.open_again();
-        shifted.and(reopened)
+        moved.and(reopened)
     }
 
     fn reopen(&mut self) {

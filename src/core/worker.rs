@@ -18,7 +18,7 @@ use super::format::Formatter;
 use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::report::{ErrorReporter, ReportMode};
-use super::rotation::SizeRotation;
+use super::rotation::Rotation;
 use super::writer::{Drained, Writer};
 
 /// How long an idle worker polls its queue before it sleeps.
@@ -47,8 +47,8 @@ pub enum Command {
     SetTerminator(String),
     Flush(Sender<()>),
     SetFormatter(Arc<Formatter>),
-    /// Roll the file over by size from now on (or no longer).
-    SetRotation(Option<SizeRotation>),
+    /// Roll the file over by size or time from now on (or no longer).
+    SetRotation(Option<Rotation>),
     /// Write everything, then exit and hand the parts back (before `fork()`).
     Park,
     /// Logging threads formatted records into the writer's buffer: write

@@ -9,17 +9,20 @@
 //! keep their queue order. It never touches Python.
 
 use std::io;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 
+use super::clock;
 use super::format::{FormatCache, Formatter};
 use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::report::ReportMode;
-use super::rotation::SizeRotation;
+use super::rotation::{self, Rotation};
 use super::sink::Sink;
+use super::timed_rotation::TimedRotation;
 use super::worker::{Command, Payload, Stats};
 
 /// Bytes buffered before a write is forced mid-batch.
@@ -51,8 +54,8 @@ pub struct Writer {
     cache: FormatCache,
     line: String,
     buffer: Vec<u8>,
-    /// Set for a `RotatingFileHandler` the worker rolls over itself.
-    rotation: Option<SizeRotation>,
+    /// Set for a rotating file handler the worker rolls over itself.
+    rotation: Option<Rotation>,
     /// Cleared whenever the buffer is written out (see worker.rs).
     batch_pending: Arc<OwnLine<AtomicBool>>,
 }
@@ -102,11 +105,16 @@ impl Writer {
 
     /// Formats `record` into the buffer on the calling thread, if that needs
     /// no I/O here: nothing queued ahead of it (order), no size rollover to
-    /// decide, and room left below the write threshold. `false`: the
-    /// record must go through the queue. The worker writes the buffer out.
+    /// decide nor a timed one due, and room left below the write threshold.
+    /// `false`: the record must go through the queue. The worker writes the
+    /// buffer out.
     pub fn append_without_io(&mut self, record: &FemtoLogRecord) -> bool {
-        if self.rotation.is_some() || self.buffer.len() >= WRITE_THRESHOLD || !self.queue.is_empty()
-        {
+        let rotation_due = match &self.rotation {
+            None => false,
+            Some(Rotation::Size(_)) => true,
+            Some(Rotation::Timed(timed)) => timed.is_due(record_second(record)),
+        };
+        if rotation_due || self.buffer.len() >= WRITE_THRESHOLD || !self.queue.is_empty() {
             return false;
         }
         self.append_record(record);
@@ -194,10 +202,8 @@ impl Writer {
         };
         match rendered {
             Ok(()) => {
-                if let Some(rotation) = self.rotation {
-                    if !self.roll_over_if_due(rotation) {
-                        return;
-                    }
+                if !self.roll_over_if_due(record) {
+                    return;
                 }
                 self.buffer.extend_from_slice(self.line.as_bytes());
                 self.buffer.extend_from_slice(self.terminator.as_bytes());
@@ -207,16 +213,31 @@ impl Writer {
     }
 
     /// Rolls the file over if the formatted `line` would take it to the
-    /// size limit. `false`: the rollover failed and, as with the stdlib
-    /// (whose `emit` reports the error instead of writing), the record is
-    /// dropped.
-    fn roll_over_if_due(&mut self, rotation: SizeRotation) -> bool {
-        let position = self.sink.position().unwrap_or(0) + self.buffer.len() as u64;
-        if !rotation.is_due(position, self.line.chars().count() as u64) {
+    /// size limit, or if the record was made at or after the rollover time.
+    /// `false`: the rollover failed and, as with the stdlib (whose `emit`
+    /// reports the error instead of writing), the record is dropped.
+    fn roll_over_if_due(&mut self, record: &FemtoLogRecord) -> bool {
+        let due = match &self.rotation {
+            None => false,
+            Some(Rotation::Size(size)) => {
+                let position = self.sink.position().unwrap_or(0) + self.buffer.len() as u64;
+                size.is_due(position, self.line.chars().count() as u64)
+            }
+            Some(Rotation::Timed(timed)) => timed.is_due(record_second(record)),
+        };
+        let Some(rotation) = self.rotation.clone().filter(|_| due) else {
             return true;
-        }
-        self.write_out();
-        match self.sink.roll_over(rotation.backup_count) {
+        };
+        let outcome = match &rotation {
+            Rotation::Size(size) => {
+                self.write_out();
+                let backup_count = size.backup_count;
+                self.sink
+                    .roll_over(&mut |base| rotation::shift_backups(base, backup_count))
+            }
+            Rotation::Timed(timed) => self.roll_over_by_time(timed, record_second(record)),
+        };
+        match outcome {
             Ok(()) => true,
             Err(error) => {
                 self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
@@ -228,6 +249,30 @@ impl Writer {
                 false
             }
         }
+    }
+
+    /// `doRollover` at `now`: the file becomes its dated backup and the
+    /// next rollover time is set; a failed one is tried again by the next
+    /// record, as in the stdlib.
+    fn roll_over_by_time(&mut self, timed: &TimedRotation, now: i64) -> io::Result<()> {
+        let Some(base) = self.sink.file_path().map(Path::to_path_buf) else {
+            return Ok(());
+        };
+        let Some(backup) = timed.backup_path(&base, now) else {
+            return Err(io::Error::other(
+                "the rollover time has no calendar date here",
+            ));
+        };
+        if timed.schedule.rules.fixes && backup.exists() {
+            // Already rolled over (by another handler on the same file):
+            // overwriting the backup would lose its records.
+            return Ok(());
+        }
+        self.write_out();
+        self.sink
+            .roll_over(&mut |base| timed.move_aside(base, &backup))?;
+        timed.rolled_over(now);
+        Ok(())
     }
 
     fn report_unformatted(&self, record: &FemtoLogRecord, cause: &dyn std::fmt::Display) {
@@ -270,4 +315,10 @@ impl Writer {
             error.raw_os_error(),
         );
     }
+}
+
+/// The record's time in whole seconds, as `int(time.time())` in the
+/// stdlib's `shouldRollover`.
+fn record_second(record: &FemtoLogRecord) -> i64 {
+    clock::whole_second(record.metadata.timestamp_ns)
 }

@@ -13,12 +13,13 @@ use pyo3::types::{PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
+use super::super::timed_rotation::{RolloverCell, TimedSchedule};
 use super::environment::{Environment, LevelNames};
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::queued::QueuedHandler;
-use crate::core::rotation::SizeRotation;
+use crate::core::rotation::{Rotation, SizeRotation};
 use crate::core::sink::FileWatch;
 
 /// How one handler on the path receives records.
@@ -247,7 +248,7 @@ fn worker_formatted(
     stream: &FileStream,
     formatter: &Option<Arc<Formatter>>,
     terminator: &str,
-    rotation: Option<SizeRotation>,
+    rotation: Option<Rotation>,
 ) -> Sink {
     let core = Arc::clone(stream.core());
     if let Some(formatter) = formatter {
@@ -260,7 +261,7 @@ fn worker_formatted(
 
 /// `(kind, level, target, native_format, terminator, lock, handler)`, then
 /// per kind: `rolloverAt`; `maxBytes`; `maxBytes, backupCount, skip_empty`;
-/// a descriptor.
+/// `TimedSchedule, RolloverCell, backupCount`; a descriptor.
 fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
     let kind: String = item.get_item(0)?.extract()?;
     let level: LevelNo = item.get_item(1)?.extract()?;
@@ -307,7 +308,22 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
                 object.cast::<FileStream>()?.get(),
                 &formatter,
                 &terminator,
-                Some(rotation),
+                Some(Rotation::Size(rotation)),
+            )
+        }
+        "file-timed" => {
+            let Some(schedule) = &limit else {
+                return Err(PyTypeError::new_err("file-timed needs a TimedSchedule"));
+            };
+            let rotation = schedule.cast::<TimedSchedule>()?.get().rotation(
+                item.get_item(8)?.cast::<RolloverCell>()?.get(),
+                item.get_item(9)?.extract()?,
+            );
+            worker_formatted(
+                object.cast::<FileStream>()?.get(),
+                &formatter,
+                &terminator,
+                Some(Rotation::Timed(rotation)),
             )
         }
         "file-limit" => Sink::SizeLimited {

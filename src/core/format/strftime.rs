@@ -6,6 +6,8 @@
 use std::ffi::CString;
 use std::fmt;
 
+use super::super::local_time::broken_down;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeError {
     /// The format contains a NUL character (Python: "embedded null character").
@@ -31,19 +33,7 @@ pub fn strftime(format: &str, seconds: i64, utc: bool) -> Result<String, TimeErr
         return Ok(String::new());
     }
     let c_format = CString::new(format).map_err(|_| TimeError::EmbeddedNul)?;
-    let time: libc::time_t = seconds;
-    // SAFETY: tm is plain data; the *_r functions fill it and return null on failure.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let converted = unsafe {
-        if utc {
-            libc::gmtime_r(&time, &mut tm)
-        } else {
-            libc::localtime_r(&time, &mut tm)
-        }
-    };
-    if converted.is_null() {
-        return Err(TimeError::OutOfRange(seconds));
-    }
+    let tm = broken_down(seconds, utc).ok_or(TimeError::OutOfRange(seconds))?;
     // strftime returns 0 both for "buffer too small" and for an empty result,
     // so grow the buffer a few times before accepting an empty string.
     let mut capacity = 64 + format.len() * 4;

@@ -88,6 +88,9 @@ pub struct QueuedHandler {
     /// length is only known once formatted).
     formats_records: AtomicBool,
     state: Mutex<State>,
+    /// Whether `state` is `Running`, for the per-record test without its
+    /// lock; set with the lock held.
+    running: OwnLine<AtomicBool>,
     /// Shared with the worker; see writer.rs for who drains the queue.
     writer: Arc<Mutex<Writer>>,
     stats: Arc<Stats>,
@@ -139,6 +142,7 @@ impl QueuedHandler {
             rotation: Mutex::new(None),
             formats_records: AtomicBool::new(false),
             state: Mutex::new(State::Running { sender, worker }),
+            running: OwnLine(AtomicBool::new(true)),
             writer,
             stats,
             batch_pending,
@@ -227,7 +231,7 @@ impl QueuedHandler {
         if durable {
             // Written on the calling thread, behind everything queued, when
             // the worker is not busy: that saves waking it and waiting.
-            if let Some(mut writer) = self.idle_writer() {
+            if let Some(mut writer) = self.idle_writer_and_output() {
                 writer.write_through(payload);
                 return Submit::Done;
             }
@@ -314,7 +318,7 @@ impl QueuedHandler {
     /// The writer, if the worker is running (a parking worker must find its
     /// park command in the queue) and nobody holds the writer; never waits.
     fn idle_writer(&self) -> Option<MutexGuard<'_, Writer>> {
-        if !matches!(*lock(&self.state), State::Running { .. }) {
+        if !self.running.0.load(Ordering::Acquire) {
             return None;
         }
         match self.writer.try_lock() {
@@ -322,6 +326,14 @@ impl QueuedHandler {
             Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
             Err(TryLockError::WouldBlock) => None,
         }
+    }
+
+    /// The writer, as `idle_writer`, when the worker is not writing a batch
+    /// either: writing here then never waits (the GIL may be held). Only a
+    /// holder of the writer starts a batch, so the output stays free.
+    fn idle_writer_and_output(&self) -> Option<MutexGuard<'_, Writer>> {
+        let writer = self.idle_writer()?;
+        writer.output_is_free().then_some(writer)
     }
 
     /// Whether the worker was ever given records to format itself.
@@ -379,6 +391,7 @@ impl QueuedHandler {
         let mut state = lock(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Running { sender, worker } => {
+                self.running.0.store(false, Ordering::Release);
                 *state = State::Parking {
                     sender: sender.clone(),
                 };
@@ -422,7 +435,10 @@ impl QueuedHandler {
             sender
         };
         match worker::spawn(thread_name(&self.label), parts) {
-            Ok(worker) => *state = State::Running { sender, worker },
+            Ok(worker) => {
+                *state = State::Running { sender, worker };
+                self.running.0.store(true, Ordering::Release);
+            }
             Err(error) => self.stats.reporter.report(
                 &format!("could not restart the worker thread: {error}"),
                 error.raw_os_error(),
@@ -459,7 +475,7 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn begin_flush(&self) -> Waiter {
-        if let Some(mut writer) = self.idle_writer() {
+        if let Some(mut writer) = self.idle_writer_and_output() {
             // Everything queued before this call is written here and now.
             let _ = writer.drain();
             return Waiter::nothing();
@@ -486,6 +502,7 @@ impl FemtoHandlerTrait for QueuedHandler {
     fn begin_close(&self) -> Waiter {
         let mut state = lock(&self.state);
         let previous = std::mem::replace(&mut *state, State::Closed);
+        self.running.0.store(false, Ordering::Release);
         drop(state);
         let stats = Arc::clone(&self.stats);
         let worker = match previous {

@@ -19,7 +19,7 @@ use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
 use super::report::{ErrorReporter, ReportMode};
 use super::rotation::Rotation;
-use super::writer::{Drained, Writer};
+use super::writer::{lock_output, Drained, Writer};
 
 /// How long an idle worker polls its queue before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
@@ -120,13 +120,24 @@ fn run(parts: WorkerParts) -> Exit {
             std::thread::sleep(GATHER);
         }
         let mut writer = lock_writer(&parts.writer);
-        match writer.drain() {
-            Drained::Empty => {}
+        match writer.take_queued() {
+            Drained::Empty => {
+                // The batch is written holding only the output, so logging
+                // threads can fill the next one meanwhile instead of
+                // queueing their records.
+                let output = writer.output();
+                let mut output = lock_output(&output);
+                writer.hand_over(&mut output);
+                drop(writer);
+                output.write_batch();
+            }
             Drained::Park => {
+                writer.finish();
                 drop(writer);
                 return Exit::Parked(parts);
             }
             Drained::Closed => {
+                writer.finish();
                 writer.close_sink();
                 return Exit::Closed;
             }

@@ -11,7 +11,7 @@
 use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_channel::Receiver;
 
@@ -44,10 +44,56 @@ pub enum Drained {
     Park,
 }
 
+/// The sink, and the batch on its way to it, behind a lock of their own: the
+/// worker writes a batch out holding only this, so logging threads can
+/// append to the writer's next batch meanwhile. Whoever needs the sink takes
+/// this lock while holding the writer, so writes keep their order.
+pub struct Output {
+    sink: Box<dyn Sink>,
+    /// The batch being written; emptied, it becomes the next buffer.
+    batch: Vec<u8>,
+    stats: Arc<Stats>,
+}
+
+impl Output {
+    /// Writes the batch handed over by `Writer::hand_over` and pushes it to
+    /// the OS.
+    pub fn write_batch(&mut self) {
+        if !self.batch.is_empty() {
+            let result = self.sink.write_all(&self.batch);
+            // On failure the bytes are dropped: retrying would repeat the
+            // error for every later record and grow the buffer without bound.
+            self.batch.clear();
+            if let Err(error) = result {
+                report_write_error(&self.stats, &error);
+            }
+        }
+        if let Err(error) = self.sink.flush() {
+            report_write_error(&self.stats, &error);
+        }
+    }
+}
+
+/// Locks an output; like the writer's, its critical sections leave it
+/// consistent even if they unwind.
+pub fn lock_output(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
+    output
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn report_write_error(stats: &Stats, error: &io::Error) {
+    stats.write_errors.fetch_add(1, Ordering::Relaxed);
+    stats.reporter.report(
+        &format!("could not write a record: {error}"),
+        error.raw_os_error(),
+    );
+}
+
 pub struct Writer {
     /// The handler's queue; only the holder of the writer takes from it.
     pub(crate) queue: Receiver<Command>,
-    sink: Box<dyn Sink>,
+    output: Arc<Mutex<Output>>,
     formatter: Arc<Formatter>,
     terminator: String,
     stats: Arc<Stats>,
@@ -71,7 +117,11 @@ impl Writer {
     ) -> Self {
         Writer {
             queue,
-            sink,
+            output: Arc::new(Mutex::new(Output {
+                sink,
+                batch: Vec::with_capacity(WRITE_THRESHOLD),
+                stats: Arc::clone(&stats),
+            })),
             formatter,
             terminator,
             stats,
@@ -87,9 +137,32 @@ impl Writer {
     /// produced.
     pub fn drain(&mut self) -> Drained {
         let drained = self.take_queued();
+        self.finish();
+        drained
+    }
+
+    /// Writes the buffer and pushes it to the OS.
+    pub fn finish(&mut self) {
         self.write_out();
         self.sync();
-        drained
+    }
+
+    /// The output, for `hand_over`.
+    pub fn output(&self) -> Arc<Mutex<Output>> {
+        Arc::clone(&self.output)
+    }
+
+    /// Whether nobody is writing to the sink now.
+    pub fn output_is_free(&self) -> bool {
+        self.output.try_lock().is_ok()
+    }
+
+    /// Moves the buffer to `output` (locked by the caller while it still
+    /// holds the writer), which then writes it with `Output::write_batch`
+    /// after the writer is unlocked.
+    pub fn hand_over(&mut self, output: &mut Output) {
+        self.batch_pending.0.store(false, Ordering::Release);
+        std::mem::swap(&mut self.buffer, &mut output.batch);
     }
 
     /// Drains the queue, then writes `payload` after it, all the way to the
@@ -122,7 +195,7 @@ impl Writer {
     }
 
     /// Applies queued commands until the queue is empty or a park is asked.
-    fn take_queued(&mut self) -> Drained {
+    pub fn take_queued(&mut self) -> Drained {
         loop {
             match self.queue.try_recv() {
                 Ok(command) => {
@@ -140,7 +213,8 @@ impl Writer {
     }
 
     pub fn close_sink(&mut self) {
-        if let Err(error) = self.sink.close() {
+        let closed = lock_output(&self.output).sink.close();
+        if let Err(error) = closed {
             self.write_error(&error);
         }
     }
@@ -182,7 +256,7 @@ impl Writer {
                 // `FileWatch::take_reopen_error`), which raises it as the
                 // stdlib's reopenIfNeeded would; later writes then fail and
                 // are reported as usual.
-                self.sink.reopen();
+                lock_output(&self.output).sink.reopen();
             }
         }
     }
@@ -220,7 +294,8 @@ impl Writer {
         let due = match &self.rotation {
             None => false,
             Some(Rotation::Size(size)) => {
-                let position = self.sink.position().unwrap_or(0) + self.buffer.len() as u64;
+                let position = lock_output(&self.output).sink.position().unwrap_or(0)
+                    + self.buffer.len() as u64;
                 size.is_due(position, self.line.chars().count() as u64)
             }
             Some(Rotation::Timed(timed)) => timed.is_due(record_second(record)),
@@ -232,7 +307,8 @@ impl Writer {
             Rotation::Size(size) => {
                 self.write_out();
                 let backup_count = size.backup_count;
-                self.sink
+                lock_output(&self.output)
+                    .sink
                     .roll_over(&mut |base| rotation::shift_backups(base, backup_count))
             }
             Rotation::Timed(timed) => self.roll_over_by_time(timed, record_second(record)),
@@ -255,7 +331,11 @@ impl Writer {
     /// next rollover time is set; a failed one is tried again by the next
     /// record, as in the stdlib.
     fn roll_over_by_time(&mut self, timed: &TimedRotation, now: i64) -> io::Result<()> {
-        let Some(base) = self.sink.file_path().map(Path::to_path_buf) else {
+        let base = lock_output(&self.output)
+            .sink
+            .file_path()
+            .map(Path::to_path_buf);
+        let Some(base) = base else {
             return Ok(());
         };
         let Some(backup) = timed.backup_path(&base, now) else {
@@ -269,7 +349,8 @@ impl Writer {
             return Ok(());
         }
         self.write_out();
-        self.sink
+        lock_output(&self.output)
+            .sink
             .roll_over(&mut |base| timed.move_aside(base, &backup))?;
         timed.rolled_over(now);
         Ok(())
@@ -293,7 +374,7 @@ impl Writer {
         if self.buffer.is_empty() {
             return;
         }
-        let result = self.sink.write_all(&self.buffer);
+        let result = lock_output(&self.output).sink.write_all(&self.buffer);
         // On failure the bytes are dropped: retrying would repeat the error
         // for every later record and grow the buffer without bound.
         self.buffer.clear();
@@ -303,17 +384,14 @@ impl Writer {
     }
 
     fn sync(&mut self) {
-        if let Err(error) = self.sink.flush() {
+        let flushed = lock_output(&self.output).sink.flush();
+        if let Err(error) = flushed {
             self.write_error(&error);
         }
     }
 
     fn write_error(&self, error: &io::Error) {
-        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-        self.stats.reporter.report(
-            &format!("could not write a record: {error}"),
-            error.raw_os_error(),
-        );
+        report_write_error(&self.stats, error);
     }
 }
 

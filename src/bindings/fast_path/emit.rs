@@ -10,8 +10,10 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
-use super::plan::{FastPlan, Sink, Target, UnbufferedStdio};
+use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
 use crate::core::clock;
+use crate::core::format::message::format_message;
+use crate::core::format::printf::Value;
 use crate::core::format::{FormatCache, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
@@ -110,6 +112,59 @@ fn render_message<'py>(
     }
 }
 
+/// Most calls pass a few str, int or float arguments; more go to Python.
+const NATIVE_ARGS: usize = 8;
+
+/// `msg % args` formatted here, without Python objects, when `msg` is
+/// exactly a str and every argument a `native_value` (see
+/// core/format/message.rs); `None`: Python formats it.
+fn native_message(msg: &Bound<'_, PyAny>, args: &CallArgs<'_, '_>) -> PyResult<Option<String>> {
+    if args.is_empty() || args.len() > NATIVE_ARGS {
+        return Ok(None);
+    }
+    let Ok(template) = msg.cast_exact::<PyString>() else {
+        return Ok(None);
+    };
+    let Ok(template) = template.to_str() else {
+        return Ok(None);
+    };
+    let count = args.len();
+    let mut bound: [Option<Bound<'_, PyAny>>; NATIVE_ARGS] = Default::default();
+    for (index, slot) in bound.iter_mut().enumerate().take(count) {
+        *slot = args.get(index);
+    }
+    let mut values = [Value::None; NATIVE_ARGS];
+    for (value, arg) in values.iter_mut().zip(&bound).take(count) {
+        let Some(arg) = arg else {
+            return Ok(None);
+        };
+        let Some(native) = native_value(arg) else {
+            return Ok(None);
+        };
+        *value = native;
+    }
+    let mut text = String::with_capacity(template.len() + 16 * count);
+    Ok(format_message(&mut text, template, &values[..count]).map(|()| text))
+}
+
+/// A value the core formats as Python would: exactly None, a str with a
+/// UTF-8 form (lone surrogates have none: Python formats and reports them),
+/// an int that fits 64 bits, or a float.
+fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
+    if value.is_none() {
+        Some(Value::None)
+    } else if let Ok(text) = value.cast_exact::<PyString>() {
+        text.to_str().ok().map(Value::Str)
+    } else if value.is_exact_instance_of::<PyInt>() {
+        value.extract::<i64>().ok().map(Value::Int)
+    } else {
+        value
+            .cast_exact::<PyFloat>()
+            .ok()
+            .map(|number| Value::Float(number.value()))
+    }
+}
+
 /// An `extra` value read from the call, before the record holds it.
 enum CallExtra<'py> {
     None,
@@ -146,23 +201,12 @@ fn extra_values<'py>(
         let Some(value) = extra.get_item(py_key.bind(extra.py()))? else {
             return Ok(None);
         };
-        let converted = if value.is_none() {
-            CallExtra::None
-        } else if let Ok(text) = value.cast_exact::<PyString>() {
-            // Lone surrogates have no UTF-8 form: Python formats and reports.
-            if text.to_str().is_err() {
-                return Ok(None);
-            }
-            CallExtra::Str(value.cast_into::<PyString>()?)
-        } else if value.is_exact_instance_of::<PyInt>() {
-            match value.extract::<i64>() {
-                Ok(number) => CallExtra::Int(number),
-                Err(_) => return Ok(None),
-            }
-        } else if let Ok(number) = value.cast_exact::<PyFloat>() {
-            CallExtra::Float(number.value())
-        } else {
-            return Ok(None);
+        let converted = match native_value(&value) {
+            None => return Ok(None),
+            Some(Value::None) => CallExtra::None,
+            Some(Value::Int(number)) => CallExtra::Int(number),
+            Some(Value::Float(number)) => CallExtra::Float(number),
+            Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
         };
         values.push((key.clone(), converted));
     }
@@ -305,24 +349,39 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     if plan.targets.iter().any(moved) {
         return Ok(Outcome::Fallback);
     }
-    let Some(message) = render_message(py, call.msg, call.args)? else {
-        return Ok(Outcome::Fallback);
+    let native = native_message(call.msg, call.args)?;
+    let rendered = match native {
+        Some(_) => None,
+        None => match render_message(py, call.msg, call.args)? {
+            Some(message) => Some(message),
+            None => return Ok(Outcome::Fallback),
+        },
     };
     let Some(extras) = extra_values(environment, plan, options.extra.as_ref())? else {
         return Ok(Outcome::Fallback);
     };
-    // The message and the extra strings share one buffer, sized once.
-    let Ok(message) = message.to_str() else {
-        return Ok(Outcome::Fallback);
-    };
-    let mut capacity = message.len();
+    // The message and the extra strings share one buffer.
+    let mut extra_len = 0;
     for (_, value) in &extras {
         if let CallExtra::Str(text) = value {
-            capacity += text.to_str()?.len();
+            extra_len += text.to_str()?.len();
         }
     }
-    let mut text = String::with_capacity(capacity);
-    text.push_str(message);
+    let text = match (native, &rendered) {
+        (Some(mut text), _) => {
+            text.reserve(extra_len);
+            text
+        }
+        (None, Some(message)) => {
+            let Ok(message) = message.to_str() else {
+                return Ok(Outcome::Fallback);
+            };
+            let mut text = String::with_capacity(message.len() + extra_len);
+            text.push_str(message);
+            text
+        }
+        (None, None) => return Ok(Outcome::Fallback),
+    };
     let needs = plan.needs;
     let mut metadata = RecordMetadata {
         timestamp_ns: clock::now_ns(),
@@ -469,9 +528,9 @@ fn dispatch(
             )?;
         }
     }
-    let queues: Vec<&Target> = reached()
+    let queues = reached()
         .filter(|t| matches!(t.sink, Sink::Queued(_)))
-        .collect();
+        .count();
     let mut waits: Vec<Submit> = Vec::new();
     for (index, bytes) in limited {
         if let Sink::SizeLimited { stream, .. } = &plan.targets[index].sink {
@@ -482,11 +541,13 @@ fn dispatch(
         }
     }
     let mut record = Some(record);
-    for (index, target) in queues.iter().enumerate() {
+    let mut queued = 0;
+    for target in reached() {
         let Sink::Queued(core) = &target.sink else {
             continue;
         };
-        let copy = if index + 1 == queues.len() {
+        queued += 1;
+        let copy = if queued == queues {
             record.take()
         } else {
             record.clone()
@@ -526,7 +587,7 @@ fn write_stream(
     call: &Call<'_, '_>,
     target: &Target,
     sink: StreamSink<'_>,
-    cache: &Mutex<FormatCache>,
+    cache: &Mutex<LineCache>,
     record: &FemtoLogRecord,
 ) -> PyResult<()> {
     let StreamSink {
@@ -538,11 +599,19 @@ fn write_stream(
     let Some(formatter) = &target.formatter else {
         return Ok(());
     };
-    let mut text = String::with_capacity(record.message().len() + 64);
-    let rendered = formatter.format_into(record, &mut lock_cache(cache), &mut text);
+    let rendered = {
+        let mut scratch = cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let LineCache { format, line } = &mut *scratch;
+        line.clear();
+        formatter.format_into(record, format, line).map(|()| {
+            line.push_str(&target.terminator);
+            PyString::new(py, line)
+        })
+    };
     let result = match rendered {
-        Ok(()) => {
-            text.push_str(&target.terminator);
+        Ok(text) => {
             let stream = stream.bind(py);
             match lock {
                 Some((acquire, release)) => {
@@ -582,7 +651,7 @@ fn write_stream(
     Ok(())
 }
 
-fn write_and_flush(stream: &Bound<'_, PyAny>, text: String) -> PyResult<()> {
+fn write_and_flush(stream: &Bound<'_, PyAny>, text: Bound<'_, PyString>) -> PyResult<()> {
     let py = stream.py();
     stream
         .call_method1(intern!(py, "write"), (text,))
@@ -594,7 +663,7 @@ fn write_and_flush(stream: &Bound<'_, PyAny>, text: String) -> PyResult<()> {
 fn write_unbuffered(
     stream: &Bound<'_, PyAny>,
     stdio: &UnbufferedStdio,
-    text: String,
+    text: Bound<'_, PyString>,
 ) -> PyResult<()> {
     let py = stream.py();
     let still_direct = !stream.getattr(intern!(py, "closed"))?.is_truthy()?
@@ -606,7 +675,7 @@ fn write_unbuffered(
         return write_and_flush(stream, text);
     }
     FdSink::borrowed(stdio.fd)
-        .write_all(text.as_bytes())
+        .write_all(text.to_str()?.as_bytes())
         .map_err(PyErr::from)
 }
 

@@ -33,7 +33,7 @@ pub enum Sink {
     Stream {
         stream: Py<PyAny>,
         lock: Option<(Py<PyAny>, Py<PyAny>)>,
-        cache: Mutex<FormatCache>,
+        cache: Mutex<LineCache>,
         /// Set for the interpreter's own unbuffered stdout/stderr.
         unbuffered: Option<UnbufferedStdio>,
     },
@@ -48,6 +48,14 @@ pub enum Sink {
     },
     /// `NullHandler`: nothing to do.
     Discard,
+}
+
+/// A stream target's formatting cache and the line it formats into, reused
+/// so a call allocates only the Python string it writes.
+#[derive(Default)]
+pub struct LineCache {
+    pub format: FormatCache,
+    pub line: String,
 }
 
 /// `sys.__stdout__`/`sys.__stderr__` as Python makes them under
@@ -356,12 +364,12 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
                     lock.getattr("release")?.unbind(),
                 ))
             },
-            cache: Mutex::new(FormatCache::default()),
+            cache: Mutex::new(LineCache::default()),
         },
         "stringio" => Sink::Stream {
             stream: object.unbind(),
             lock: None,
-            cache: Mutex::new(FormatCache::default()),
+            cache: Mutex::new(LineCache::default()),
             unbuffered: None,
         },
         "null" => Sink::Discard,

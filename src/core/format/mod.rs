@@ -6,6 +6,7 @@
 
 pub mod brace;
 pub mod field;
+pub mod message;
 pub mod printf;
 pub mod strftime;
 pub mod template;

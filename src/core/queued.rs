@@ -9,7 +9,7 @@
 //! `fork()` holds the GIL, no other thread can hold `state` at that moment.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 
@@ -95,7 +95,15 @@ pub struct QueuedHandler {
     writer: Arc<Mutex<Writer>>,
     stats: Arc<Stats>,
     batch_pending: Arc<OwnLine<AtomicBool>>,
+    /// Records still to queue without trying the writer, after a try found
+    /// it busy (see `append_here`).
+    append_backoff: OwnLine<AtomicU32>,
 }
+
+/// How many records skip the writer after it was found busy: while the
+/// worker drains the queue, each try would only pull the writer's lock line
+/// over from its core.
+const APPEND_BACKOFF: u32 = 64;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the state consistent even if it
@@ -143,6 +151,7 @@ impl QueuedHandler {
             formats_records: AtomicBool::new(false),
             state: Mutex::new(State::Running { sender, worker }),
             running: OwnLine(AtomicBool::new(true)),
+            append_backoff: OwnLine(AtomicU32::new(0)),
             writer,
             stats,
             batch_pending,
@@ -294,13 +303,21 @@ impl QueuedHandler {
     /// batch nudges the worker; it waits `GATHER` before writing, so the
     /// batch can grow meanwhile.
     fn append_here(&self, record: &FemtoLogRecord) -> bool {
-        let Some(mut writer) = self.idle_writer() else {
-            return false;
-        };
-        if !writer.append_without_io(record) {
+        let skip = self.append_backoff.0.load(Ordering::Relaxed);
+        if skip > 0 {
+            self.append_backoff.0.store(skip - 1, Ordering::Relaxed);
             return false;
         }
-        drop(writer);
+        let appended = match self.idle_writer() {
+            Some(mut writer) => writer.append_without_io(record),
+            None => false,
+        };
+        if !appended {
+            self.append_backoff
+                .0
+                .store(APPEND_BACKOFF, Ordering::Relaxed);
+            return false;
+        }
         // Read first: within a batch the flag is already set, and a write
         // per record would pull its line away from the worker's core.
         if !self.batch_pending.0.load(Ordering::Acquire)

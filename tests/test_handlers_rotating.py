@@ -14,6 +14,7 @@ import logging as std_logging
 import logging.handlers as std_handlers
 import os
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -447,19 +448,32 @@ def test_watched_file_moved_while_threads_write(tmp_path: Path) -> None:
     logger = private_logger(femtologging, handler)
     per_thread = 2000
     done = threading.Event()
+    moved = threading.Event()
 
     def mover() -> None:
-        moves = 0
+        moves = successes = 0
         while not done.is_set():
             try:
                 os.rename(path, tmp_path / f"busy.log.{moves}")
+                successes += 1
+                if successes >= 3:
+                    moved.set()
             except FileNotFoundError:
                 pass
             moves += 1
 
+    written = [0] * 4
+
     def work(number: int) -> None:
-        for index in range(per_thread):
+        # At least `per_thread` lines, and until the file was moved a few
+        # times: logging can outpace the mover's first turn at the GIL.
+        index = 0
+        while index < per_thread or not moved.is_set():
             logger.info("thread %d line %d", number, index)
+            index += 1
+            if index % 500 == 0:
+                time.sleep(0.001)
+        written[number] = index
 
     moving = threading.Thread(target=mover)
     moving.start()
@@ -472,7 +486,7 @@ def test_watched_file_moved_while_threads_write(tmp_path: Path) -> None:
     moving.join()
     handler.close()
     lines = [line for data in snapshot(tmp_path).values() for line in data.decode().splitlines()]
-    expected = [f"thread {n} line {i}" for n in range(4) for i in range(per_thread)]
+    expected = [f"thread {n} line {i}" for n in range(4) for i in range(written[n])]
     assert sorted(lines) == sorted(expected)
     assert len(snapshot(tmp_path)) > 2
 

@@ -103,7 +103,7 @@ pub struct QueuedHandler {
 /// How many records skip the writer after it was found busy: while the
 /// worker drains the queue, each try would only pull the writer's lock line
 /// over from its core.
-const APPEND_BACKOFF: u32 = 64;
+const APPEND_BACKOFF: u32 = 16;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the state consistent even if it

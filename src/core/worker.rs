@@ -130,6 +130,7 @@ fn run(parts: WorkerParts) -> Exit {
                 writer.hand_over(&mut output);
                 drop(writer);
                 output.write_batch();
+                output.flush();
             }
             Drained::Park => {
                 writer.finish();

@@ -56,18 +56,22 @@ pub struct Output {
 }
 
 impl Output {
-    /// Writes the batch handed over by `Writer::hand_over` and pushes it to
-    /// the OS.
+    /// Writes the batch handed over by `Writer::hand_over`.
     pub fn write_batch(&mut self) {
-        if !self.batch.is_empty() {
-            let result = self.sink.write_all(&self.batch);
-            // On failure the bytes are dropped: retrying would repeat the
-            // error for every later record and grow the buffer without bound.
-            self.batch.clear();
-            if let Err(error) = result {
-                report_write_error(&self.stats, &error);
-            }
+        if self.batch.is_empty() {
+            return;
         }
+        let result = self.sink.write_all(&self.batch);
+        // On failure the bytes are dropped: retrying would repeat the error
+        // for every later record and grow the buffer without bound.
+        self.batch.clear();
+        if let Err(error) = result {
+            report_write_error(&self.stats, &error);
+        }
+    }
+
+    /// Pushes what the sink buffers to the OS.
+    pub fn flush(&mut self) {
         if let Err(error) = self.sink.flush() {
             report_write_error(&self.stats, &error);
         }
@@ -215,7 +219,7 @@ impl Writer {
     pub fn close_sink(&mut self) {
         let closed = lock_output(&self.output).sink.close();
         if let Err(error) = closed {
-            self.write_error(&error);
+            report_write_error(&self.stats, &error);
         }
     }
 
@@ -367,31 +371,18 @@ impl Writer {
         );
     }
 
+    /// Writes the buffer out here and now (whoever holds the writer does):
+    /// the next record a logging thread appends starts a new batch and
+    /// nudges the worker.
     fn write_out(&mut self) {
-        // Whoever holds the writer writes the buffer: the next record a
-        // logging thread appends starts a new batch and nudges the worker.
-        self.batch_pending.0.store(false, Ordering::Release);
-        if self.buffer.is_empty() {
-            return;
-        }
-        let result = lock_output(&self.output).sink.write_all(&self.buffer);
-        // On failure the bytes are dropped: retrying would repeat the error
-        // for every later record and grow the buffer without bound.
-        self.buffer.clear();
-        if let Err(error) = result {
-            self.write_error(&error);
-        }
+        let output = Arc::clone(&self.output);
+        let mut output = lock_output(&output);
+        self.hand_over(&mut output);
+        output.write_batch();
     }
 
     fn sync(&mut self) {
-        let flushed = lock_output(&self.output).sink.flush();
-        if let Err(error) = flushed {
-            self.write_error(&error);
-        }
-    }
-
-    fn write_error(&self, error: &io::Error) {
-        report_write_error(&self.stats, error);
+        lock_output(&self.output).flush();
     }
 }
 

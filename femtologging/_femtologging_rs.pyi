@@ -2,6 +2,7 @@
 
 import enum
 import os
+import pathlib
 from typing import ClassVar, TypedDict, final
 
 from typing_extensions import Unpack
@@ -168,7 +169,9 @@ class TimedSchedule:
     def rollover_after(self, now: int) -> int: ...
     def next_after_rollover(self, now: int) -> int: ...
     def suffix(self, rollover_at: int, now: int) -> str | None: ...
-    def files_to_delete(self, base: str, backup_count: int) -> list[str]: ...
+    def files_to_delete(
+        self, base: str | os.PathLike[str], backup_count: int
+    ) -> list[pathlib.Path]: ...
 
 class RolloverCell:
     """A handler's `rolloverAt` in whole seconds, shared with its worker."""

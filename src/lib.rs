@@ -1,18 +1,17 @@
 //! Registers the `femtologging._femtologging_rs` extension module.
 
+mod allocator;
 mod bindings;
 pub mod core;
-
-// Records are allocated on the logging thread and freed on a handler's
-// worker thread; glibc's malloc serialises that pattern on its arena lock.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use pyo3::prelude::*;
 
 // The module relies on the GIL to serialise fork hooks against log calls.
 #[pymodule(gil_used = true)]
 fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    allocator::skip_exit_cleanup();
+    // Seen before anything can replace it (see python_clock.rs).
+    bindings::python_clock::watch_from_now(module.py());
     module.add_class::<bindings::level::FemtoLevel>()?;
     module.add_class::<bindings::logger::FemtoLogger>()?;
     module.add_class::<bindings::handlers::FemtoHandler>()?;

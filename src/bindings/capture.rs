@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
+use crate::bindings::python_clock;
 use crate::core::format::Needs;
 use crate::core::record::RecordMetadata;
 
@@ -18,6 +19,11 @@ static CURRENT_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 /// Metadata for a record made now, filled as far as `needs` asks.
 pub fn capture(py: Python<'_>, needs: Needs) -> RecordMetadata {
     let mut metadata = RecordMetadata::capture();
+    // A replaced clock the core cannot follow leaves the system's time.
+    if let Ok(Some(stamp)) = python_clock::record_stamp(py) {
+        metadata.timestamp_ns = stamp.ns;
+        metadata.float_clock = stamp.float_clock;
+    }
     metadata.thread_name = None;
     if needs.thread_name {
         metadata.thread_name = current_thread_name(py);

@@ -6,6 +6,7 @@
 //! caller's thread: UTF-8 in Rust, any other codec by the incremental encoder
 //! Python passes in, so encoding errors surface in `emit` as in the stdlib.
 
+use crate::bindings::thread_exit;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -96,11 +97,13 @@ impl FileStream {
     }
 
     fn submit(&self, py: Python<'_>, text: &Bound<'_, PyAny>, level: LevelNo) -> PyResult<usize> {
+        // The encoder may run Python code, where CPython can end the thread.
+        thread_exit::cover_this_thread();
         let bytes = self.encode(py, text)?;
         self.position
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let submit = self.core.submit_payload(Payload::Bytes(bytes), level);
-        py.detach(|| submit.complete());
+        thread_exit::detach(py, || submit.complete());
         text.len()
     }
 }
@@ -207,7 +210,7 @@ impl FileStream {
     /// the OSError of a failed write, as a text file's flush would.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
         let waiter = self.core.begin_flush();
-        py.detach(|| waiter.wait());
+        thread_exit::detach(py, || waiter.wait());
         self.raise_failure()
     }
 
@@ -215,7 +218,7 @@ impl FileStream {
     /// OSError of a failed write not reported yet.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let waiter = self.core.begin_close();
-        py.detach(|| waiter.wait());
+        thread_exit::detach(py, || waiter.wait());
         self.raise_failure()
     }
 
@@ -233,7 +236,7 @@ impl FileStream {
             return self.position.load(Ordering::Relaxed);
         }
         let waiter = self.core.begin_flush();
-        py.detach(|| waiter.wait());
+        thread_exit::detach(py, || waiter.wait());
         self.written.0.load(Ordering::Acquire)
     }
 
@@ -319,7 +322,7 @@ impl FileStream {
             return Err(PyValueError::new_err("only a watched FileStream reopens"));
         };
         let submit = self.core.submit_durable(Payload::Reopen);
-        py.detach(|| submit.complete());
+        thread_exit::detach(py, || submit.complete());
         // Everything queued before is written: the new file's size is exact.
         self.position
             .store(self.written.0.load(Ordering::Acquire), Ordering::Relaxed);

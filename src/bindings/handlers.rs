@@ -4,6 +4,7 @@
 //! so a logger attaches the native object itself, with no Python call per
 //! record. Blocking operations (flush, close) release the GIL while they wait.
 
+use crate::bindings::thread_exit;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -35,13 +36,13 @@ impl FemtoHandler {
     /// Returns once every record handed over before the call is written.
     fn flush(&self, py: Python<'_>) {
         let waiter = self.core.begin_flush();
-        py.detach(|| waiter.wait());
+        thread_exit::detach(py, || waiter.wait());
     }
 
     /// Drains the queue, stops and joins the worker. Idempotent.
     fn close(&self, py: Python<'_>) {
         let waiter = self.core.begin_close();
-        py.detach(|| waiter.wait());
+        thread_exit::detach(py, || waiter.wait());
     }
 
     #[getter]

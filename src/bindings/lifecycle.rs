@@ -3,6 +3,7 @@
 //! The Python package registers these with `atexit` and
 //! `os.register_at_fork` when it is imported.
 
+use crate::bindings::thread_exit;
 use pyo3::prelude::*;
 
 use crate::core::{clock, record, registry, report};
@@ -12,14 +13,14 @@ use crate::core::{clock, record, registry, report};
 #[pyfunction]
 pub fn _shutdown(py: Python<'_>) {
     let waiters = registry::begin_shutdown();
-    py.detach(|| waiters.into_iter().for_each(|waiter| waiter.wait()));
+    thread_exit::detach(py, || waiters.into_iter().for_each(|waiter| waiter.wait()));
 }
 
 /// Writes everything queued in every live native handler, GIL released.
 #[pyfunction]
 pub fn _flush_all(py: Python<'_>) {
     let waiters = registry::begin_flush_all();
-    py.detach(|| waiters.into_iter().for_each(|waiter| waiter.wait()));
+    thread_exit::detach(py, || waiters.into_iter().for_each(|waiter| waiter.wait()));
 }
 
 /// Before `fork()`: every worker writes what it has and exits, so no thread
@@ -27,7 +28,7 @@ pub fn _flush_all(py: Python<'_>) {
 #[pyfunction]
 pub fn _before_fork(py: Python<'_>) {
     let parking = registry::begin_park_all();
-    let parked = py.detach(|| parking.wait());
+    let parked = thread_exit::detach(py, || parking.wait());
     parked.finish();
 }
 

@@ -1,5 +1,6 @@
 //! The Python class `FemtoLogger` over the core logger.
 
+use crate::bindings::thread_exit;
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -51,6 +52,8 @@ impl FemtoLogger {
         level: &Bound<'_, PyAny>,
         message: &Bound<'_, PyAny>,
     ) -> PyResult<Option<String>> {
+        // Capturing the call site and thread name runs Python code.
+        thread_exit::cover_this_thread();
         let level = extract_level(level)?;
         if !self.core.accepts(level) {
             return Ok(None);
@@ -69,7 +72,7 @@ impl FemtoLogger {
             .unwrap_or_else(|_| record.message().to_owned());
         let waits: Vec<Submit> = self.core.dispatch(record);
         if !waits.is_empty() {
-            py.detach(|| waits.into_iter().for_each(Submit::complete));
+            thread_exit::detach(py, || waits.into_iter().for_each(Submit::complete));
         }
         Ok(Some(text))
     }

@@ -9,4 +9,6 @@ pub mod level;
 pub mod lifecycle;
 pub mod logger;
 pub mod native_format;
+pub mod python_clock;
+pub mod thread_exit;
 pub mod timed_rotation;

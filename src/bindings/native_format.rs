@@ -69,6 +69,11 @@ impl NativeFormat {
                 "records have no taskName before CPython 3.12".into(),
             ));
         }
+        if cfg!(not(Py_3_11)) && formatter.has_negative_zero_coercion() {
+            return Err(unsupported(
+                "the 'z' format option needs CPython 3.11".into(),
+            ));
+        }
         if formatter.has_repr_conversions() {
             return Err(unsupported("%r/%a conversions are left to Python".into()));
         }

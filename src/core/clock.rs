@@ -48,6 +48,16 @@ pub fn msecs(ns: i64) -> f64 {
     msecs_with(ns, NANOSECOND_ARITHMETIC.load(Ordering::Relaxed))
 }
 
+/// `msecs` of a float clock reading, as the stdlib before 3.13 computes it.
+pub fn float_msecs(created: f64) -> f64 {
+    ((created - created.trunc()) * 1000.0).trunc()
+}
+
+/// `relativeCreated` of a float clock reading (before 3.13).
+pub fn float_relative_created(created: f64) -> f64 {
+    (created - f64::from_bits(START_SECS_BITS.load(Ordering::Relaxed))) * 1000.0
+}
+
 fn msecs_with(ns: i64, nanosecond_arithmetic: bool) -> f64 {
     if nanosecond_arithmetic {
         let msecs = ns.rem_euclid(1_000_000_000) / 1_000_000;
@@ -58,8 +68,7 @@ fn msecs_with(ns: i64, nanosecond_arithmetic: bool) -> f64 {
         }
         msecs as f64
     } else {
-        let created = created(ns);
-        ((created - created.trunc()) * 1000.0).trunc()
+        float_msecs(created(ns))
     }
 }
 
@@ -69,7 +78,7 @@ pub fn relative_created(ns: i64) -> f64 {
     if NANOSECOND_ARITHMETIC.load(Ordering::Relaxed) {
         (ns - start) as f64 / 1e6
     } else {
-        (created(ns) - f64::from_bits(START_SECS_BITS.load(Ordering::Relaxed))) * 1000.0
+        float_relative_created(created(ns))
     }
 }
 

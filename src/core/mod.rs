@@ -2,6 +2,7 @@
 //! Nothing in here holds or calls Python objects.
 
 pub mod clock;
+pub mod fork_gate;
 pub mod format;
 pub mod generation;
 pub mod handler;

@@ -9,12 +9,13 @@
 //! `fork()` holds the GIL, no other thread can hold `state` at that moment.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Sender, TrySendError};
 
+use super::fork_gate::ForkGate;
 use super::format::{Formatter, Needs};
 use super::handler::{FemtoHandlerTrait, Pending, Receipt, Submit, Waiter};
 use super::level::{self, LevelNo};
@@ -23,7 +24,7 @@ use super::record::FemtoLogRecord;
 use super::registry;
 use super::report::{Failure, ReportMode};
 use super::rotation::Rotation;
-use super::sink::Sink;
+use super::sink::{Adoption, Sink};
 use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
 use super::writer::Writer;
 
@@ -74,7 +75,58 @@ enum State {
         sender: Sender<Command>,
         parts: WorkerParts,
     },
+    /// The worker was stuck in a system call when `fork()` was due, and is
+    /// held at the end of it until the fork is made (see fork_gate.rs).
+    Frozen {
+        sender: Sender<Command>,
+        worker: JoinHandle<Exit>,
+    },
     Closed,
+}
+
+/// How a worker answered the fork hook's request to park.
+pub enum ParkOutcome {
+    Parked(Option<Exit>),
+    Frozen(JoinHandle<Exit>),
+}
+
+/// The handler's writer. Replaced only in a forked child, where the old one
+/// may be locked by a thread that does not exist there; the old one is then
+/// leaked, so that references taken before stay valid.
+struct WriterSlot(AtomicPtr<Mutex<Writer>>);
+
+impl WriterSlot {
+    fn new(writer: Arc<Mutex<Writer>>) -> Self {
+        WriterSlot(AtomicPtr::new(Arc::into_raw(writer).cast_mut()))
+    }
+
+    fn get(&self) -> &Mutex<Writer> {
+        // SAFETY: the pointer comes from Arc::into_raw and the slot keeps
+        // that strong count until it is dropped; a replaced writer is never
+        // released.
+        unsafe { &*self.0.load(Ordering::Acquire) }
+    }
+
+    fn shared(&self) -> Arc<Mutex<Writer>> {
+        let pointer = self.0.load(Ordering::Acquire);
+        // SAFETY: as in `get`; the count taken here is the returned Arc's.
+        unsafe {
+            Arc::increment_strong_count(pointer);
+            Arc::from_raw(pointer)
+        }
+    }
+
+    fn replace_leaking_old(&self, writer: Arc<Mutex<Writer>>) {
+        self.0
+            .store(Arc::into_raw(writer).cast_mut(), Ordering::Release);
+    }
+}
+
+impl Drop for WriterSlot {
+    fn drop(&mut self) {
+        // SAFETY: the slot owns one strong count of the current writer.
+        drop(unsafe { Arc::from_raw(*self.0.get_mut()) });
+    }
 }
 
 pub struct QueuedHandler {
@@ -92,7 +144,10 @@ pub struct QueuedHandler {
     /// lock; set with the lock held.
     running: OwnLine<AtomicBool>,
     /// Shared with the worker; see writer.rs for who drains the queue.
-    writer: Arc<Mutex<Writer>>,
+    writer: WriterSlot,
+    /// How a forked child reaches the sink without the writer (see `resume`).
+    adoption: Arc<dyn Adoption>,
+    gate: Arc<ForkGate>,
     stats: Arc<Stats>,
     batch_pending: Arc<OwnLine<AtomicBool>>,
     /// Records still to queue without trying the writer, after a try found
@@ -126,6 +181,8 @@ impl QueuedHandler {
         let stats = Arc::new(Stats::new(label.clone(), options.report_mode));
         let (sender, receiver) = bounded(options.capacity.max(1));
         let batch_pending = Arc::new(OwnLine(AtomicBool::new(false)));
+        let gate = Arc::new(ForkGate::default());
+        let adoption = sink.adoption();
         let writer = Arc::new(Mutex::new(Writer::new(
             receiver.clone(),
             sink,
@@ -133,6 +190,7 @@ impl QueuedHandler {
             options.terminator.clone(),
             Arc::clone(&stats),
             Arc::clone(&batch_pending),
+            Arc::clone(&gate),
         )));
         let parts = WorkerParts {
             receiver,
@@ -152,7 +210,9 @@ impl QueuedHandler {
             state: Mutex::new(State::Running { sender, worker }),
             running: OwnLine(AtomicBool::new(true)),
             append_backoff: OwnLine(AtomicU32::new(0)),
-            writer,
+            writer: WriterSlot::new(writer),
+            adoption,
+            gate,
             stats,
             batch_pending,
         });
@@ -261,7 +321,8 @@ impl QueuedHandler {
         let sender = match &*state {
             State::Running { sender, .. }
             | State::Parking { sender }
-            | State::Parked { sender, .. } => sender,
+            | State::Parked { sender, .. }
+            | State::Frozen { sender, .. } => sender,
             State::Closed => {
                 drop(state);
                 self.stats
@@ -332,13 +393,13 @@ impl QueuedHandler {
         true
     }
 
-    /// The writer, if the worker is running (a parking worker must find its
-    /// park command in the queue) and nobody holds the writer; never waits.
+    /// The writer, if the worker is running (a parking worker must be left
+    /// alone with it) and nobody holds the writer; never waits.
     fn idle_writer(&self) -> Option<MutexGuard<'_, Writer>> {
         if !self.running.0.load(Ordering::Acquire) {
             return None;
         }
-        match self.writer.try_lock() {
+        match self.writer.get().try_lock() {
             Ok(writer) => Some(writer),
             Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
             Err(TryLockError::WouldBlock) => None,
@@ -381,7 +442,8 @@ impl QueuedHandler {
         match &*lock(&self.state) {
             State::Running { sender, .. }
             | State::Parking { sender }
-            | State::Parked { sender, .. } => Some(sender.clone()),
+            | State::Parked { sender, .. }
+            | State::Frozen { sender, .. } => Some(sender.clone()),
             State::Closed => None,
         }
     }
@@ -403,16 +465,23 @@ impl QueuedHandler {
         }
     }
 
-    /// Before `fork()`, part 1 (attached): asks the worker to park.
-    pub(crate) fn begin_park(&self) -> Option<(Sender<Command>, JoinHandle<Exit>)> {
+    /// The gate the fork hook watches this handler's worker through.
+    pub(crate) fn gate(&self) -> &ForkGate {
+        &self.gate
+    }
+
+    /// Before `fork()`, part 1 (attached): asks the worker to park. Logging
+    /// threads stop using the writer and queue their records meanwhile.
+    pub(crate) fn begin_park(&self) -> Option<JoinHandle<Exit>> {
         let mut state = lock(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Running { sender, worker } => {
                 self.running.0.store(false, Ordering::Release);
-                *state = State::Parking {
-                    sender: sender.clone(),
-                };
-                Some((sender, worker))
+                self.gate.request_park();
+                // Wakes a sleeping worker; a full queue keeps it awake anyway.
+                let _ = sender.try_send(Command::WriteBuffered);
+                *state = State::Parking { sender };
+                Some(worker)
             }
             other => {
                 *state = other;
@@ -421,12 +490,17 @@ impl QueuedHandler {
         }
     }
 
-    /// Before `fork()`, part 3 (attached): keeps the parts the worker returned.
-    pub(crate) fn finish_park(&self, exit: Option<Exit>) {
+    /// Before `fork()`, part 3 (attached): keeps what the worker handed back,
+    /// or the frozen worker.
+    pub(crate) fn finish_park(&self, outcome: ParkOutcome) {
         let mut state = lock(&self.state);
         if let State::Parking { sender } = std::mem::replace(&mut *state, State::Closed) {
-            if let Some(Exit::Parked(parts)) = exit {
-                *state = State::Parked { sender, parts };
+            match outcome {
+                ParkOutcome::Parked(Some(Exit::Parked(parts))) => {
+                    *state = State::Parked { sender, parts };
+                }
+                ParkOutcome::Frozen(worker) => *state = State::Frozen { sender, worker },
+                ParkOutcome::Parked(_) => {}
             }
         }
     }
@@ -436,20 +510,42 @@ impl QueuedHandler {
     /// a thread that no longer exists may have been inside it.
     pub(crate) fn resume(&self, in_child: bool) {
         let mut state = lock(&self.state);
-        let State::Parked { sender, mut parts } = std::mem::replace(&mut *state, State::Closed)
-        else {
-            return;
+        let parts = match std::mem::replace(&mut *state, State::Closed) {
+            State::Parked { sender, parts } => Some((sender, parts)),
+            State::Frozen { sender, worker } if !in_child => {
+                // The parent's worker goes on from where it was held.
+                self.gate.cancel_park();
+                self.gate.thaw();
+                *state = State::Running { sender, worker };
+                self.running.0.store(true, Ordering::Release);
+                return;
+            }
+            State::Frozen { sender, worker } => {
+                // That thread does not exist here; its handle and queue are
+                // left alone, and so are the writer and output it may hold.
+                std::mem::forget(worker);
+                std::mem::forget(sender);
+                self.gate.reset();
+                None
+            }
+            other => {
+                *state = other;
+                return;
+            }
         };
-        let sender = if in_child {
-            let (fresh_sender, fresh_receiver) = bounded(self.options.capacity.max(1));
-            std::mem::forget(sender);
-            let mut writer = worker::lock_writer(&parts.writer);
-            std::mem::forget(std::mem::replace(&mut writer.queue, fresh_receiver.clone()));
-            drop(writer);
-            std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
-            fresh_sender
-        } else {
-            sender
+        self.gate.cancel_park();
+        let (sender, parts) = match (parts, in_child) {
+            (Some((sender, parts)), false) => (sender, parts),
+            (Some((sender, mut parts)), true) => {
+                let (fresh_sender, fresh_receiver) = bounded(self.options.capacity.max(1));
+                std::mem::forget(sender);
+                let mut writer = worker::lock_writer(&parts.writer);
+                std::mem::forget(std::mem::replace(&mut writer.queue, fresh_receiver.clone()));
+                drop(writer);
+                std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
+                (fresh_sender, parts)
+            }
+            (None, _) => self.rebuild_in_child(),
         };
         match worker::spawn(thread_name(&self.label), parts) {
             Ok(worker) => {
@@ -461,6 +557,32 @@ impl QueuedHandler {
                 error.raw_os_error(),
             ),
         }
+    }
+
+    /// In a child whose parent froze this handler's worker: a queue, writer
+    /// and output of its own, on the same destination. What the old writer
+    /// and output held is the parent's, which writes it.
+    fn rebuild_in_child(&self) -> (Sender<Command>, WorkerParts) {
+        let (sender, receiver) = bounded(self.options.capacity.max(1));
+        self.batch_pending.0.store(false, Ordering::Release);
+        let mut writer = Writer::new(
+            receiver.clone(),
+            self.adoption.adopt(),
+            self.formatter(),
+            lock(&self.terminator).clone(),
+            Arc::clone(&self.stats),
+            Arc::clone(&self.batch_pending),
+            Arc::clone(&self.gate),
+        );
+        writer.set_rotation(lock(&self.rotation).clone());
+        self.writer
+            .replace_leaking_old(Arc::new(Mutex::new(writer)));
+        let parts = WorkerParts {
+            receiver,
+            writer: self.writer.shared(),
+            batch_pending: Arc::clone(&self.batch_pending),
+        };
+        (sender, parts)
     }
 }
 
@@ -535,6 +657,10 @@ impl FemtoHandlerTrait for QueuedHandler {
                     Ok(worker) => worker,
                     Err(_) => return Waiter::nothing(),
                 }
+            }
+            State::Frozen { sender, worker } => {
+                drop(sender);
+                worker
             }
             State::Parking { .. } | State::Closed => return Waiter::nothing(),
         };
@@ -728,11 +854,9 @@ mod tests {
         let probe = Probe::default();
         let handler = handler(&probe, HandlerOptions::default());
         handler.deliver(FemtoLogRecord::new("t", level::INFO, "before"));
-        let (sender, worker) = handler.begin_park().expect("running");
-        sender.send(Command::Park).expect("queue open");
-        drop(sender);
+        let worker = handler.begin_park().expect("running");
         handler.deliver(FemtoLogRecord::new("t", level::INFO, "while parked"));
-        handler.finish_park(worker.join().ok());
+        handler.finish_park(ParkOutcome::Parked(worker.join().ok()));
         assert_eq!(probe.text(), "before\n");
         handler.resume(false);
         handler.close();

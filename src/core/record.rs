@@ -47,6 +47,11 @@ const WHOLE_TEXT: u32 = u32::MAX;
 pub struct RecordMetadata {
     /// Nanoseconds since the Unix epoch.
     pub timestamp_ns: i64,
+    /// The float a replaced `time.time()` returned (a frozen clock, before
+    /// CPython 3.13), which `created` must be exactly: not every float is a
+    /// nanosecond count over 1e9. `None`: `created` derives from
+    /// `timestamp_ns`.
+    pub float_clock: Option<f64>,
     /// Source file of the call site (the stdlib's `pathname`).
     pub filename: Option<Arc<str>>,
     pub lineno: u32,
@@ -62,10 +67,38 @@ pub struct RecordMetadata {
 }
 
 impl RecordMetadata {
+    /// `record.created`.
+    pub fn created(&self) -> f64 {
+        self.float_clock
+            .unwrap_or_else(|| clock::created(self.timestamp_ns))
+    }
+
+    /// `record.msecs`.
+    pub fn msecs(&self) -> f64 {
+        match self.float_clock {
+            Some(seconds) => clock::float_msecs(seconds),
+            None => clock::msecs(self.timestamp_ns),
+        }
+    }
+
+    /// `record.relativeCreated`.
+    pub fn relative_created(&self) -> f64 {
+        match self.float_clock {
+            Some(seconds) => clock::float_relative_created(seconds),
+            None => clock::relative_created(self.timestamp_ns),
+        }
+    }
+
+    /// The whole second `time.localtime(created)` converts.
+    pub fn whole_second(&self) -> i64 {
+        self.created().floor() as i64
+    }
+
     /// Metadata for a record made now on the current thread, with no call site.
     pub fn capture() -> Self {
         RecordMetadata {
             timestamp_ns: clock::now_ns(),
+            float_clock: None,
             filename: None,
             lineno: 0,
             module_path: None,
@@ -236,6 +269,7 @@ mod tests {
     fn with_metadata_keeps_explicit_values() {
         let metadata = RecordMetadata {
             timestamp_ns: 42,
+            float_clock: None,
             filename: Some(Arc::from("/src/app.py")),
             lineno: 7,
             module_path: Some(Arc::from("app")),

@@ -7,13 +7,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use crossbeam_channel::Sender;
 use once_cell::sync::Lazy;
 
+use super::fork_gate::IoCall;
 use super::handler::{FemtoHandlerTrait, Waiter};
-use super::queued::QueuedHandler;
-use super::worker::{Command, Exit};
+use super::queued::{ParkOutcome, QueuedHandler};
+use super::worker::Exit;
 
 static LIVE: Lazy<Mutex<Vec<Weak<QueuedHandler>>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
@@ -56,10 +57,10 @@ pub fn begin_flush_all() -> Vec<Waiter> {
 }
 
 /// Workers asked to park before `fork()`, not yet joined.
-pub struct Parking(Vec<(Arc<QueuedHandler>, Sender<Command>, JoinHandle<Exit>)>);
+pub struct Parking(Vec<(Arc<QueuedHandler>, JoinHandle<Exit>)>);
 
-/// Workers that have parked, ready to be recorded in their handlers.
-pub struct Parked(Vec<(Arc<QueuedHandler>, Option<Exit>)>);
+/// How each worker answered, ready to be recorded in its handler.
+pub struct Parked(Vec<(Arc<QueuedHandler>, ParkOutcome)>);
 
 /// Before `fork()`, part 1 (attached).
 pub fn begin_park_all() -> Parking {
@@ -67,36 +68,62 @@ pub fn begin_park_all() -> Parking {
         live_handlers()
             .into_iter()
             .filter_map(|handler| {
-                let (sender, worker) = handler.begin_park()?;
-                Some((handler, sender, worker))
+                let worker = handler.begin_park()?;
+                Some((handler, worker))
             })
             .collect(),
     )
 }
 
+/// How often the fork hook looks at the workers it waits for.
+const PARK_POLL: Duration = Duration::from_micros(20);
+
 impl Parking {
-    /// Part 2 (detached): each worker writes what it has and exits.
+    /// Part 2 (detached): each worker writes what it has and exits, unless
+    /// it is stuck in one system call for longer than `STUCK_AFTER`: then it
+    /// is frozen at the end of that call instead, and the fork goes ahead.
     pub fn wait(self) -> Parked {
-        Parked(
-            self.0
-                .into_iter()
-                .map(|(handler, sender, worker)| {
-                    let exit = match sender.send(Command::Park) {
-                        Ok(()) => worker.join().ok(),
-                        Err(_) => None,
-                    };
-                    (handler, exit)
-                })
-                .collect(),
-        )
+        let mut waiting: Vec<(Arc<QueuedHandler>, JoinHandle<Exit>, Option<IoCall>)> = self
+            .0
+            .into_iter()
+            .map(|(handler, worker)| (handler, worker, None))
+            .collect();
+        let mut answered = Vec::with_capacity(waiting.len());
+        while !waiting.is_empty() {
+            let mut still = Vec::with_capacity(waiting.len());
+            for (handler, worker, seen) in waiting {
+                if worker.is_finished() {
+                    let exit = worker.join().ok();
+                    answered.push((handler, ParkOutcome::Parked(exit)));
+                    continue;
+                }
+                let current = handler.gate().io_call();
+                // The same call as seen before (its first sighting keeps its
+                // time), or a new one, or none.
+                let seen = match (seen, current) {
+                    (Some(old), Some(now)) if old.same_call(&now) => Some(old),
+                    (_, now) => now,
+                };
+                if seen.is_some_and(|call| handler.gate().freeze_if_stuck(&call)) {
+                    answered.push((handler, ParkOutcome::Frozen(worker)));
+                    continue;
+                }
+                still.push((handler, worker, seen));
+            }
+            waiting = still;
+            if !waiting.is_empty() {
+                std::thread::sleep(PARK_POLL);
+            }
+        }
+        Parked(answered)
     }
 }
 
 impl Parked {
     /// Part 3 (attached): the handlers keep their workers' parts until resumed.
     pub fn finish(self) {
-        for (handler, exit) in self.0 {
-            handler.finish_park(exit);
+        for (handler, outcome) in self.0 {
+            handler.finish_park(outcome);
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::io::{AsRawFd, RawFd};
+use std::os::unix::io::{AsRawFd, FromRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -42,6 +42,37 @@ pub trait Sink: Send {
     /// Releases the destination; later writes fail.
     fn close(&mut self) -> io::Result<()> {
         Ok(())
+    }
+    /// How a forked child gets a sink on the same destination without
+    /// touching this one (see `Adoption`). Taken before the sink is handed
+    /// to its worker. By default the child's sink refuses every write.
+    fn adoption(&self) -> Arc<dyn Adoption> {
+        Arc::new(NotCarriedOver)
+    }
+}
+
+/// Makes, in a forked child, a sink on the destination of a sink the child
+/// must not touch: the parent's worker may have been inside it (stuck in a
+/// write) when the child was made, and that thread does not exist there.
+/// The new sink uses the same descriptor; the old sink is never dropped in
+/// the child, so the descriptor is not closed twice.
+pub trait Adoption: Send + Sync {
+    fn adopt(&self) -> Box<dyn Sink>;
+}
+
+struct NotCarriedOver;
+
+impl Adoption for NotCarriedOver {
+    fn adopt(&self) -> Box<dyn Sink> {
+        Box::new(NotCarriedOver)
+    }
+}
+
+impl Sink for NotCarriedOver {
+    fn write_all(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Err(io::Error::other(
+            "this destination was not carried over into the forked process",
+        ))
     }
 }
 
@@ -83,6 +114,16 @@ impl Sink for FdSink {
         }
         Ok(())
     }
+
+    fn adoption(&self) -> Arc<dyn Adoption> {
+        Arc::new(FdSink { fd: self.fd })
+    }
+}
+
+impl Adoption for FdSink {
+    fn adopt(&self) -> Box<dyn Sink> {
+        Box::new(FdSink { fd: self.fd })
+    }
 }
 
 /// How a file handler opens its file.
@@ -105,6 +146,8 @@ pub struct FileSink {
     /// Bytes in the open file (its size at open plus what was written),
     /// published for `tell()`.
     position: Arc<OwnLine<AtomicU64>>,
+    /// The open file's descriptor (-1: none), for a forked child's adoption.
+    descriptor: Arc<AtomicI32>,
 }
 
 /// A watched file as the logging threads see it. They check the path before
@@ -196,15 +239,23 @@ fn open_file(path: &Path, mode: FileMode) -> io::Result<File> {
 
 impl FileSink {
     pub fn open(path: &Path, mode: FileMode) -> io::Result<Self> {
-        let sink = FileSink {
+        let mut sink = FileSink {
             path: path.to_owned(),
             mode,
-            file: Some(open_file(path, mode)?),
+            file: None,
             watch: None,
             position: Arc::new(OwnLine(AtomicU64::new(0))),
+            descriptor: Arc::new(AtomicI32::new(-1)),
         };
+        sink.set_file(Some(open_file(path, mode)?));
         sink.position.0.store(sink.len()?, Ordering::Release);
         Ok(sink)
+    }
+
+    fn set_file(&mut self, file: Option<File>) {
+        let fd = file.as_ref().map_or(-1, AsRawFd::as_raw_fd);
+        self.file = file;
+        self.descriptor.store(fd, Ordering::Release);
     }
 
     /// Bytes in the file as of the last write; follows reopens and rollovers.
@@ -215,13 +266,13 @@ impl FileSink {
     /// Opens the path again (after a move or a rollover); the file's size
     /// becomes the position.
     fn open_again(&mut self) -> io::Result<()> {
-        self.file = None;
+        self.set_file(None);
         self.position.0.store(0, Ordering::Release);
         let file = open_file(&self.path, self.mode)?;
         self.position
             .0
             .store(file.metadata()?.len(), Ordering::Release);
-        self.file = Some(file);
+        self.set_file(Some(file));
         Ok(())
     }
 
@@ -305,7 +356,7 @@ impl Sink for FileSink {
     }
 
     fn roll_over(&mut self, move_aside: &mut dyn FnMut(&Path) -> io::Result<()>) -> io::Result<()> {
-        self.file = None;
+        self.set_file(None);
         let moved = move_aside(&self.path);
         // Reopened even when a rename failed, so later records are written.
         let reopened = self.open_again();
@@ -323,12 +374,53 @@ impl Sink for FileSink {
     }
 
     fn close(&mut self) -> io::Result<()> {
-        self.file.take();
+        self.set_file(None);
         // A closed watched file is not reopened later.
         if let Some(watch) = self.watch.take() {
             watch.identity.record(None)?;
         }
         Ok(())
+    }
+
+    fn adoption(&self) -> Arc<dyn Adoption> {
+        Arc::new(FileAdoption {
+            path: self.path.clone(),
+            mode: self.mode,
+            watch: self.watch.clone(),
+            position: Arc::clone(&self.position),
+            descriptor: Arc::clone(&self.descriptor),
+        })
+    }
+}
+
+/// A file sink's destination, as a forked child adopts it.
+struct FileAdoption {
+    path: PathBuf,
+    mode: FileMode,
+    watch: Option<Arc<FileWatch>>,
+    position: Arc<OwnLine<AtomicU64>>,
+    descriptor: Arc<AtomicI32>,
+}
+
+impl Adoption for FileAdoption {
+    fn adopt(&self) -> Box<dyn Sink> {
+        let fd = self.descriptor.load(Ordering::Acquire);
+        // SAFETY: the descriptor belongs to the parent's sink, which the
+        // child never drops (see `Adoption`), so this File is its only owner
+        // there.
+        let file = (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) });
+        if let Some(Ok(metadata)) = file.as_ref().map(File::metadata) {
+            // The parent may have written since: the size is the file's.
+            self.position.0.store(metadata.len(), Ordering::Release);
+        }
+        Box::new(FileSink {
+            path: self.path.clone(),
+            mode: self.mode,
+            file,
+            watch: self.watch.clone(),
+            position: Arc::clone(&self.position),
+            descriptor: Arc::clone(&self.descriptor),
+        })
     }
 }
 

@@ -4,7 +4,8 @@
 //! batches through the handler's `Writer` (see writer.rs), so a quiet
 //! program's lines reach the OS at once. It exits when every sender is gone
 //! (the handler closed), after draining the queue, or when asked to park
-//! before `fork()`. It never touches Python, so it never needs the GIL.
+//! before `fork()` (see fork_gate.rs). It never touches Python, so it never
+//! needs the GIL.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -49,8 +50,6 @@ pub enum Command {
     SetFormatter(Arc<Formatter>),
     /// Roll the file over by size or time from now on (or no longer).
     SetRotation(Option<Rotation>),
-    /// Write everything, then exit and hand the parts back (before `fork()`).
-    Park,
     /// Logging threads formatted records into the writer's buffer: write
     /// them out (see `QueuedHandler::append_here`).
     WriteBuffered,

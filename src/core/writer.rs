@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crossbeam_channel::Receiver;
 
-use super::clock;
+use super::fork_gate::ForkGate;
 use super::format::{FormatCache, Formatter};
 use super::own_line::OwnLine;
 use super::record::FemtoLogRecord;
@@ -28,19 +28,14 @@ use super::worker::{Command, Payload, Stats};
 /// Bytes buffered before a write is forced mid-batch.
 const WRITE_THRESHOLD: usize = 64 * 1024;
 
-/// Whether the queue's holder asked the worker to stop.
-pub enum Flow {
-    Continue,
-    Park,
-}
-
 /// How a drain of the queue ended.
 pub enum Drained {
     /// The queue is empty for now.
     Empty,
     /// Every sender is gone and the queue is empty: the handler closed.
     Closed,
-    /// A park command was taken: everything before it is written.
+    /// The fork hook asked the worker to park; what is left in the queue
+    /// stays there.
     Park,
 }
 
@@ -53,15 +48,27 @@ pub struct Output {
     /// The batch being written; emptied, it becomes the next buffer.
     batch: Vec<u8>,
     stats: Arc<Stats>,
+    gate: Arc<ForkGate>,
 }
 
 impl Output {
+    /// Runs one call on the sink that may block in the kernel, where the
+    /// fork hook can find it (see fork_gate.rs).
+    pub fn io<R>(&mut self, call: impl FnOnce(&mut dyn Sink) -> R) -> R {
+        self.gate.enter_io();
+        let result = call(&mut *self.sink);
+        self.gate.leave_io();
+        result
+    }
+
     /// Writes the batch handed over by `Writer::hand_over`.
     pub fn write_batch(&mut self) {
         if self.batch.is_empty() {
             return;
         }
-        let result = self.sink.write_all(&self.batch);
+        let batch = std::mem::take(&mut self.batch);
+        let result = self.io(|sink| sink.write_all(&batch));
+        self.batch = batch;
         // On failure the bytes are dropped: retrying would repeat the error
         // for every later record and grow the buffer without bound.
         self.batch.clear();
@@ -72,7 +79,7 @@ impl Output {
 
     /// Pushes what the sink buffers to the OS.
     pub fn flush(&mut self) {
-        if let Err(error) = self.sink.flush() {
+        if let Err(error) = self.io(|sink| sink.flush()) {
             report_write_error(&self.stats, &error);
         }
     }
@@ -108,6 +115,7 @@ pub struct Writer {
     rotation: Option<Rotation>,
     /// Cleared whenever the buffer is written out (see worker.rs).
     batch_pending: Arc<OwnLine<AtomicBool>>,
+    gate: Arc<ForkGate>,
 }
 
 impl Writer {
@@ -118,6 +126,7 @@ impl Writer {
         terminator: String,
         stats: Arc<Stats>,
         batch_pending: Arc<OwnLine<AtomicBool>>,
+        gate: Arc<ForkGate>,
     ) -> Self {
         Writer {
             queue,
@@ -125,6 +134,7 @@ impl Writer {
                 sink,
                 batch: Vec::with_capacity(WRITE_THRESHOLD),
                 stats: Arc::clone(&stats),
+                gate: Arc::clone(&gate),
             })),
             formatter,
             terminator,
@@ -134,6 +144,7 @@ impl Writer {
             buffer: Vec::with_capacity(WRITE_THRESHOLD),
             rotation: None,
             batch_pending,
+            gate,
         }
     }
 
@@ -172,8 +183,8 @@ impl Writer {
     /// Drains the queue, then writes `payload` after it, all the way to the
     /// OS: a durable record written by the thread that logged it.
     pub fn write_through(&mut self, payload: Payload) {
-        // Park never waits in a running handler's queue (it is sent only
-        // after the handler left that state), so this cannot take it.
+        // Parks are only asked of handlers that left the running state,
+        // whose writer logging threads do not take.
         let _ = self.take_queued();
         self.append(payload);
         self.write_out();
@@ -201,11 +212,12 @@ impl Writer {
     /// Applies queued commands until the queue is empty or a park is asked.
     pub fn take_queued(&mut self) -> Drained {
         loop {
+            if self.gate.park_requested() {
+                return Drained::Park;
+            }
             match self.queue.try_recv() {
                 Ok(command) => {
-                    if let Flow::Park = self.apply(command) {
-                        return Drained::Park;
-                    }
+                    self.apply(command);
                     if self.buffer.len() >= WRITE_THRESHOLD {
                         self.write_out();
                     }
@@ -216,14 +228,19 @@ impl Writer {
         }
     }
 
+    /// Rolls the file over by size or time from now on (or no longer).
+    pub fn set_rotation(&mut self, rotation: Option<Rotation>) {
+        self.rotation = rotation;
+    }
+
     pub fn close_sink(&mut self) {
-        let closed = lock_output(&self.output).sink.close();
+        let closed = lock_output(&self.output).io(|sink| sink.close());
         if let Err(error) = closed {
             report_write_error(&self.stats, &error);
         }
     }
 
-    fn apply(&mut self, command: Command) -> Flow {
+    fn apply(&mut self, command: Command) {
         match command {
             Command::Write(payload) => self.append(payload),
             Command::Durable(payload, ack) => {
@@ -243,11 +260,9 @@ impl Writer {
             }
             Command::SetTerminator(terminator) => self.terminator = terminator,
             Command::SetRotation(rotation) => self.rotation = rotation,
-            Command::Park => return Flow::Park,
             // Written by the write-out that ends every drain.
             Command::WriteBuffered => {}
         }
-        Flow::Continue
     }
 
     fn append(&mut self, payload: Payload) {
@@ -260,7 +275,7 @@ impl Writer {
                 // `FileWatch::take_reopen_error`), which raises it as the
                 // stdlib's reopenIfNeeded would; later writes then fail and
                 // are reported as usual.
-                lock_output(&self.output).sink.reopen();
+                lock_output(&self.output).io(|sink| sink.reopen());
             }
         }
     }
@@ -311,9 +326,9 @@ impl Writer {
             Rotation::Size(size) => {
                 self.write_out();
                 let backup_count = size.backup_count;
-                lock_output(&self.output)
-                    .sink
-                    .roll_over(&mut |base| rotation::shift_backups(base, backup_count))
+                lock_output(&self.output).io(|sink| {
+                    sink.roll_over(&mut |base| rotation::shift_backups(base, backup_count))
+                })
             }
             Rotation::Timed(timed) => self.roll_over_by_time(timed, record_second(record)),
         };
@@ -354,8 +369,7 @@ impl Writer {
         }
         self.write_out();
         lock_output(&self.output)
-            .sink
-            .roll_over(&mut |base| timed.move_aside(base, &backup))?;
+            .io(|sink| sink.roll_over(&mut |base| timed.move_aside(base, &backup)))?;
         timed.rolled_over(now);
         Ok(())
     }
@@ -389,5 +403,5 @@ impl Writer {
 /// The record's time in whole seconds, as `int(time.time())` in the
 /// stdlib's `shouldRollover`.
 fn record_second(record: &FemtoLogRecord) -> i64 {
-    clock::whole_second(record.metadata.timestamp_ns)
+    record.metadata.whole_second()
 }

@@ -1,5 +1,6 @@
 //! Building a record on the caller's thread and handing it to a plan's targets.
 
+use crate::bindings::{python_clock, thread_exit};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -325,8 +326,12 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     if failed {
         return Ok(Outcome::Fallback);
     }
-    // A time-rotated file due for rollover: Python rolls it over.
+    // A time-rotated file due for rollover: Python rolls it over; so it does
+    // under a replaced clock, which only Python's rollover follows.
     if plan.targets.iter().any(|t| t.rollover_at.is_some()) {
+        if python_clock::is_replaced(py) {
+            return Ok(Outcome::Fallback);
+        }
         let now_seconds = clock::whole_second(clock::now_ns());
         if plan
             .targets
@@ -335,6 +340,16 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         {
             return Ok(Outcome::Fallback);
         }
+    }
+    // `{levelno:c}` with a level that is no character: Python reports it.
+    let unprintable = |t: &Target| {
+        call.level >= t.level
+            && t.formatter
+                .as_ref()
+                .is_some_and(|formatter| !formatter.prints_level(call.level))
+    };
+    if plan.targets.iter().any(unprintable) {
+        return Ok(Outcome::Fallback);
     }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
         return Ok(Outcome::Fallback);
@@ -383,8 +398,12 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         (None, None) => return Ok(Outcome::Fallback),
     };
     let needs = plan.needs;
+    let Some(stamp) = python_clock::record_stamp(py)? else {
+        return Ok(Outcome::Fallback);
+    };
     let mut metadata = RecordMetadata {
-        timestamp_ns: clock::now_ns(),
+        timestamp_ns: stamp.ns,
+        float_clock: stamp.float_clock,
         filename: None,
         lineno: 0,
         module_path: None,
@@ -560,7 +579,7 @@ fn dispatch(
         }
     }
     if !waits.is_empty() {
-        py.detach(|| waits.into_iter().for_each(Submit::complete));
+        thread_exit::detach(py, || waits.into_iter().for_each(Submit::complete));
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ use pyo3::types::{PyDict, PyInt, PyString, PyTuple, PyType};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::logger_base::LoggerBase;
+use crate::bindings::thread_exit;
 use crate::core::level::{self, LevelNo};
 
 /// A call's arguments bound to a signature `(<named...>, *args, **kwargs)`.
@@ -148,6 +149,7 @@ impl<'a, 'py> Arguments<'a, 'py> {
 /// trampoline, and a panic unwinding out of one would abort the process:
 /// it is turned into `PanicException` here, as PyO3 does for its methods.
 pub(crate) fn guarded(py: Python<'_>, body: impl FnOnce() -> PyResult<()>) -> *mut ffi::PyObject {
+    thread_exit::cover_this_thread();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body))
         .unwrap_or_else(|payload| Err(panic_error(payload.as_ref())));
     match result {

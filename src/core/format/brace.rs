@@ -3,8 +3,10 @@
 //! for the values a record holds natively.
 //!
 //! Only what can be reproduced exactly is accepted; anything else (field
-//! attribute or index access, nested fields, `!r` on text, `n` and `c`
-//! types, ...) is `Unsupported`, so the formatter stays in Python.
+//! attribute or index access, nested fields, `!r` on text, the
+//! locale-dependent `n` type, ...) is `Unsupported`, so the formatter stays
+//! in Python. A spec Python rejects for a value's type is `NeedsPython`
+//! when formatted, so that Python raises its own error.
 
 use std::fmt::Write;
 
@@ -21,7 +23,7 @@ pub enum Align {
     AfterSign,
 }
 
-/// The sign option (`+`, `-`, ` `).
+/// The sign option (`+`, `-`, ` `; none is `Negative` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sign {
     Negative,
@@ -32,10 +34,16 @@ pub enum Sign {
 /// A parsed format-spec mini-language string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BraceSpec {
+    /// `' '` by default; `'0'` under the `0` flag unless a fill was given.
     pub fill: char,
     pub align: Option<Align>,
     pub sign: Sign,
+    /// A sign option was written, even `-` (strings reject any).
+    pub sign_given: bool,
+    /// `z`: a negative zero (after rounding) prints without its sign.
+    pub coerce_zero: bool,
     pub alternate: bool,
+    /// The `0` flag without an explicit fill: numbers then default to `=`.
     pub zero: bool,
     pub width: usize,
     pub grouping: Option<char>,
@@ -49,6 +57,8 @@ impl BraceSpec {
             fill: ' ',
             align: None,
             sign: Sign::Negative,
+            sign_given: false,
+            coerce_zero: false,
             alternate: false,
             zero: false,
             width: 0,
@@ -67,7 +77,7 @@ fn unsupported(what: impl Into<String>) -> TemplateError {
     TemplateError::Unsupported(what.into())
 }
 
-/// Parses `[[fill]align][sign][#][0][width][grouping][.precision][type]`.
+/// Parses `[[fill]align][sign][z][#][0][width][grouping][.precision][type]`.
 pub fn parse_spec(text: &str) -> Result<BraceSpec, TemplateError> {
     let chars: Vec<char> = text.chars().collect();
     let mut spec = BraceSpec::empty();
@@ -79,35 +89,37 @@ pub fn parse_spec(text: &str) -> Result<BraceSpec, TemplateError> {
         '=' => Some(Align::AfterSign),
         _ => None,
     };
+    let mut fill_given = false;
     if chars.len() >= 2 && align_of(chars[1]).is_some() {
         spec.fill = chars[0];
         spec.align = align_of(chars[1]);
+        fill_given = true;
         at = 2;
     } else if let Some(align) = chars.first().and_then(|c| align_of(*c)) {
         spec.align = Some(align);
         at = 1;
     }
-    match chars.get(at) {
-        Some('+') => {
-            spec.sign = Sign::Always;
-            at += 1;
-        }
-        Some('-') => at += 1,
-        Some(' ') => {
-            spec.sign = Sign::Space;
-            at += 1;
-        }
-        _ => {}
+    if let Some(sign @ ('+' | '-' | ' ')) = chars.get(at) {
+        spec.sign = match sign {
+            '+' => Sign::Always,
+            ' ' => Sign::Space,
+            _ => Sign::Negative,
+        };
+        spec.sign_given = true;
+        at += 1;
     }
     if chars.get(at) == Some(&'z') {
-        return Err(unsupported("the 'z' option is left to Python"));
+        spec.coerce_zero = true;
+        at += 1;
     }
     if chars.get(at) == Some(&'#') {
         spec.alternate = true;
         at += 1;
     }
-    if chars.get(at) == Some(&'0') {
+    // As CPython: with an explicit fill, a leading 0 is part of the width.
+    if !fill_given && chars.get(at) == Some(&'0') {
         spec.zero = true;
+        spec.fill = '0';
         at += 1;
     }
     let start = at;
@@ -147,7 +159,7 @@ pub fn parse_spec(text: &str) -> Result<BraceSpec, TemplateError> {
     }
     match &chars[at..] {
         [] => {}
-        [kind] if "sdxXobeEfFgG%".contains(*kind) => spec.kind = Some(*kind),
+        [kind] if "sdxXobceEfFgG%".contains(*kind) => spec.kind = Some(*kind),
         _ => {
             return Err(unsupported(format!(
                 "format spec '{text}' is left to Python"
@@ -325,8 +337,11 @@ pub fn format_value(
 }
 
 fn format_text(out: &mut String, text: &str, spec: &BraceSpec) -> Result<(), ConvertError> {
+    // Python raises for each of these ("Sign not allowed in string format
+    // specifier", ...).
     if !matches!(spec.kind, None | Some('s'))
-        || spec.sign != Sign::Negative
+        || spec.sign_given
+        || spec.coerce_zero
         || spec.alternate
         || spec.grouping.is_some()
         || spec.align == Some(Align::AfterSign)
@@ -340,11 +355,14 @@ fn format_text(out: &mut String, text: &str, spec: &BraceSpec) -> Result<(), Con
         },
         None => text,
     };
-    let (fill, align) = match (spec.zero, spec.align) {
-        (true, None) => ('0', Align::Left),
-        (_, align) => (spec.fill, align.unwrap_or(Align::Left)),
-    };
-    pad(out, "", shown, fill, align, spec.width);
+    pad(
+        out,
+        "",
+        shown,
+        spec.fill,
+        spec.align.unwrap_or(Align::Left),
+        spec.width,
+    );
     Ok(())
 }
 
@@ -352,8 +370,11 @@ fn format_int(out: &mut String, number: i64, spec: &BraceSpec) -> Result<(), Con
     if let Some('e' | 'E' | 'f' | 'F' | 'g' | 'G' | '%') = spec.kind {
         return format_float(out, number as f64, spec);
     }
-    if spec.precision.is_some() {
+    if spec.precision.is_some() || spec.coerce_zero {
         return Err(ConvertError::NeedsPython);
+    }
+    if spec.kind == Some('c') {
+        return format_char(out, number, spec);
     }
     let magnitude = number.unsigned_abs();
     let (digits, prefix, group) = match spec.kind {
@@ -367,18 +388,28 @@ fn format_int(out: &mut String, number: i64, spec: &BraceSpec) -> Result<(), Con
     if spec.grouping == Some(',') && group != 3 {
         return Err(ConvertError::NeedsPython); // Python: "Cannot specify ',' with 'x'."
     }
-    let body = match spec.grouping {
-        Some(separator) => group_digits(&digits, separator, group),
-        None => digits,
-    };
     let prefix = if spec.alternate { prefix } else { "" };
     let sign = sign_text(number < 0, spec.sign);
-    emit_number(out, sign, prefix, &body, spec);
+    emit_grouped(out, sign, prefix, (&digits, ""), group, spec);
+    Ok(())
+}
+
+/// `format(n, "c")`: the character, laid out as a number.
+fn format_char(out: &mut String, number: i64, spec: &BraceSpec) -> Result<(), ConvertError> {
+    if spec.sign_given || spec.alternate || spec.grouping.is_some() {
+        return Err(ConvertError::NeedsPython);
+    }
+    // Out of range: Python's OverflowError; a lone surrogate is a valid
+    // Python str but not a Rust one.
+    let Some(character) = u32::try_from(number).ok().and_then(char::from_u32) else {
+        return Err(ConvertError::NeedsPython);
+    };
+    emit_number(out, "", "", character.encode_utf8(&mut [0; 4]), spec);
     Ok(())
 }
 
 fn format_float(out: &mut String, number: f64, spec: &BraceSpec) -> Result<(), ConvertError> {
-    let negative = number.is_sign_negative() && !number.is_nan();
+    let mut negative = number.is_sign_negative() && !number.is_nan();
     let magnitude = number.abs();
     let body = if !magnitude.is_finite() {
         let text = if magnitude.is_nan() { "nan" } else { "inf" };
@@ -394,9 +425,14 @@ fn format_float(out: &mut String, number: f64, spec: &BraceSpec) -> Result<(), C
             (None, None) => {
                 let mut text = String::new();
                 printf::write_float_repr(&mut text, magnitude);
+                if spec.alternate && !text.contains('.') {
+                    if let Some(at) = text.find('e') {
+                        text.insert(at, '.');
+                    }
+                }
                 text
             }
-            (None, Some(_)) => return Err(ConvertError::NeedsPython),
+            (None, Some(precision)) => general_with_point(magnitude, precision, spec.alternate),
             (Some(kind), precision) => {
                 let mut printf_spec = Spec::plain(match kind {
                     'e' => Conversion::Exponent { upper: false },
@@ -423,18 +459,63 @@ fn format_float(out: &mut String, number: f64, spec: &BraceSpec) -> Result<(), C
             }
         }
     };
-    let body = match spec.grouping {
-        Some(separator) if magnitude.is_finite() => {
-            let split = body
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(body.len());
-            let (integer, rest) = body.split_at(split);
-            format!("{}{rest}", group_digits(integer, separator, 3))
-        }
-        _ => body,
-    };
-    emit_number(out, sign_text(negative, spec.sign), "", &body, spec);
+    if spec.coerce_zero && is_zero(&body) {
+        negative = false;
+    }
+    let sign = sign_text(negative, spec.sign);
+    if !magnitude.is_finite() {
+        emit_number(out, sign, "", &body, spec);
+        return Ok(());
+    }
+    let split = body
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(body.len());
+    emit_grouped(out, sign, "", body.split_at(split), 3, spec);
     Ok(())
+}
+
+/// `format(x, ".Np")` without a type: `g`, but a number that would print
+/// as an integer gets `.0`, and exponent notation starts one digit earlier.
+fn general_with_point(magnitude: f64, precision: usize, alternate: bool) -> String {
+    let significant = precision.max(1);
+    let probe = format!("{magnitude:.prec$e}", prec = significant - 1);
+    let (mantissa, exponent) = probe.split_once('e').unwrap_or((probe.as_str(), "0"));
+    let exponent: i64 = exponent.parse().unwrap_or(0);
+    if exponent < -4 || exponent >= significant as i64 - 1 {
+        let mut mantissa = mantissa.to_owned();
+        if alternate {
+            if !mantissa.contains('.') {
+                mantissa.push('.');
+            }
+        } else if mantissa.contains('.') {
+            mantissa = mantissa
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_owned();
+        }
+        return format!(
+            "{mantissa}e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
+    }
+    let decimals = (significant as i64 - 1 - exponent) as usize;
+    let text = format!("{magnitude:.decimals$}");
+    if alternate {
+        return text;
+    }
+    let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.contains('.') {
+        trimmed.to_owned()
+    } else {
+        format!("{trimmed}.0")
+    }
+}
+
+/// Whether a formatted magnitude reads as zero (for `z`).
+fn is_zero(body: &str) -> bool {
+    let number = body.split(['e', 'E', '%']).next().unwrap_or(body);
+    number.chars().all(|c| matches!(c, '0' | '.' | ',' | '_'))
 }
 
 fn sign_text(negative: bool, sign: Sign) -> &'static str {
@@ -446,21 +527,63 @@ fn sign_text(negative: bool, sign: Sign) -> &'static str {
     }
 }
 
-fn group_digits(digits: &str, separator: char, size: usize) -> String {
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / size);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % size == 0 {
-            grouped.push(separator);
+/// A number whose integer digits are grouped by the spec's separator every
+/// `size` digits. Under sign-aware zero padding (`0` fill, `=` alignment)
+/// the padding zeros are digits too, and grouped with them, as Python does:
+/// `format(1, "07,")` is `000,001`.
+fn emit_grouped(
+    out: &mut String,
+    sign: &str,
+    prefix: &str,
+    (integer, rest): (&str, &str),
+    size: usize,
+    spec: &BraceSpec,
+) {
+    let Some(separator) = spec.grouping else {
+        emit_number(out, sign, prefix, &format!("{integer}{rest}"), spec);
+        return;
+    };
+    let zero_padded = spec.fill == '0'
+        && (spec.align == Some(Align::AfterSign) || (spec.zero && spec.align.is_none()));
+    let min_width = if zero_padded {
+        let around = sign.chars().count() + prefix.chars().count() + rest.chars().count();
+        spec.width.saturating_sub(around)
+    } else {
+        0
+    };
+    let grouped = group_digits(integer, separator, size, min_width);
+    emit_number(out, sign, prefix, &format!("{grouped}{rest}"), spec);
+}
+
+/// Groups `digits` from the right, padding with zeros until the result is
+/// `min_width` long; a separator is always followed by a digit.
+fn group_digits(digits: &str, separator: char, size: usize, min_width: usize) -> String {
+    let mut remaining: Vec<char> = digits.chars().collect();
+    let mut reversed: Vec<char> = Vec::with_capacity(min_width.max(digits.len() * 2));
+    let mut missing = min_width as isize;
+    loop {
+        let wanted = remaining
+            .len()
+            .min(size)
+            .max(missing.clamp(0, size as isize) as usize);
+        for _ in 0..wanted.max(1) {
+            reversed.push(remaining.pop().unwrap_or('0'));
         }
-        grouped.push(digit);
+        missing -= wanted.max(1) as isize;
+        if remaining.is_empty() && missing <= 0 {
+            break;
+        }
+        reversed.push(separator);
+        missing -= 1;
     }
-    grouped
+    reversed.into_iter().rev().collect()
 }
 
 fn emit_number(out: &mut String, sign: &str, prefix: &str, body: &str, spec: &BraceSpec) {
-    let (fill, align) = match (spec.zero, spec.align) {
-        (true, None) => ('0', Align::AfterSign),
-        (_, align) => (spec.fill, align.unwrap_or(Align::Right)),
+    let fill = spec.fill;
+    let align = match (spec.zero, spec.align) {
+        (true, None) => Align::AfterSign,
+        (_, align) => align.unwrap_or(Align::Right),
     };
     if align == Align::AfterSign {
         let used = sign.chars().count() + prefix.chars().count() + body.chars().count();
@@ -508,6 +631,45 @@ mod tests {
     }
 
     #[test]
+    fn zero_padding_follows_an_explicit_alignment() {
+        assert_eq!(fmt(Value::Str("t"), "<08"), "t0000000");
+        assert_eq!(fmt(Value::Str("t"), "^08"), "000t0000");
+        assert_eq!(fmt(Value::Str("t"), "x<08"), "txxxxxxx");
+        assert_eq!(fmt(Value::Int(30), "<05"), "30000");
+        assert_eq!(fmt(Value::Int(-3), "=+08"), "-0000003");
+    }
+
+    #[test]
+    fn the_rest_of_the_mini_language_matches_python() {
+        assert_eq!(fmt(Value::Int(65), "05c"), "0000A");
+        assert_eq!(fmt(Value::Int(65), "<5c"), "A    ");
+        assert_eq!(fmt(Value::Float(-0.0001), "z.2f"), "0.00");
+        assert_eq!(fmt(Value::Float(-0.0001), "z.2%"), "-0.01%");
+        assert_eq!(fmt(Value::Float(-0.0), "z"), "0.0");
+        assert_eq!(fmt(Value::Float(1e16), "#"), "1.e+16");
+        assert_eq!(fmt(Value::Float(100.0), ".3"), "1e+02");
+        assert_eq!(fmt(Value::Float(1.0), ".3"), "1.0");
+        assert_eq!(fmt(Value::Float(5.0), "#.1"), "5.e+00");
+        assert_eq!(fmt(Value::Float(1.5), "#.3"), "1.50");
+        assert_eq!(fmt(Value::Float(0.0001), ".3"), "0.0001");
+        assert_eq!(fmt(Value::Float(12345.678), ",.2"), "1.2e+04");
+    }
+
+    #[test]
+    fn zero_padding_is_grouped_like_the_digits() {
+        assert_eq!(fmt(Value::Int(1), "04,"), "0,001");
+        assert_eq!(fmt(Value::Int(1), "06,"), "00,001");
+        assert_eq!(fmt(Value::Int(-1), "07,"), "-00,001");
+        assert_eq!(fmt(Value::Int(1234), "012,"), "0,000,001,234");
+        assert_eq!(fmt(Value::Int(1), "0=7,"), "000,001");
+        assert_eq!(fmt(Value::Int(1), "x=7,"), "xxxxxx1");
+        assert_eq!(fmt(Value::Int(1), "#09_x"), "0x00_0001");
+        assert_eq!(fmt(Value::Float(1.5), "010,.2f"), "000,001.50");
+        assert_eq!(fmt(Value::Float(1.5), "08,.0e"), "0,002e+00");
+        assert_eq!(fmt(Value::Float(f64::INFINITY), "010,"), "0000000inf");
+    }
+
+    #[test]
     fn text_alignment_matches_python() {
         assert_eq!(fmt(Value::Str("ab"), "05"), "ab000");
         assert_eq!(fmt(Value::Str("ab"), ">5"), "   ab");
@@ -542,7 +704,7 @@ mod tests {
 
     #[test]
     fn what_python_rejects_is_left_to_python() {
-        for spec in ["z.1f", "n", "c", "5!"] {
+        for spec in ["n", "5!", ".x"] {
             assert!(parse_spec(spec).is_err(), "{spec}");
         }
         let mut out = String::new();

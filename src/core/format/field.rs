@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use super::printf::Value;
-use crate::core::clock;
 use crate::core::record::{ExtraValue, FemtoLogRecord};
 
 /// What the stdlib prints for a record without a known call site.
@@ -115,9 +114,9 @@ pub fn value_of<'r>(field: &'r Field, record: &'r FemtoLogRecord) -> Result<Valu
         }),
         Field::Lineno => Value::Int(i64::from(meta.lineno)),
         Field::FuncName => Value::Str(meta.func_name.as_deref().unwrap_or(UNKNOWN_FUNCTION)),
-        Field::Created => Value::Float(clock::created(meta.timestamp_ns)),
-        Field::Msecs => Value::Float(clock::msecs(meta.timestamp_ns)),
-        Field::RelativeCreated => Value::Float(clock::relative_created(meta.timestamp_ns)),
+        Field::Created => Value::Float(meta.created()),
+        Field::Msecs => Value::Float(meta.msecs()),
+        Field::RelativeCreated => Value::Float(meta.relative_created()),
         Field::Thread => Value::Int(meta.thread_id as i64),
         Field::ThreadName => optional_str(meta.thread_name.as_deref()),
         Field::Process => Value::Int(i64::from(meta.process_id)),

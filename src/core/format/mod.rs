@@ -19,7 +19,7 @@ use printf::{ConvertError, Value};
 use strftime::TimeError;
 use template::{Key, Piece, Style, Template, TemplateError};
 
-use super::clock;
+use super::level::LevelNo;
 use super::record::FemtoLogRecord;
 
 /// The stdlib's `BASIC_FORMAT`.
@@ -131,6 +131,13 @@ fn check_brace_specs(template: &Template) -> Result<(), TemplateError> {
         if spec.is_empty() {
             continue;
         }
+        // Thread ids, line numbers and process ids are rarely characters;
+        // a level's range is checked per call (`prints_level`).
+        if spec.kind == Some('c') && *field != Field::LevelNo {
+            return Err(TemplateError::Unsupported(format!(
+                "the 'c' type on {field:?} is left to Python"
+            )));
+        }
         let sample = match field {
             Field::Name
             | Field::LevelName
@@ -172,6 +179,8 @@ pub struct Formatter {
     time: TimeStyle,
     uses_time: bool,
     needs: Needs,
+    /// `{levelno:c}` is printed.
+    char_level: bool,
 }
 
 impl Formatter {
@@ -219,7 +228,11 @@ impl Formatter {
             Style::Brace => format.contains("{asctime"),
             Style::Dollar => format.contains("$asctime") || format.contains("${asctime}"),
         };
+        let char_level = template.pieces().iter().any(|piece| {
+            matches!(piece, Piece::Brace { field: Field::LevelNo, spec, .. } if spec.kind == Some('c'))
+        });
         Ok(Formatter {
+            char_level,
             uses_time,
             template,
             time,
@@ -252,6 +265,20 @@ impl Formatter {
                     if matches!(spec.conversion, printf::Conversion::Repr | printf::Conversion::Ascii)
             )
         })
+    }
+
+    /// Whether a record at `level` renders here: `{levelno:c}` needs the
+    /// level to be a character (Python raises OverflowError otherwise).
+    pub fn prints_level(&self, level: LevelNo) -> bool {
+        !self.char_level || u32::try_from(level).ok().and_then(char::from_u32).is_some()
+    }
+
+    /// Whether some `{` field has the `z` option (CPython 3.11+ only).
+    pub fn has_negative_zero_coercion(&self) -> bool {
+        self.template
+            .pieces()
+            .iter()
+            .any(|piece| matches!(piece, Piece::Brace { spec, .. } if spec.coerce_zero))
     }
 
     pub fn needs(&self) -> Needs {
@@ -335,8 +362,7 @@ impl Formatter {
         cache: &mut FormatCache,
         out: &mut String,
     ) -> Result<(), RenderError> {
-        let ns = record.metadata.timestamp_ns;
-        let second = clock::whole_second(ns);
+        let second = record.metadata.whole_second();
         let datefmt = self.time.datefmt.as_deref().filter(|f| !f.is_empty());
         if cache.second != Some(second) {
             let pattern = datefmt.unwrap_or(&self.time.default_time_format);
@@ -348,7 +374,7 @@ impl Formatter {
             (Some(msec), None) => {
                 let values = [
                     Value::Str(&cache.second_text),
-                    Value::Float(clock::msecs(ns)),
+                    Value::Float(record.metadata.msecs()),
                 ];
                 for piece in msec.pieces() {
                     match piece {
@@ -378,6 +404,7 @@ mod tests {
     fn record_at(ns: i64) -> FemtoLogRecord {
         let metadata = RecordMetadata {
             timestamp_ns: ns,
+            float_clock: None,
             filename: Some(Arc::from("/srv/app/main.py")),
             lineno: 12,
             func_name: Some(Arc::from("run")),

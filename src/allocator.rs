@@ -1,0 +1,32 @@
+//! The allocator: mimalloc, set up for a module that is never unloaded.
+//!
+//! Records are allocated on the logging thread and freed on a handler's
+//! worker thread; glibc's malloc serialises that pattern on its arena lock.
+//!
+//! At process exit mimalloc would purge and release its arenas (a series of
+//! `madvise` calls), work that only matters for a library unloaded and
+//! loaded again, which an extension module never is. It also lengthens the
+//! process's exit, and CPython 3.10 crashes at exit (a use-after-free in
+//! `take_gil`) if a daemon thread still waiting for the GIL wakes up after
+//! the interpreter is freed: the longer the exit, the likelier. So that
+//! step is skipped.
+
+use std::ffi::{c_int, c_long};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_destroy_on_exit` in mimalloc v3's `mi_option_e`; a value
+/// above 1 makes its exit hook return at once.
+const DESTROY_ON_EXIT: c_int = 22;
+
+extern "C" {
+    fn mi_option_set(option: c_int, value: c_long);
+}
+
+/// Skips mimalloc's work at process exit (see the module comment).
+pub fn skip_exit_cleanup() {
+    // SAFETY: setting an option has no preconditions; the option index is
+    // the one of the bundled mimalloc version.
+    unsafe { mi_option_set(DESTROY_ON_EXIT, 2) };
+}

@@ -8,12 +8,14 @@ use pyo3::prelude::*;
 
 use crate::core::{clock, record, registry, report};
 
-/// Closes every live native handler, newest first, waiting for each worker
-/// to drain with the GIL released.
+/// At exit: every live native handler's worker writes what it holds and
+/// stops (newest first, GIL released); later records are written by the
+/// threads that log them.
 #[pyfunction]
 pub fn _shutdown(py: Python<'_>) {
-    let waiters = registry::begin_shutdown();
-    thread_exit::detach(py, || waiters.into_iter().for_each(|waiter| waiter.wait()));
+    let parking = registry::begin_shutdown();
+    let parked = thread_exit::detach(py, || parking.wait_until_written());
+    parked.retire();
 }
 
 /// Writes everything queued in every live native handler, GIL released.

@@ -311,6 +311,12 @@ impl QueuedHandler {
                 return Submit::Done;
             }
         }
+        if let Some(writer) = self.retired_writer() {
+            // After the exit-time shutdown no worker runs: the caller writes
+            // (see `registry::begin_shutdown`).
+            worker::lock_writer(&writer).write_through(payload);
+            return Submit::Done;
+        }
         let (command, receipt) = if durable {
             let (ack, receipt) = bounded(1);
             (Command::Durable(payload, ack), Some(Receipt(receipt)))
@@ -412,6 +418,27 @@ impl QueuedHandler {
     fn idle_writer_and_output(&self) -> Option<MutexGuard<'_, Writer>> {
         let writer = self.idle_writer()?;
         writer.output_is_free().then_some(writer)
+    }
+
+    /// At exit, once the worker stopped: writes what is still queued; the
+    /// callers write everything later (`retired_writer`).
+    pub(crate) fn retire(&self) {
+        self.gate.cancel_park();
+        if let Some(writer) = self.retired_writer() {
+            let _ = worker::lock_writer(&writer).drain();
+        }
+    }
+
+    /// The writer of a handler whose worker stopped at the exit-time
+    /// shutdown: callers write through it from then on.
+    fn retired_writer(&self) -> Option<Arc<Mutex<Writer>>> {
+        if !registry::is_shut_down() {
+            return None;
+        }
+        match &*lock(&self.state) {
+            State::Parked { parts, .. } => Some(Arc::clone(&parts.writer)),
+            _ => None,
+        }
     }
 
     /// Whether the worker was ever given records to format itself.
@@ -617,6 +644,10 @@ impl FemtoHandlerTrait for QueuedHandler {
         if let Some(mut writer) = self.idle_writer_and_output() {
             // Everything queued before this call is written here and now.
             let _ = writer.drain();
+            return Waiter::nothing();
+        }
+        if let Some(writer) = self.retired_writer() {
+            let _ = worker::lock_writer(&writer).drain();
             return Waiter::nothing();
         }
         let Some(sender) = self.sender() else {

@@ -39,13 +39,14 @@ pub fn live_handlers() -> Vec<Arc<QueuedHandler>> {
     live.iter().rev().filter_map(Weak::upgrade).collect()
 }
 
-/// Starts closing every live handler, newest first; wait on each in order.
-pub fn begin_shutdown() -> Vec<Waiter> {
+/// At exit: every live handler's worker writes what it holds and stops,
+/// newest handler first; from then on each of them writes on the calling
+/// thread (`QueuedHandler::submit_with`). Records logged later (by daemon
+/// threads, `__del__` methods) are thus still written, as the stdlib's
+/// handlers keep writing after `logging.shutdown()`.
+pub fn begin_shutdown() -> Parking {
     SHUT_DOWN.store(true, Ordering::Relaxed);
-    live_handlers()
-        .iter()
-        .map(|handler| handler.begin_close())
-        .collect()
+    begin_park_all()
 }
 
 /// Starts flushing every live handler; wait on each to know all is written.
@@ -79,9 +80,20 @@ pub fn begin_park_all() -> Parking {
 const PARK_POLL: Duration = Duration::from_micros(20);
 
 impl Parking {
-    /// Part 2 (detached): each worker writes what it has and exits, unless
-    /// it is stuck in one system call for longer than `STUCK_AFTER`: then it
-    /// is frozen at the end of that call instead, and the fork goes ahead.
+    /// At exit (detached): each worker writes everything and exits.
+    pub fn wait_until_written(self) -> Parked {
+        Parked(
+            self.0
+                .into_iter()
+                .map(|(handler, worker)| (handler, ParkOutcome::Parked(worker.join().ok())))
+                .collect(),
+        )
+    }
+
+    /// Before `fork()`, part 2 (detached): each worker writes what it has and
+    /// exits, unless it is stuck in one system call for longer than
+    /// `STUCK_AFTER`: then it is frozen at the end of that call instead, and
+    /// the fork goes ahead.
     pub fn wait(self) -> Parked {
         let mut waiting: Vec<(Arc<QueuedHandler>, JoinHandle<Exit>, Option<IoCall>)> = self
             .0
@@ -124,6 +136,15 @@ impl Parked {
     pub fn finish(self) {
         for (handler, outcome) in self.0 {
             handler.finish_park(outcome);
+        }
+    }
+
+    /// At exit (attached): as `finish`, then each handler writes what was
+    /// still queued when its worker stopped.
+    pub fn retire(self) {
+        for (handler, outcome) in self.0 {
+            handler.finish_park(outcome);
+            handler.retire();
         }
     }
 }

@@ -568,6 +568,11 @@ impl QueuedHandler {
                 std::mem::forget(sender);
                 let mut writer = worker::lock_writer(&parts.writer);
                 std::mem::forget(std::mem::replace(&mut writer.queue, fresh_receiver.clone()));
+                writer.configure(
+                    self.formatter(),
+                    lock(&self.terminator).clone(),
+                    lock(&self.rotation).clone(),
+                );
                 drop(writer);
                 std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
                 (fresh_sender, parts)
@@ -601,7 +606,11 @@ impl QueuedHandler {
             Arc::clone(&self.batch_pending),
             Arc::clone(&self.gate),
         );
-        writer.set_rotation(lock(&self.rotation).clone());
+        writer.configure(
+            self.formatter(),
+            lock(&self.terminator).clone(),
+            lock(&self.rotation).clone(),
+        );
         self.writer
             .replace_leaking_old(Arc::new(Mutex::new(writer)));
         let parts = WorkerParts {

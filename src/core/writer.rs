@@ -228,8 +228,20 @@ impl Writer {
         }
     }
 
-    /// Rolls the file over by size or time from now on (or no longer).
-    pub fn set_rotation(&mut self, rotation: Option<Rotation>) {
+    /// Takes the handler's current settings, which a forked child may not
+    /// have received: their commands can stay behind in the parent's queue,
+    /// which the child abandons.
+    pub fn configure(
+        &mut self,
+        formatter: Arc<Formatter>,
+        terminator: String,
+        rotation: Option<Rotation>,
+    ) {
+        if !Arc::ptr_eq(&self.formatter, &formatter) {
+            self.formatter = formatter;
+            self.cache = FormatCache::default();
+        }
+        self.terminator = terminator;
         self.rotation = rotation;
     }
 

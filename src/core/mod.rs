@@ -6,6 +6,7 @@ pub mod fork_gate;
 pub mod format;
 pub mod generation;
 pub mod handler;
+pub mod journal;
 pub mod level;
 pub mod local_time;
 pub mod logger;

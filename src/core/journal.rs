@@ -1,0 +1,857 @@
+//! `Journal`: the bytes a handler has accepted and not yet handed to the
+//! kernel, kept in memory that outlives the process.
+//!
+//! A log call formats its record and copies the line into the journal, a
+//! ring of bytes, before it returns; the handler's worker writes the ring
+//! out to the log file in batches and then marks the bytes committed. The
+//! ring lives in a shared mapping of a file under the journal directory
+//! (see `journal_dir`): if the process is killed (SIGKILL, the OOM killer)
+//! the kernel keeps the mapped pages, and the next process that opens a
+//! handler on the same log path writes what was not committed (`recover`).
+//! A process that can still run code when it dies (a fatal signal,
+//! `os._exit`) writes the rest itself, with async-signal-safe calls only
+//! (`crash_flush`, see crash.rs). A clean close unlinks the file. Where no
+//! file can back the ring (no writable directory, no space, a handler on a
+//! file descriptor), it is anonymous memory: crashes the process survives
+//! long enough to handle are still covered, SIGKILL is not.
+//!
+//! Offsets are virtual and only grow; byte `n` lives at `n % capacity`.
+//! Exactly-once: whoever writes a range first *claims* it in the header,
+//! noting the log file's size before the write, so that a recovery that
+//! finds a claim can tell whether the write happened (the bytes are in the
+//! file after that size) and not write them twice.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::io::{AsRawFd, FromRawFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+/// "FEMTOJNL" followed by the layout version.
+const MAGIC: [u8; 8] = *b"FEMTOJNL";
+const VERSION: u32 = 1;
+/// The header takes the first page; the ring follows.
+const HEADER_LEN: usize = 4096;
+/// Longest log path a journal records.
+const PATH_CAPACITY: usize = HEADER_LEN - 128;
+/// Set in `claim` when the crash path owns the journal: nothing else may
+/// write from it any more.
+const CRASH_OWNED: u64 = 1 << 63;
+
+/// The journal's first page, shared with every process that maps the file.
+#[repr(C)]
+struct Header {
+    magic: [u8; 8],
+    version: u32,
+    header_len: u32,
+    capacity: u64,
+    /// End of the bytes appended (virtual offset).
+    published: AtomicU64,
+    /// End of the bytes handed to the kernel.
+    committed: AtomicU64,
+    /// 0, or the end of the range being written (with `CRASH_OWNED` when
+    /// the crash path writes it).
+    claim: AtomicU64,
+    claim_start: AtomicU64,
+    /// The log file's size just before the claimed write.
+    claim_file_size: AtomicU64,
+    owner_pid: AtomicU32,
+    path_len: AtomicU32,
+    path: [u8; PATH_CAPACITY],
+}
+
+const _: () = assert!(std::mem::size_of::<Header>() <= HEADER_LEN);
+
+/// A mapping of the header page and the ring.
+struct Mapping {
+    base: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is plain memory; every shared field is atomic, and
+// the ring's bytes are written only by the holder of the append lock in the
+// region no reader reads until it is published.
+unsafe impl Send for Mapping {}
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn anonymous(len: usize) -> io::Result<Mapping> {
+        // SAFETY: a fresh private anonymous mapping; checked for failure.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Mapping {
+            base: base.cast(),
+            len,
+        })
+    }
+
+    fn shared(file: &File, len: usize) -> io::Result<Mapping> {
+        // SAFETY: maps `len` bytes of a file that is at least that long;
+        // checked for failure.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Mapping {
+            base: base.cast(),
+            len,
+        })
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the mapping starts with a page-aligned header page.
+        unsafe { &*self.base.cast::<Header>() }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly what `mmap` returned.
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
+}
+
+/// The file behind a file-backed journal, locked while its owner lives.
+struct Backing {
+    path: PathBuf,
+    /// Holds the `flock` that tells recovery the owner is alive.
+    file: File,
+}
+
+/// What `append` could not do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AppendError {
+    /// No room until the worker commits more.
+    Full,
+    /// Longer than the whole ring.
+    TooLarge,
+}
+
+pub struct Journal {
+    mapping: Mapping,
+    capacity: u64,
+    backing: Option<Backing>,
+    /// Serializes appends (callers hold the GIL, so it is uncontended).
+    append: Mutex<()>,
+}
+
+fn lock(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Ring bytes for a handler of `capacity` records: 128 bytes a record,
+/// whole pages, at least one page.
+pub fn ring_bytes(capacity_records: usize) -> u64 {
+    let bytes = (capacity_records.max(1) as u64).saturating_mul(128);
+    bytes.div_ceil(4096).max(1) * 4096
+}
+
+/// Where file-backed journals live: `FEMTOLOGGING_JOURNAL_DIR`, else a
+/// per-user directory under `/dev/shm` (memory the kernel keeps after a
+/// process dies, cleared at reboot), else under the temporary directory.
+/// `None` when `FEMTOLOGGING_JOURNAL_DIR` is empty: journals stay in
+/// anonymous memory.
+pub fn journal_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("FEMTOLOGGING_JOURNAL_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let shm = Path::new("/dev/shm");
+    let root = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    Some(root.join(format!("femtologging-{uid}")))
+}
+
+/// FNV-1a of the log path: the journal file names start with it, so a
+/// recovery lists only the candidates for its path.
+fn path_key(path: &Path) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in path.as_os_str().as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+fn try_flock(file: &File) -> bool {
+    // SAFETY: flock on an open descriptor.
+    unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+impl Journal {
+    /// A journal in anonymous memory: survives what the process can handle
+    /// before it dies, not SIGKILL.
+    pub fn in_memory(capacity: u64) -> io::Result<Journal> {
+        let mapping = Mapping::anonymous(HEADER_LEN + capacity as usize)?;
+        let journal = Journal {
+            mapping,
+            capacity,
+            backing: None,
+            append: Mutex::new(()),
+        };
+        journal.write_header(None);
+        Ok(journal)
+    }
+
+    /// A journal for the log file `log_path`, backed by a file in
+    /// `journal_dir()` when one can be made and reserved, else in memory.
+    pub fn for_log(log_path: &Path, capacity: u64) -> io::Result<Journal> {
+        match journal_dir().map(|dir| Journal::backed(&dir, log_path, capacity)) {
+            Some(Ok(journal)) => Ok(journal),
+            _ => Journal::in_memory(capacity),
+        }
+    }
+
+    fn backed(dir: &Path, log_path: &Path, capacity: u64) -> io::Result<Journal> {
+        let path_bytes = log_path.as_os_str().as_bytes();
+        if path_bytes.len() > PATH_CAPACITY {
+            return Err(io::Error::other("log path too long for a journal"));
+        }
+        std::fs::create_dir_all(dir)?;
+        let file_path = dir.join(format!(
+            "{}-{}-{}.journal",
+            path_key(log_path),
+            std::process::id(),
+            next_serial()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&file_path)?;
+        let made = (|| {
+            if !try_flock(&file) {
+                return Err(io::Error::other("could not lock a new journal"));
+            }
+            let len = HEADER_LEN as u64 + capacity;
+            // Reserved now: a page of a sparse file on a full tmpfs would
+            // be a SIGBUS at first touch.
+            // SAFETY: fallocate-style reservation on an open descriptor.
+            let reserved = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len as i64) };
+            if reserved != 0 {
+                return Err(io::Error::from_raw_os_error(reserved));
+            }
+            Mapping::shared(&file, len as usize)
+        })();
+        let mapping = match made {
+            Ok(mapping) => mapping,
+            Err(error) => {
+                let _ = std::fs::remove_file(&file_path);
+                return Err(error);
+            }
+        };
+        let journal = Journal {
+            mapping,
+            capacity,
+            backing: Some(Backing {
+                path: file_path,
+                file,
+            }),
+            append: Mutex::new(()),
+        };
+        journal.write_header(Some(path_bytes));
+        Ok(journal)
+    }
+
+    fn write_header(&self, log_path: Option<&[u8]>) {
+        let base = self.mapping.base;
+        // SAFETY: the header page is ours alone until the journal is used.
+        unsafe {
+            let header = base.cast::<Header>();
+            (*header).magic = MAGIC;
+            (*header).version = VERSION;
+            (*header).header_len = HEADER_LEN as u32;
+            (*header).capacity = self.capacity;
+            if let Some(path) = log_path {
+                let field = &mut (*header).path;
+                field[..path.len()].copy_from_slice(path);
+                (*header).path_len.store(path.len() as u32, Ordering::Relaxed);
+            }
+        }
+        let header = self.header();
+        header.published.store(0, Ordering::Relaxed);
+        header.committed.store(0, Ordering::Relaxed);
+        header.claim.store(0, Ordering::Relaxed);
+        header
+            .owner_pid
+            .store(std::process::id(), Ordering::Release);
+    }
+
+    fn header(&self) -> &Header {
+        self.mapping.header()
+    }
+
+    pub fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    /// Whether the journal survives SIGKILL (file-backed).
+    pub fn is_backed(&self) -> bool {
+        self.backing.is_some()
+    }
+
+    pub fn backing_path(&self) -> Option<&Path> {
+        self.backing.as_ref().map(|backing| backing.path.as_path())
+    }
+
+    pub fn published(&self) -> u64 {
+        self.header().published.load(Ordering::Acquire)
+    }
+
+    pub fn committed(&self) -> u64 {
+        self.header().committed.load(Ordering::Acquire)
+    }
+
+    /// Whether everything appended is committed.
+    pub fn is_empty(&self) -> bool {
+        self.committed() == self.published()
+    }
+
+    /// Copies `bytes` in and publishes them; returns the end offset.
+    pub fn append(&self, bytes: &[u8]) -> Result<u64, AppendError> {
+        let _guard = lock(&self.append);
+        self.append_locked(bytes)
+    }
+
+    /// Holds the append lock: what is published meanwhile is decided by the
+    /// holder (commands take their place in the stream this way).
+    pub fn lock_appends(&self) -> AppendGuard<'_> {
+        AppendGuard {
+            journal: self,
+            _guard: lock(&self.append),
+        }
+    }
+
+    fn append_locked(&self, bytes: &[u8]) -> Result<u64, AppendError> {
+        let len = bytes.len() as u64;
+        if len > self.capacity {
+            return Err(AppendError::TooLarge);
+        }
+        let header = self.header();
+        let published = header.published.load(Ordering::Relaxed);
+        let committed = header.committed.load(Ordering::Acquire);
+        if published - committed + len > self.capacity {
+            return Err(AppendError::Full);
+        }
+        let at = (published % self.capacity) as usize;
+        let first = bytes.len().min(self.capacity as usize - at);
+        // SAFETY: both copies stay inside the ring, in the region between
+        // `published` and `committed + capacity` that nobody else touches.
+        unsafe {
+            let ring = self.mapping.base.add(HEADER_LEN);
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), ring.add(at), first);
+            std::ptr::copy_nonoverlapping(bytes.as_ptr().add(first), ring, bytes.len() - first);
+        }
+        let end = published + len;
+        header.published.store(end, Ordering::Release);
+        Ok(end)
+    }
+
+    /// The bytes from `from` to `to` as at most two slices of the ring.
+    /// They must be published and not committed.
+    pub fn spans(&self, from: u64, to: u64) -> (&[u8], &[u8]) {
+        let len = (to - from) as usize;
+        let at = (from % self.capacity) as usize;
+        let first = len.min(self.capacity as usize - at);
+        // SAFETY: the range is published (its bytes are written) and not
+        // committed (so not overwritten) while the caller holds the claim.
+        unsafe {
+            let ring = self.mapping.base.add(HEADER_LEN);
+            (
+                std::slice::from_raw_parts(ring.add(at), first),
+                std::slice::from_raw_parts(ring, len - first),
+            )
+        }
+    }
+
+    /// Claims `from..to` for writing, noting the file's size before the
+    /// write. False when the crash path owns the journal.
+    pub fn claim(&self, from: u64, to: u64, file_size: u64) -> bool {
+        let header = self.header();
+        if header
+            .claim
+            .compare_exchange(0, to, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        header.claim_start.store(from, Ordering::Relaxed);
+        header.claim_file_size.store(file_size, Ordering::Release);
+        true
+    }
+
+    /// The claimed range is in the file: commit it and release the claim.
+    pub fn commit_claim(&self, to: u64) {
+        let header = self.header();
+        header.committed.store(to, Ordering::Release);
+        header.claim.store(0, Ordering::Release);
+    }
+
+    /// The claimed write failed: its bytes are given up (as a failed write
+    /// drops them), and the claim is released.
+    pub fn abandon_claim(&self, to: u64) {
+        self.commit_claim(to);
+    }
+
+    /// Writes whatever is published and not committed to `fd`, from a
+    /// thread that may be in a signal handler: only async-signal-safe calls,
+    /// no allocation, no lock. Waits up to `patience` for a write in
+    /// progress elsewhere to finish. Afterwards nothing else writes from
+    /// this journal.
+    pub fn crash_flush(&self, fd: RawFd, patience: std::time::Duration) {
+        let header = self.header();
+        let mut waited = std::time::Duration::ZERO;
+        let step = std::time::Duration::from_millis(1);
+        loop {
+            let claim = header.claim.load(Ordering::Acquire);
+            if claim & CRASH_OWNED != 0 {
+                return; // another thread is flushing it
+            }
+            if claim == 0
+                && header
+                    .claim
+                    .compare_exchange(0, CRASH_OWNED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            {
+                break;
+            }
+            if waited >= patience {
+                // A write stuck in the kernel: leave the rest to recovery.
+                return;
+            }
+            let pause = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: step.as_nanos() as i64,
+            };
+            // SAFETY: nanosleep is async-signal-safe.
+            unsafe { libc::nanosleep(&pause, std::ptr::null_mut()) };
+            waited += step;
+        }
+        let from = header.committed.load(Ordering::Acquire);
+        let to = header.published.load(Ordering::Acquire);
+        if from == to || fd < 0 {
+            return;
+        }
+        header.claim_start.store(from, Ordering::Relaxed);
+        header
+            .claim_file_size
+            .store(fd_size(fd), Ordering::Relaxed);
+        header.claim.store(to | CRASH_OWNED, Ordering::Release);
+        let (first, second) = self.spans(from, to);
+        if write_all_raw(fd, first) && write_all_raw(fd, second) {
+            header.committed.store(to, Ordering::Release);
+        }
+    }
+
+    /// Closes the journal after everything was committed: the file goes.
+    pub fn retire(self) {
+        if let Some(backing) = &self.backing {
+            if self.is_empty() {
+                let _ = std::fs::remove_file(&backing.path);
+            }
+        }
+    }
+
+    /// In a forked child: the parent's journal must stay untouched, and its
+    /// lock must not be held by the child's copy of the descriptor.
+    pub fn abandon_in_child(self) {
+        if let Some(backing) = &self.backing {
+            // SAFETY: closing the child's copy of the descriptor; the
+            // File's own drop is skipped below.
+            unsafe { libc::close(backing.file.as_raw_fd()) };
+        }
+        let Journal {
+            mapping, backing, ..
+        } = self;
+        drop(mapping);
+        if let Some(backing) = backing {
+            std::mem::forget(backing.file);
+        }
+    }
+}
+
+/// The append lock, held: appends and the commands placed between them.
+pub struct AppendGuard<'a> {
+    journal: &'a Journal,
+    _guard: MutexGuard<'a, ()>,
+}
+
+impl AppendGuard<'_> {
+    pub fn append(&self, bytes: &[u8]) -> Result<u64, AppendError> {
+        self.journal.append_locked(bytes)
+    }
+
+    pub fn published(&self) -> u64 {
+        self.journal.published()
+    }
+}
+
+fn next_serial() -> u64 {
+    static SERIAL: AtomicU64 = AtomicU64::new(0);
+    SERIAL.fetch_add(1, Ordering::Relaxed)
+}
+
+fn fd_size(fd: RawFd) -> u64 {
+    // SAFETY: fstat into a zeroed struct; async-signal-safe.
+    unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        if libc::fstat(fd, &mut stat) == 0 {
+            stat.st_size as u64
+        } else {
+            0
+        }
+    }
+}
+
+/// `write(2)` until done; async-signal-safe.
+pub fn write_all_raw(fd: RawFd, mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        // SAFETY: the pointer and length describe a live slice.
+        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if written < 0 {
+            // SAFETY: reading errno is async-signal-safe.
+            if unsafe { *libc::__errno_location() } == libc::EINTR {
+                continue;
+            }
+            return false;
+        }
+        bytes = &bytes[written as usize..];
+    }
+    true
+}
+
+/// What a recovery did for one journal file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Recovered {
+    pub journals: usize,
+    pub bytes: u64,
+}
+
+/// Writes to `log_path` what journals of dead processes hold for it, then
+/// removes those journals. Journals of live processes (locked) are left.
+pub fn recover(log_path: &Path) -> io::Result<Recovered> {
+    let Some(dir) = journal_dir() else {
+        return Ok(Recovered::default());
+    };
+    recover_in(&dir, log_path)
+}
+
+fn recover_in(dir: &Path, log_path: &Path) -> io::Result<Recovered> {
+    let prefix = format!("{}-", path_key(log_path));
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Ok(Recovered::default())
+        }
+        Err(error) => return Err(error),
+    };
+    let mut candidates: Vec<(PathBuf, i64)> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".journal") {
+            let modified = entry.metadata().map(|m| m.mtime()).unwrap_or(0);
+            candidates.push((entry.path(), modified));
+        }
+    }
+    // Oldest first: records of earlier processes come first.
+    candidates.sort_by_key(|(path, modified)| (*modified, path.clone()));
+    let mut recovered = Recovered::default();
+    for (path, _) in candidates {
+        if let Some(bytes) = recover_one(&path, log_path)? {
+            recovered.journals += 1;
+            recovered.bytes += bytes;
+        }
+    }
+    Ok(recovered)
+}
+
+/// `None`: not a journal of `log_path`, or its owner is alive.
+fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> {
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(journal_path)
+    {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    if !try_flock(&file) {
+        return Ok(None); // its owner lives (or another recovery runs)
+    }
+    let len = file.metadata()?.len();
+    if len < HEADER_LEN as u64 {
+        let _ = std::fs::remove_file(journal_path);
+        return Ok(Some(0));
+    }
+    let mapping = Mapping::shared(&file, len as usize)?;
+    let (valid, capacity) = {
+        let header = mapping.header();
+        let path_len = header.path_len.load(Ordering::Acquire) as usize;
+        let layout = header.magic == MAGIC
+            && header.version == VERSION
+            && header.header_len as usize == HEADER_LEN
+            && header.capacity + HEADER_LEN as u64 == len
+            && path_len <= PATH_CAPACITY;
+        // A hash collision names another file's journal.
+        let same_log =
+            layout && header.path[..path_len] == *log_path.as_os_str().as_bytes();
+        (same_log, header.capacity)
+    };
+    if !valid {
+        // Another version's journal is left for that version to recover.
+        return Ok(None);
+    }
+    let journal = Journal {
+        mapping,
+        capacity,
+        backing: None,
+        append: Mutex::new(()),
+    };
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log_path)?;
+    let header = journal.header();
+    let mut committed = header.committed.load(Ordering::Acquire);
+    let published = header.published.load(Ordering::Acquire);
+    let claim = header.claim.load(Ordering::Acquire) & !CRASH_OWNED;
+    if claim > committed && claim <= published {
+        // A write was in progress when the process died: did it happen?
+        let start = header.claim_start.load(Ordering::Acquire).max(committed);
+        let size_before = header.claim_file_size.load(Ordering::Acquire);
+        let (first, second) = journal.spans(start, claim);
+        let mut expected = Vec::with_capacity(first.len() + second.len());
+        expected.extend_from_slice(first);
+        expected.extend_from_slice(second);
+        let done = written_after(log_path, size_before, &expected)?;
+        if done == expected.len() {
+            committed = claim;
+        } else if done > 0 {
+            // Cut short by the kill: the rest completes the torn line.
+            log.write_all(&expected[done..])?;
+            committed = claim;
+        }
+    }
+    let mut written = 0;
+    if committed < published {
+        let (first, second) = journal.spans(committed, published);
+        log.write_all(first)?;
+        log.write_all(second)?;
+        written = published - committed;
+    }
+    log.flush()?;
+    header.committed.store(published, Ordering::Release);
+    drop(journal);
+    std::fs::remove_file(journal_path)?;
+    Ok(Some(written))
+}
+
+/// How much of `expected` the log file holds from `size_before` on: all of
+/// it, somewhere after that offset (other processes may append too), or a
+/// prefix of it that ends the file (a write cut short), else 0.
+fn written_after(log_path: &Path, size_before: u64, expected: &[u8]) -> io::Result<usize> {
+    let mut log = match File::open(log_path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error),
+    };
+    let len = log.metadata()?.len();
+    if len <= size_before || expected.is_empty() {
+        return Ok(0);
+    }
+    log.seek(SeekFrom::Start(size_before))?;
+    let mut tail = Vec::with_capacity((len - size_before) as usize);
+    log.read_to_end(&mut tail)?;
+    if tail.windows(expected.len()).any(|window| window == expected) {
+        return Ok(expected.len());
+    }
+    let longest = (1..expected.len().min(tail.len()) + 1)
+        .rev()
+        .find(|&n| tail.ends_with(&expected[..n]));
+    Ok(longest.unwrap_or(0))
+}
+
+/// Opens a descriptor for crash writes to `path` (append mode).
+pub fn open_for_append(path: &Path) -> io::Result<File> {
+    let path = CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: open with a NUL-terminated path; checked for failure.
+    let fd = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_CLOEXEC,
+            0o666,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a descriptor we just opened and own.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("femto-journal-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    }
+
+    fn read_all(journal: &Journal) -> Vec<u8> {
+        let (first, second) = journal.spans(journal.committed(), journal.published());
+        [first, second].concat()
+    }
+
+    #[test]
+    fn appends_wrap_around_the_ring_and_stay_in_order() {
+        let journal = Journal::in_memory(4096).expect("journal");
+        let mut expected = Vec::new();
+        for round in 0..50 {
+            let line = format!("line {round:04} {}\n", "x".repeat(round * 7 % 90));
+            journal.append(line.as_bytes()).expect("room");
+            expected.extend_from_slice(line.as_bytes());
+            let pending = read_all(&journal);
+            assert_eq!(pending, expected);
+            let end = journal.published();
+            assert!(journal.claim(journal.committed(), end, 0));
+            journal.commit_claim(end);
+            expected.clear();
+        }
+    }
+
+    #[test]
+    fn a_full_ring_refuses_until_committed() {
+        let journal = Journal::in_memory(4096).expect("journal");
+        let line = [b'a'; 1000];
+        for _ in 0..4 {
+            journal.append(&line).expect("room");
+        }
+        assert_eq!(journal.append(&line), Err(AppendError::Full));
+        assert_eq!(journal.append(&[0; 5000]), Err(AppendError::TooLarge));
+        let end = journal.published();
+        assert!(journal.claim(0, end, 0));
+        journal.commit_claim(end);
+        journal.append(&line).expect("room again");
+    }
+
+    #[test]
+    fn the_crash_path_writes_the_rest_and_keeps_others_out() {
+        let dir = scratch("crash");
+        let log = dir.join("app.log");
+        let journal = Journal::in_memory(4096).expect("journal");
+        journal.append(b"one\n").expect("room");
+        let end = journal.published();
+        assert!(journal.claim(0, end, 0));
+        journal.commit_claim(end);
+        journal.append(b"two\nthree\n").expect("room");
+        let file = open_for_append(&log).expect("open");
+        journal.crash_flush(file.as_raw_fd(), std::time::Duration::ZERO);
+        assert_eq!(std::fs::read(&log).expect("read"), b"two\nthree\n");
+        assert!(journal.is_empty());
+        assert!(!journal.claim(end, end, 0), "the crash path owns it");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_dead_processes_journal_is_recovered_once() {
+        let dir = scratch("recover");
+        let log = dir.join("app.log");
+        std::fs::write(&log, b"zero\n").expect("log");
+        let journals = dir.join("journals");
+        let journal = Journal::backed(&journals, &log, 4096).expect("journal");
+        journal.append(b"one\n").expect("room");
+        let end = journal.published();
+        assert!(journal.claim(0, end, 5));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&log)
+            .and_then(|mut file| file.write_all(b"one\n"))
+            .expect("written");
+        // Killed between the write and the bookkeeping; more appended.
+        journal.append(b"two\n").expect("room");
+        // While its owner lives, nothing is recovered.
+        assert_eq!(
+            recover_in(&journals, &log).expect("recover"),
+            Recovered::default()
+        );
+        let backing = journal.backing_path().expect("backed").to_path_buf();
+        // The owner dies without retiring: its lock goes with its descriptor.
+        drop(journal);
+        let recovered = recover_in(&journals, &log).expect("recover");
+        assert_eq!(recovered, Recovered { journals: 1, bytes: 4 });
+        assert_eq!(std::fs::read(&log).expect("read"), b"zero\none\ntwo\n");
+        assert!(!backing.exists());
+        assert_eq!(
+            recover_in(&journals, &log).expect("again"),
+            Recovered::default()
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_write_cut_short_is_completed_not_repeated() {
+        let dir = scratch("torn");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        let journal = Journal::backed(&journals, &log, 4096).expect("journal");
+        journal.append(b"first line\nsecond line\n").expect("room");
+        let end = journal.published();
+        assert!(journal.claim(0, end, 0));
+        std::fs::write(&log, b"first line\nsec").expect("torn write");
+        drop(journal);
+        recover_in(&journals, &log).expect("recover");
+        assert_eq!(
+            std::fs::read(&log).expect("read"),
+            b"first line\nsecond line\n"
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_clean_retire_leaves_no_file() {
+        let dir = scratch("retire");
+        let journals = dir.join("journals");
+        let journal = Journal::backed(&journals, &dir.join("a.log"), 4096).expect("journal");
+        let backing = journal.backing_path().expect("backed").to_path_buf();
+        assert!(backing.exists());
+        journal.retire();
+        assert!(!backing.exists());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

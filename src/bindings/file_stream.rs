@@ -20,10 +20,9 @@ use crate::core::format::{Formatter, TimeStyle};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::{self, LevelNo};
 use crate::core::own_line::OwnLine;
-use crate::core::queued::{HandlerOptions, QueuedHandler};
+use crate::core::queued::{HandlerOptions, Payload, QueuedHandler};
 use crate::core::report::{Failure, ReportMode};
 use crate::core::sink::{FileMode, FileSink, FileWatch};
-use crate::core::worker::Payload;
 
 #[pyclass(frozen, module = "femtologging._femtologging_rs")]
 pub struct FileStream {

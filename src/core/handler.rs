@@ -3,16 +3,16 @@
 //! Handing over a record is split in two halves so that callers can respect
 //! the GIL rules: `submit` never blocks (call it attached to Python), and the
 //! returned `Submit` says whether the caller must still wait, which it then
-//! does through `Pending::send`/`Receipt::wait` detached from Python.
+//! does through `Submit::complete` detached from Python.
 
 use std::fmt;
 
-use crossbeam_channel::{Receiver, Sender};
+use std::sync::Arc;
 
+use super::engine::Engine;
 use super::format::Needs;
 use super::level::LevelNo;
 use super::record::FemtoLogRecord;
-use super::worker::Command;
 
 /// A native handler: receives records and writes them on its own worker thread.
 pub trait FemtoHandlerTrait: Send + Sync {
@@ -23,8 +23,9 @@ pub trait FemtoHandlerTrait: Send + Sync {
     fn set_level(&self, level: LevelNo);
     /// The parts of a record its formatter reads.
     fn needs(&self) -> Needs;
-    /// Hands over a record without blocking.
-    fn submit(&self, record: FemtoLogRecord) -> Submit;
+    /// Hands over a record without blocking (its line is in the handler's
+    /// journal when this returns).
+    fn submit(&self, record: &FemtoLogRecord) -> Submit;
     /// Starts a flush; waiting on the result returns once every record
     /// submitted before it is written.
     fn begin_flush(&self) -> Waiter;
@@ -41,12 +42,13 @@ pub trait FemtoHandlerTrait: Send + Sync {
 /// What a caller still has to do after `submit`.
 #[must_use]
 pub enum Submit {
-    /// The record is queued (or counted as dropped); nothing to wait for.
+    /// The record is in the journal (or counted as dropped).
     Done,
-    /// The record is queued and must be on disk before the log call returns.
-    Durable(Receipt),
-    /// The queue is full and the policy is to wait for room.
-    Blocked(Box<Pending>),
+    /// The record is in the journal and must be written before the log
+    /// call returns.
+    Durable(Wait),
+    /// The journal is full and the policy is to wait for room.
+    Blocked(Box<dyn Pending>),
 }
 
 impl Submit {
@@ -54,54 +56,39 @@ impl Submit {
     pub fn complete(self) {
         match self {
             Submit::Done => {}
-            Submit::Durable(receipt) => receipt.wait(),
-            Submit::Blocked(pending) => pending.send().complete(),
+            Submit::Durable(wait) => wait.wait(),
+            Submit::Blocked(pending) => pending.finish().complete(),
         }
     }
 }
 
-/// A record (with its optional receipt) waiting for room in a full queue.
-pub struct Pending {
-    pub(crate) sender: Sender<Command>,
-    pub(crate) command: Command,
-    pub(crate) receipt: Option<Receipt>,
-    pub(crate) on_disconnect: Box<dyn FnOnce() + Send>,
+/// A record waiting for room in a full journal.
+pub trait Pending: Send {
+    /// Blocks until the record is in; the result may still need a wait.
+    fn finish(self: Box<Self>) -> Submit;
 }
 
-impl Pending {
-    /// Blocks until the queue has room; the result may still need a wait.
-    pub fn send(self) -> Submit {
-        match self.sender.send(self.command) {
-            Ok(()) => match self.receipt {
-                Some(receipt) => Submit::Durable(receipt),
-                None => Submit::Done,
-            },
-            Err(_) => {
-                (self.on_disconnect)();
-                Submit::Done
-            }
-        }
-    }
+/// Blocks until a journal has written everything up to an offset.
+pub struct Wait {
+    pub(crate) engine: Arc<Engine>,
+    pub(crate) until: u64,
+    /// Whether nobody will write any more (the handler closed).
+    pub(crate) gone: Arc<dyn Fn() -> bool + Send + Sync>,
 }
 
-/// Completion signal of a durable record, a flush or a close.
-pub struct Receipt(pub(crate) Receiver<()>);
-
-impl Receipt {
-    /// Blocks until the worker acknowledges (or has gone away).
+impl Wait {
     pub fn wait(self) {
-        // A disconnected channel means the worker exited: nothing left to wait for.
-        let _ = self.0.recv();
+        self.engine.ring();
+        self.engine.wait_until_committed(self.until, &*self.gone);
     }
 }
 
-/// The blocking half of a flush or close: an optional command still to be
-/// queued, an optional acknowledgement, and an optional thread join.
+/// The blocking half of a flush or close: an optional wait for bytes to be
+/// written and an optional thread join.
 #[must_use]
 #[derive(Default)]
 pub struct Waiter {
-    pub(crate) send: Option<(Sender<Command>, Command)>,
-    pub(crate) receipt: Option<Receipt>,
+    pub(crate) wait: Option<Wait>,
     pub(crate) join: Option<Box<dyn FnOnce() + Send>>,
 }
 
@@ -113,14 +100,8 @@ impl Waiter {
 
     /// Blocks until the operation is complete. Call detached from Python.
     pub fn wait(self) {
-        let mut receipt = self.receipt;
-        if let Some((sender, command)) = self.send {
-            if sender.send(command).is_err() {
-                receipt = None;
-            }
-        }
-        if let Some(receipt) = receipt {
-            receipt.wait();
+        if let Some(wait) = self.wait {
+            wait.wait();
         }
         if let Some(join) = self.join {
             join();

@@ -102,13 +102,14 @@ impl Mapping {
 
     fn shared(file: &File, len: usize) -> io::Result<Mapping> {
         // SAFETY: maps `len` bytes of a file that is at least that long;
-        // checked for failure.
+        // checked for failure. The pages exist (reserved when the file was
+        // made): populating maps them now, so no log call pays a page fault.
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED,
+                libc::MAP_SHARED | libc::MAP_POPULATE,
                 file.as_raw_fd(),
                 0,
             )
@@ -130,6 +131,10 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
+        if super::crash::flushing() {
+            // The dying process's crash path may be reading it.
+            return;
+        }
         // SAFETY: unmaps exactly what `mmap` returned.
         unsafe { libc::munmap(self.base.cast(), self.len) };
     }
@@ -138,6 +143,9 @@ impl Drop for Mapping {
 /// The file behind a file-backed journal, locked while its owner lives.
 struct Backing {
     path: PathBuf,
+    /// The same path for `unlink(2)` on the crash path, which must not
+    /// allocate.
+    c_path: CString,
     /// Holds the `flock` that tells recovery the owner is alive.
     file: File,
 }
@@ -165,11 +173,9 @@ fn lock(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Ring bytes for a handler of `capacity` records: 128 bytes a record,
-/// whole pages, at least one page.
+/// Ring bytes for a handler of `capacity` records: 128 bytes a record.
 pub fn ring_bytes(capacity_records: usize) -> u64 {
-    let bytes = (capacity_records.max(1) as u64).saturating_mul(128);
-    bytes.div_ceil(4096).max(1) * 4096
+    (capacity_records.max(2) as u64).saturating_mul(128)
 }
 
 /// Where file-backed journals live: `FEMTOLOGGING_JOURNAL_DIR`, else a
@@ -271,11 +277,13 @@ impl Journal {
                 return Err(error);
             }
         };
+        let c_path = CString::new(file_path.as_os_str().as_bytes())?;
         let journal = Journal {
             mapping,
             capacity,
             backing: Some(Backing {
                 path: file_path,
+                c_path,
                 file,
             }),
             append: Mutex::new(()),
@@ -296,7 +304,9 @@ impl Journal {
             if let Some(path) = log_path {
                 let field = &mut (*header).path;
                 field[..path.len()].copy_from_slice(path);
-                (*header).path_len.store(path.len() as u32, Ordering::Relaxed);
+                (*header)
+                    .path_len
+                    .store(path.len() as u32, Ordering::Relaxed);
             }
         }
         let header = self.header();
@@ -344,13 +354,22 @@ impl Journal {
         self.append_locked(bytes)
     }
 
-    /// Holds the append lock: what is published meanwhile is decided by the
-    /// holder (commands take their place in the stream this way).
-    pub fn lock_appends(&self) -> AppendGuard<'_> {
-        AppendGuard {
-            journal: self,
-            _guard: lock(&self.append),
+    /// Whether `len` more bytes fit now (they still do until appended:
+    /// only appends take room). `TooLarge` for more than the whole ring.
+    pub fn fits(&self, len: u64) -> Result<bool, AppendError> {
+        if len > self.capacity {
+            return Err(AppendError::TooLarge);
         }
+        let header = self.header();
+        let used =
+            header.published.load(Ordering::Relaxed) - header.committed.load(Ordering::Acquire);
+        Ok(used + len <= self.capacity)
+    }
+
+    /// `append` for a caller that serializes every append to this journal
+    /// itself (a handler's producer lock), which saves taking a second lock.
+    pub fn append_serialized(&self, bytes: &[u8]) -> Result<u64, AppendError> {
+        self.append_locked(bytes)
     }
 
     fn append_locked(&self, bytes: &[u8]) -> Result<u64, AppendError> {
@@ -461,21 +480,32 @@ impl Journal {
         let from = header.committed.load(Ordering::Acquire);
         let to = header.published.load(Ordering::Acquire);
         if from == to || fd < 0 {
+            if from == to {
+                if let Some(backing) = &self.backing {
+                    // SAFETY: as below.
+                    unsafe { libc::unlink(backing.c_path.as_ptr()) };
+                }
+            }
             return;
         }
         header.claim_start.store(from, Ordering::Relaxed);
-        header
-            .claim_file_size
-            .store(fd_size(fd), Ordering::Relaxed);
+        header.claim_file_size.store(fd_size(fd), Ordering::Relaxed);
         header.claim.store(to | CRASH_OWNED, Ordering::Release);
         let (first, second) = self.spans(from, to);
         if write_all_raw(fd, first) && write_all_raw(fd, second) {
             header.committed.store(to, Ordering::Release);
+            if let Some(backing) = &self.backing {
+                // Everything is in the log: no journal is left behind.
+                // SAFETY: a NUL-terminated path; unlink is async-signal-safe.
+                unsafe { libc::unlink(backing.c_path.as_ptr()) };
+            }
         }
     }
 
-    /// Closes the journal after everything was committed: the file goes.
-    pub fn retire(self) {
+    /// After a clean close (everything committed): the file goes, so no
+    /// journal outlives a process that ended normally. The memory stays
+    /// usable.
+    pub fn retire(&self) {
         if let Some(backing) = &self.backing {
             if self.is_empty() {
                 let _ = std::fs::remove_file(&backing.path);
@@ -483,37 +513,21 @@ impl Journal {
         }
     }
 
-    /// In a forked child: the parent's journal must stay untouched, and its
-    /// lock must not be held by the child's copy of the descriptor.
-    pub fn abandon_in_child(self) {
+    /// In a forked child, for the parent's journal: the child's copy of
+    /// the descriptor would keep the parent's lock (so recovery would think
+    /// the parent alive after it died). The journal itself is left alone.
+    pub fn release_lock_in_child(&self) {
         if let Some(backing) = &self.backing {
-            // SAFETY: closing the child's copy of the descriptor; the
-            // File's own drop is skipped below.
-            unsafe { libc::close(backing.file.as_raw_fd()) };
+            // SAFETY: replaces the child's copy of the descriptor with one
+            // on /dev/null, so the File's eventual close stays valid.
+            unsafe {
+                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+                if null >= 0 {
+                    libc::dup2(null, backing.file.as_raw_fd());
+                    libc::close(null);
+                }
+            }
         }
-        let Journal {
-            mapping, backing, ..
-        } = self;
-        drop(mapping);
-        if let Some(backing) = backing {
-            std::mem::forget(backing.file);
-        }
-    }
-}
-
-/// The append lock, held: appends and the commands placed between them.
-pub struct AppendGuard<'a> {
-    journal: &'a Journal,
-    _guard: MutexGuard<'a, ()>,
-}
-
-impl AppendGuard<'_> {
-    pub fn append(&self, bytes: &[u8]) -> Result<u64, AppendError> {
-        self.journal.append_locked(bytes)
-    }
-
-    pub fn published(&self) -> u64 {
-        self.journal.published()
     }
 }
 
@@ -571,9 +585,7 @@ fn recover_in(dir: &Path, log_path: &Path) -> io::Result<Recovered> {
     let prefix = format!("{}-", path_key(log_path));
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            return Ok(Recovered::default())
-        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Recovered::default()),
         Err(error) => return Err(error),
     };
     let mut candidates: Vec<(PathBuf, i64)> = Vec::new();
@@ -626,8 +638,7 @@ fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> 
             && header.capacity + HEADER_LEN as u64 == len
             && path_len <= PATH_CAPACITY;
         // A hash collision names another file's journal.
-        let same_log =
-            layout && header.path[..path_len] == *log_path.as_os_str().as_bytes();
+        let same_log = layout && header.path[..path_len] == *log_path.as_os_str().as_bytes();
         (same_log, header.capacity)
     };
     if !valid {
@@ -695,7 +706,10 @@ fn written_after(log_path: &Path, size_before: u64, expected: &[u8]) -> io::Resu
     log.seek(SeekFrom::Start(size_before))?;
     let mut tail = Vec::with_capacity((len - size_before) as usize);
     log.read_to_end(&mut tail)?;
-    if tail.windows(expected.len()).any(|window| window == expected) {
+    if tail
+        .windows(expected.len())
+        .any(|window| window == expected)
+    {
         return Ok(expected.len());
     }
     let longest = (1..expected.len().min(tail.len()) + 1)
@@ -814,7 +828,13 @@ mod tests {
         // The owner dies without retiring: its lock goes with its descriptor.
         drop(journal);
         let recovered = recover_in(&journals, &log).expect("recover");
-        assert_eq!(recovered, Recovered { journals: 1, bytes: 4 });
+        assert_eq!(
+            recovered,
+            Recovered {
+                journals: 1,
+                bytes: 4
+            }
+        );
         assert_eq!(std::fs::read(&log).expect("read"), b"zero\none\ntwo\n");
         assert!(!backing.exists());
         assert_eq!(
@@ -852,6 +872,7 @@ mod tests {
         assert!(backing.exists());
         journal.retire();
         assert!(!backing.exists());
+        journal.append(b"still usable\n").expect("room");
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -99,15 +99,10 @@ impl FemtoLogger {
             .filter(|handler| record.level >= handler.level())
             .collect();
         let mut waits = Vec::new();
-        let mut record = Some(record);
-        for (index, handler) in targets.iter().enumerate() {
-            let last = index + 1 == targets.len();
-            let copy = if last { record.take() } else { record.clone() };
-            if let Some(copy) = copy {
-                let submit = handler.submit(copy);
-                if !matches!(submit, Submit::Done) {
-                    waits.push(submit);
-                }
+        for handler in targets {
+            let submit = handler.submit(&record);
+            if !matches!(submit, Submit::Done) {
+                waits.push(submit);
             }
         }
         waits

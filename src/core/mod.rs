@@ -2,6 +2,8 @@
 //! Nothing in here holds or calls Python objects.
 
 pub mod clock;
+pub mod crash;
+pub mod engine;
 pub mod fork_gate;
 pub mod format;
 pub mod generation;
@@ -12,6 +14,7 @@ pub mod local_time;
 pub mod logger;
 pub mod name;
 pub mod own_line;
+pub mod producer;
 pub mod queued;
 pub mod record;
 pub mod registry;

@@ -1,34 +1,43 @@
-//! `QueuedHandler`: a bounded queue in front of one worker thread.
+//! `QueuedHandler`: a journal in front of one worker thread.
 //!
-//! This is the machinery shared by every native handler (stream, file, and
-//! later rotating ones): submission with back-pressure or counted drops,
-//! durable records, flush, close, and the park/resume dance around `fork()`.
+//! This is the machinery shared by every native handler: the logging
+//! thread formats its record and appends the line to the handler's journal
+//! (producer.rs) before the call returns, with back-pressure or counted
+//! drops when the journal is full; the worker writes the journal out
+//! (worker.rs, writer.rs). Records at or above the flush level are written
+//! before the call returns. Also flush, close, and the park/resume dance
+//! around `fork()`.
 //!
-//! Locking rule: `state` is only locked by threads attached to Python (or in
-//! pure-Rust use), and never across a blocking wait. Since the thread calling
-//! `fork()` holds the GIL, no other thread can hold `state` at that moment.
+//! Locking rule: `state` and `producer` are only locked by threads attached
+//! to Python (or in pure-Rust use), and never across a blocking wait. Since
+//! the thread calling `fork()` holds the GIL, no other thread can hold them
+//! at that moment.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{bounded, Sender, TrySendError};
+use crossbeam_channel::bounded;
 
+use super::engine::Engine;
 use super::fork_gate::ForkGate;
 use super::format::{Formatter, Needs};
-use super::handler::{FemtoHandlerTrait, Pending, Receipt, Submit, Waiter};
+use super::handler::{FemtoHandlerTrait, Pending, Submit, Wait, Waiter};
+use super::journal::{self, AppendError, Journal};
 use super::level::{self, LevelNo};
 use super::own_line::OwnLine;
+use super::producer::{Producer, RecordFacts};
 use super::record::FemtoLogRecord;
 use super::registry;
 use super::report::{Failure, ReportMode};
 use super::rotation::Rotation;
 use super::sink::{Adoption, Sink};
-use super::worker::{self, Command, Exit, Payload, Stats, WorkerParts};
-use super::writer::Writer;
+use super::worker::{self, Command, Exit, Stats};
+use super::writer::lock_output;
 
-/// What a full queue does to the caller.
+/// What a full journal does to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overflow {
     /// Wait for room: nothing is lost (the stdlib never drops).
@@ -40,6 +49,7 @@ pub enum Overflow {
 /// Tunables of a queued handler.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandlerOptions {
+    /// Records the journal holds (128 bytes each) before callers wait.
     pub capacity: usize,
     pub overflow: Overflow,
     /// Records at or above this level are written before `submit` completes.
@@ -62,23 +72,25 @@ impl Default for HandlerOptions {
     }
 }
 
+/// What a handler hands over besides records: text a Python handler
+/// formatted and encoded, or a reopen of its watched file.
+pub enum Payload {
+    Bytes(Vec<u8>),
+    Reopen,
+}
+
 enum State {
     Running {
-        sender: Sender<Command>,
         worker: JoinHandle<Exit>,
     },
     /// Between "park requested" and "worker exited" (GIL released meanwhile).
-    Parking {
-        sender: Sender<Command>,
-    },
-    Parked {
-        sender: Sender<Command>,
-        parts: WorkerParts,
-    },
+    Parking,
+    /// No worker: before `fork()` until it is made, or after the exit-time
+    /// shutdown for good (logging threads then write).
+    Parked,
     /// The worker was stuck in a system call when `fork()` was due, and is
     /// held at the end of it until the fork is made (see fork_gate.rs).
     Frozen {
-        sender: Sender<Command>,
         worker: JoinHandle<Exit>,
     },
     Closed,
@@ -90,24 +102,24 @@ pub enum ParkOutcome {
     Frozen(JoinHandle<Exit>),
 }
 
-/// The handler's writer. Replaced only in a forked child, where the old one
-/// may be locked by a thread that does not exist there; the old one is then
+/// The handler's engine. Replaced only in a forked child, where the old one
+/// may be in use by a thread that does not exist there; the old one is then
 /// leaked, so that references taken before stay valid.
-struct WriterSlot(AtomicPtr<Mutex<Writer>>);
+struct EngineSlot(AtomicPtr<Engine>);
 
-impl WriterSlot {
-    fn new(writer: Arc<Mutex<Writer>>) -> Self {
-        WriterSlot(AtomicPtr::new(Arc::into_raw(writer).cast_mut()))
+impl EngineSlot {
+    fn new(engine: Arc<Engine>) -> Self {
+        EngineSlot(AtomicPtr::new(Arc::into_raw(engine).cast_mut()))
     }
 
-    fn get(&self) -> &Mutex<Writer> {
+    fn get(&self) -> &Engine {
         // SAFETY: the pointer comes from Arc::into_raw and the slot keeps
-        // that strong count until it is dropped; a replaced writer is never
+        // that strong count until it is dropped; a replaced engine is never
         // released.
         unsafe { &*self.0.load(Ordering::Acquire) }
     }
 
-    fn shared(&self) -> Arc<Mutex<Writer>> {
+    fn shared(&self) -> Arc<Engine> {
         let pointer = self.0.load(Ordering::Acquire);
         // SAFETY: as in `get`; the count taken here is the returned Arc's.
         unsafe {
@@ -116,15 +128,15 @@ impl WriterSlot {
         }
     }
 
-    fn replace_leaking_old(&self, writer: Arc<Mutex<Writer>>) {
+    fn replace_leaking_old(&self, engine: Arc<Engine>) {
         self.0
-            .store(Arc::into_raw(writer).cast_mut(), Ordering::Release);
+            .store(Arc::into_raw(engine).cast_mut(), Ordering::Release);
     }
 }
 
-impl Drop for WriterSlot {
+impl Drop for EngineSlot {
     fn drop(&mut self) {
-        // SAFETY: the slot owns one strong count of the current writer.
+        // SAFETY: the slot owns one strong count of the current engine.
         drop(unsafe { Arc::from_raw(*self.0.get_mut()) });
     }
 }
@@ -133,32 +145,27 @@ pub struct QueuedHandler {
     label: String,
     options: HandlerOptions,
     level: AtomicI32,
-    formatter: Mutex<Arc<Formatter>>,
-    terminator: Mutex<String>,
-    rotation: Mutex<Option<Rotation>>,
-    /// Whether records the worker formats itself were ever queued (their
-    /// length is only known once formatted).
+    producer: Mutex<Producer>,
+    /// Whether records (not only ready-made text) were ever submitted: the
+    /// bytes they take are then only known once formatted.
     formats_records: AtomicBool,
     state: Mutex<State>,
-    /// Whether `state` is `Running`, for the per-record test without its
-    /// lock; set with the lock held.
-    running: OwnLine<AtomicBool>,
-    /// Shared with the worker; see writer.rs for who drains the queue.
-    writer: WriterSlot,
-    /// How a forked child reaches the sink without the writer (see `resume`).
+    /// Whether logging threads may write the journal out themselves: not
+    /// while a worker parks (it must be left alone), and always after the
+    /// exit-time shutdown (no worker is left).
+    writes_through: OwnLine<AtomicBool>,
+    engine: EngineSlot,
+    /// How a forked child reaches the sink without the old engine.
     adoption: Arc<dyn Adoption>,
+    log_path: Option<PathBuf>,
     gate: Arc<ForkGate>,
     stats: Arc<Stats>,
-    batch_pending: Arc<OwnLine<AtomicBool>>,
-    /// Records still to queue without trying the writer, after a try found
-    /// it busy (see `append_here`).
-    append_backoff: OwnLine<AtomicU32>,
+    /// Set once the worker exited for good: nobody writes any more.
+    stopped: Arc<AtomicBool>,
+    /// Set when the handler closes, for the per-record test without a lock.
+    closed: OwnLine<AtomicBool>,
+    me: Weak<QueuedHandler>,
 }
-
-/// How many records skip the writer after it was found busy: while the
-/// worker drains the queue, each try would only pull the writer's lock line
-/// over from its core.
-const APPEND_BACKOFF: u32 = 16;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section here leaves the state consistent even if it
@@ -166,6 +173,19 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn thread_name(label: &str) -> String {
+    format!("femtologging {label}")
+}
+
+/// A journal for a handler writing to `log_path` (in memory for others).
+fn journal_for(log_path: Option<&std::path::Path>, capacity: usize) -> io::Result<Journal> {
+    let bytes = journal::ring_bytes(capacity);
+    match log_path {
+        Some(path) => Journal::for_log(path, bytes),
+        None => Journal::in_memory(bytes),
+    }
 }
 
 impl QueuedHandler {
@@ -177,44 +197,36 @@ impl QueuedHandler {
         options: HandlerOptions,
     ) -> io::Result<Arc<QueuedHandler>> {
         let label = label.into();
-        let formatter = Arc::new(formatter);
         let stats = Arc::new(Stats::new(label.clone(), options.report_mode));
-        let (sender, receiver) = bounded(options.capacity.max(1));
-        let batch_pending = Arc::new(OwnLine(AtomicBool::new(false)));
         let gate = Arc::new(ForkGate::default());
         let adoption = sink.adoption();
-        let writer = Arc::new(Mutex::new(Writer::new(
-            receiver.clone(),
-            sink,
-            Arc::clone(&formatter),
+        let log_path = sink.file_path().map(|path| path.to_path_buf());
+        let size = sink.position().unwrap_or(0);
+        let journal = journal_for(log_path.as_deref(), options.capacity)?;
+        let engine = Engine::new(journal, sink, Arc::clone(&stats), Arc::clone(&gate));
+        let worker = worker::spawn(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
+        let producer = Producer::new(
+            Arc::new(formatter),
             options.terminator.clone(),
-            Arc::clone(&stats),
-            Arc::clone(&batch_pending),
-            Arc::clone(&gate),
-        )));
-        let parts = WorkerParts {
-            receiver,
-            writer: Arc::clone(&writer),
-            batch_pending: Arc::clone(&batch_pending),
-        };
-        let worker = worker::spawn(thread_name(&label), parts)?;
-        let terminator = options.terminator.clone();
-        let handler = Arc::new(QueuedHandler {
+            size,
+            log_path.clone(),
+        );
+        let handler = Arc::new_cyclic(|me| QueuedHandler {
             level: AtomicI32::new(options.level),
             label,
             options,
-            formatter: Mutex::new(formatter),
-            terminator: Mutex::new(terminator),
-            rotation: Mutex::new(None),
+            producer: Mutex::new(producer),
             formats_records: AtomicBool::new(false),
-            state: Mutex::new(State::Running { sender, worker }),
-            running: OwnLine(AtomicBool::new(true)),
-            append_backoff: OwnLine(AtomicU32::new(0)),
-            writer: WriterSlot::new(writer),
+            state: Mutex::new(State::Running { worker }),
+            writes_through: OwnLine(AtomicBool::new(true)),
+            engine: EngineSlot::new(engine),
             adoption,
+            log_path,
             gate,
             stats,
-            batch_pending,
+            stopped: Arc::new(AtomicBool::new(false)),
+            closed: OwnLine(AtomicBool::new(false)),
+            me: me.clone(),
         });
         registry::register(&handler);
         Ok(handler)
@@ -225,7 +237,7 @@ impl QueuedHandler {
     }
 
     pub fn formatter(&self) -> Arc<Formatter> {
-        Arc::clone(&lock(&self.formatter))
+        Arc::clone(&lock(&self.producer).formatter)
     }
 
     /// Replaces the formatter for records submitted from now on.
@@ -233,215 +245,191 @@ impl QueuedHandler {
         self.use_formatter(Arc::new(formatter));
     }
 
-    /// Makes `formatter` the one records submitted from now on get, unless it
-    /// already is (shared formatters are compared by identity).
+    /// Makes `formatter` the one records submitted from now on get.
     pub fn use_formatter(&self, formatter: Arc<Formatter>) {
-        let mut current = lock(&self.formatter);
-        if Arc::ptr_eq(&current, &formatter) {
-            return;
-        }
-        *current = Arc::clone(&formatter);
-        drop(current);
-        self.send_config(Command::SetFormatter(formatter));
+        lock(&self.producer).set_formatter(formatter);
     }
 
-    /// Makes `terminator` the text written after each record the worker
-    /// formats, unless it already is.
+    /// Makes `terminator` the text written after each record.
     pub fn use_terminator(&self, terminator: &str) {
-        let mut current = lock(&self.terminator);
-        if *current == terminator {
-            return;
+        let mut producer = lock(&self.producer);
+        if producer.terminator != terminator {
+            producer.terminator = terminator.to_owned();
         }
-        *current = terminator.to_owned();
-        drop(current);
-        self.send_config(Command::SetTerminator(terminator.to_owned()));
     }
 
-    /// Makes the worker roll the file over for records submitted from now
-    /// on (`None`: never), unless it already does.
+    /// Makes the file roll over by size or time for records submitted from
+    /// now on (`None`: never).
     pub fn use_rotation(&self, rotation: Option<Rotation>) {
-        let mut current = lock(&self.rotation);
-        if *current == rotation {
-            return;
-        }
-        *current = rotation.clone();
-        drop(current);
-        self.send_config(Command::SetRotation(rotation));
-    }
-
-    /// Queues a configuration change behind earlier records, so they keep the
-    /// old settings. A full queue gets the command through a short-lived
-    /// thread rather than blocking a caller that may hold the GIL.
-    fn send_config(&self, command: Command) {
-        if let Some(sender) = self.sender() {
-            if let Err(TrySendError::Full(command)) = sender.try_send(command) {
-                let _ = std::thread::Builder::new()
-                    .name("femtologging-config".into())
-                    .spawn(move || {
-                        let _ = sender.send(command);
-                    });
-            }
+        let mut producer = lock(&self.producer);
+        if producer.rotation != rotation {
+            producer.rotation = rotation;
         }
     }
 
-    /// Hands over a record or preformatted bytes; `level` decides durability.
+    fn me(&self) -> Arc<QueuedHandler> {
+        // A handler only exists inside the Arc `start` made.
+        self.me
+            .upgrade()
+            .unwrap_or_else(|| unreachable!("a handler outlived its Arc"))
+    }
+
+    /// Hands over a record or ready-made bytes; `level` decides durability.
     pub fn submit_payload(&self, payload: Payload, level: LevelNo) -> Submit {
         let durable = level >= self.options.flush_level || registry::is_shut_down();
-        self.submit_with(payload, durable)
+        match payload {
+            Payload::Bytes(bytes) => self.submit_bytes(bytes, durable),
+            Payload::Reopen => self.submit_reopen(),
+        }
     }
 
     /// Hands over a payload that is done before this returns (once the
     /// returned `Submit` completes).
     pub fn submit_durable(&self, payload: Payload) -> Submit {
-        self.submit_with(payload, true)
+        self.submit_payload(payload, LevelNo::MAX)
     }
 
-    fn submit_with(&self, payload: Payload, durable: bool) -> Submit {
-        if durable {
-            // Written on the calling thread, behind everything queued, when
-            // the worker is not busy: that saves waking it and waiting.
-            if let Some(mut writer) = self.idle_writer_and_output() {
-                writer.write_through(payload);
-                return Submit::Done;
-            }
+    fn refuse_if_closed(&self) -> bool {
+        if self.closed.0.load(Ordering::Acquire) {
+            self.stats
+                .count_drop("a record was sent to the handler after it was closed; dropped");
+            return true;
         }
-        if let (Payload::Record(record), false) = (&payload, durable) {
-            if self.append_here(record) {
-                // Dropped here: its memory stays with this thread.
-                return Submit::Done;
-            }
-        }
-        if let Some(writer) = self.retired_writer() {
-            // After the exit-time shutdown no worker runs: the caller writes
-            // (see `registry::begin_shutdown`).
-            worker::lock_writer(&writer).write_through(payload);
+        false
+    }
+
+    fn submit_record(&self, record: &FemtoLogRecord, durable: bool) -> Submit {
+        self.formats_records.store(true, Ordering::Relaxed);
+        if self.refuse_if_closed() {
             return Submit::Done;
         }
-        let (command, receipt) = if durable {
-            let (ack, receipt) = bounded(1);
-            (Command::Durable(payload, ack), Some(Receipt(receipt)))
-        } else {
-            (Command::Write(payload), None)
-        };
-        let state = lock(&self.state);
-        let sender = match &*state {
-            State::Running { sender, .. }
-            | State::Parking { sender }
-            | State::Parked { sender, .. }
-            | State::Frozen { sender, .. } => sender,
-            State::Closed => {
-                drop(state);
-                self.stats
-                    .count_drop("a record was sent to the handler after it was closed; dropped");
+        let engine = self.engine.get();
+        let mut producer = lock(&self.producer);
+        let facts = match producer.format(record) {
+            Ok(facts) => facts,
+            Err(cause) => {
+                drop(producer);
+                self.report_unformatted(record, &cause);
                 return Submit::Done;
             }
         };
-        match sender.try_send(command) {
-            Ok(()) => match receipt {
-                Some(receipt) => Submit::Durable(receipt),
-                None => Submit::Done,
-            },
-            Err(TrySendError::Full(command)) => match self.options.overflow {
-                Overflow::Drop => {
-                    drop(state);
-                    self.stats
-                        .dropped
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    Submit::Done
-                }
-                Overflow::Block => {
-                    let sender = sender.clone();
-                    drop(state);
-                    Submit::Blocked(Box::new(self.pending(sender, command, receipt)))
-                }
-            },
-            Err(TrySendError::Disconnected(_)) => {
-                drop(state);
-                self.stats
-                    .count_drop("the worker has stopped; record dropped");
-                Submit::Done
+        match producer.append_line(engine, facts) {
+            Ok(end) => {
+                drop(producer);
+                self.appended(end, durable)
+            }
+            Err(error) => {
+                let line = producer.line().to_vec();
+                drop(producer);
+                self.not_appended(error, line, Some(facts), durable)
             }
         }
     }
 
-    /// Formats the record into the writer's buffer on this thread when the
-    /// worker is not using it: no record crosses to the worker's core, which
-    /// only writes the buffer out, a batch at a time. The first record of a
-    /// batch nudges the worker; it waits `GATHER` before writing, so the
-    /// batch can grow meanwhile.
-    fn append_here(&self, record: &FemtoLogRecord) -> bool {
-        let skip = self.append_backoff.0.load(Ordering::Relaxed);
-        if skip > 0 {
-            self.append_backoff.0.store(skip - 1, Ordering::Relaxed);
-            return false;
+    fn submit_bytes(&self, bytes: Vec<u8>, durable: bool) -> Submit {
+        if self.refuse_if_closed() {
+            return Submit::Done;
         }
-        let appended = match self.idle_writer() {
-            Some(mut writer) => writer.append_without_io(record),
-            None => false,
-        };
-        if !appended {
-            self.append_backoff
-                .0
-                .store(APPEND_BACKOFF, Ordering::Relaxed);
-            return false;
+        let engine = self.engine.get();
+        let appended = lock(&self.producer).append(engine, &bytes, None);
+        match appended {
+            Ok(end) => self.appended(end, durable),
+            Err(error) => self.not_appended(error, bytes, None, durable),
         }
+    }
+
+    /// Queues a reopen behind everything appended so far and asks for it
+    /// to be done before the caller goes on.
+    fn submit_reopen(&self) -> Submit {
+        if self.closed.0.load(Ordering::Acquire) {
+            return Submit::Done;
+        }
+        let engine = self.engine.get();
+        let (ack, done) = bounded(1);
+        lock(&self.producer).schedule(engine, Command::Reopen(ack));
+        if self.write_out_here(engine.journal.published()) {
+            return Submit::Done;
+        }
+        Submit::Blocked(Box::new(Acknowledgement {
+            engine: self.engine.shared(),
+            done,
+        }))
+    }
+
+    /// After an append that ended at `end`: wakes the worker for a new
+    /// batch and, for a durable record, sees it written.
+    fn appended(&self, end: u64, durable: bool) -> Submit {
+        let engine = self.engine.get();
         // Read first: within a batch the flag is already set, and a write
         // per record would pull its line away from the worker's core.
-        if !self.batch_pending.0.load(Ordering::Acquire)
-            && !self.batch_pending.0.swap(true, Ordering::AcqRel)
+        if !engine.batch_pending.0.load(Ordering::Acquire)
+            && !engine.batch_pending.0.swap(true, Ordering::AcqRel)
         {
-            if let Some(sender) = self.sender() {
-                // A full queue keeps the worker busy anyway; it writes the
-                // buffer with its next batch.
-                let _ = sender.try_send(Command::WriteBuffered);
-            }
+            engine.ring();
         }
+        if !durable || self.write_out_here(end) {
+            return Submit::Done;
+        }
+        Submit::Durable(self.wait_until(end))
+    }
+
+    fn wait_until(&self, until: u64) -> Wait {
+        let stopped = Arc::clone(&self.stopped);
+        Wait {
+            engine: self.engine.shared(),
+            until,
+            gone: Arc::new(move || stopped.load(Ordering::Acquire)),
+        }
+    }
+
+    /// Writes the journal out up to at least `to` on this thread when the
+    /// output is free (waking a worker and waiting for it costs tens of
+    /// microseconds); never waits. False: the caller must wait instead.
+    fn write_out_here(&self, to: u64) -> bool {
+        if !self.writes_through.0.load(Ordering::Acquire) {
+            return false;
+        }
+        let engine = self.engine.get();
+        let Ok(mut output) = engine.output.try_lock() else {
+            return false;
+        };
+        output.write_out(engine, engine.journal.published().max(to));
         true
     }
 
-    /// The writer, if the worker is running (a parking worker must be left
-    /// alone with it) and nobody holds the writer; never waits.
-    fn idle_writer(&self) -> Option<MutexGuard<'_, Writer>> {
-        if !self.running.0.load(Ordering::Acquire) {
-            return None;
+    /// The journal refused the bytes: drop them, wait for room, or write an
+    /// oversized line past the journal.
+    fn not_appended(
+        &self,
+        error: AppendError,
+        bytes: Vec<u8>,
+        facts: Option<RecordFacts>,
+        durable: bool,
+    ) -> Submit {
+        if error == AppendError::Full && self.options.overflow == Overflow::Drop {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return Submit::Done;
         }
-        match self.writer.get().try_lock() {
-            Ok(writer) => Some(writer),
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
+        Submit::Blocked(Box::new(Refused {
+            handler: self.me(),
+            bytes,
+            facts,
+            durable,
+        }))
     }
 
-    /// The writer, as `idle_writer`, when the worker is not writing a batch
-    /// either: writing here then never waits (the GIL may be held). Only a
-    /// holder of the writer starts a batch, so the output stays free.
-    fn idle_writer_and_output(&self) -> Option<MutexGuard<'_, Writer>> {
-        let writer = self.idle_writer()?;
-        writer.output_is_free().then_some(writer)
+    fn report_unformatted(&self, record: &FemtoLogRecord, cause: &str) {
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats.reporter.report(
+            &format!(
+                "could not format a record: {cause}\nMessage: {:?}",
+                record.message()
+            ),
+            None,
+        );
     }
 
-    /// At exit, once the worker stopped: writes what is still queued; the
-    /// callers write everything later (`retired_writer`).
-    pub(crate) fn retire(&self) {
-        self.gate.cancel_park();
-        if let Some(writer) = self.retired_writer() {
-            let _ = worker::lock_writer(&writer).drain();
-        }
-    }
-
-    /// The writer of a handler whose worker stopped at the exit-time
-    /// shutdown: callers write through it from then on.
-    fn retired_writer(&self) -> Option<Arc<Mutex<Writer>>> {
-        if !registry::is_shut_down() {
-            return None;
-        }
-        match &*lock(&self.state) {
-            State::Parked { parts, .. } => Some(Arc::clone(&parts.writer)),
-            _ => None,
-        }
-    }
-
-    /// Whether the worker was ever given records to format itself.
+    /// Whether records (not only ready-made text) were ever submitted.
     pub fn formats_records(&self) -> bool {
         self.formats_records.load(Ordering::Relaxed)
     }
@@ -465,49 +453,21 @@ impl QueuedHandler {
         matches!(*lock(&self.state), State::Closed)
     }
 
-    fn sender(&self) -> Option<Sender<Command>> {
-        match &*lock(&self.state) {
-            State::Running { sender, .. }
-            | State::Parking { sender }
-            | State::Parked { sender, .. }
-            | State::Frozen { sender, .. } => Some(sender.clone()),
-            State::Closed => None,
-        }
-    }
-
-    fn pending(
-        &self,
-        sender: Sender<Command>,
-        command: Command,
-        receipt: Option<Receipt>,
-    ) -> Pending {
-        let stats = Arc::clone(&self.stats);
-        Pending {
-            sender,
-            command,
-            receipt,
-            on_disconnect: Box::new(move || {
-                stats.count_drop("the worker has stopped; record dropped")
-            }),
-        }
-    }
-
     /// The gate the fork hook watches this handler's worker through.
     pub(crate) fn gate(&self) -> &ForkGate {
         &self.gate
     }
 
-    /// Before `fork()`, part 1 (attached): asks the worker to park. Logging
-    /// threads stop using the writer and queue their records meanwhile.
+    /// Before `fork()` (or at exit), part 1 (attached): asks the worker to
+    /// park. Logging threads stop writing the journal out meanwhile.
     pub(crate) fn begin_park(&self) -> Option<JoinHandle<Exit>> {
         let mut state = lock(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
-            State::Running { sender, worker } => {
-                self.running.0.store(false, Ordering::Release);
+            State::Running { worker } => {
+                self.writes_through.0.store(false, Ordering::Release);
                 self.gate.request_park();
-                // Wakes a sleeping worker; a full queue keeps it awake anyway.
-                let _ = sender.try_send(Command::WriteBuffered);
-                *state = State::Parking { sender };
+                self.engine.get().ring();
+                *state = State::Parking;
                 Some(worker)
             }
             other => {
@@ -517,72 +477,65 @@ impl QueuedHandler {
         }
     }
 
-    /// Before `fork()`, part 3 (attached): keeps what the worker handed back,
-    /// or the frozen worker.
+    /// Part 3 (attached): notes how the worker answered.
     pub(crate) fn finish_park(&self, outcome: ParkOutcome) {
         let mut state = lock(&self.state);
-        if let State::Parking { sender } = std::mem::replace(&mut *state, State::Closed) {
-            match outcome {
-                ParkOutcome::Parked(Some(Exit::Parked(parts))) => {
-                    *state = State::Parked { sender, parts };
-                }
-                ParkOutcome::Frozen(worker) => *state = State::Frozen { sender, worker },
-                ParkOutcome::Parked(_) => {}
-            }
+        if let State::Parking = &*state {
+            *state = match outcome {
+                ParkOutcome::Parked(Some(Exit::Parked)) => State::Parked,
+                ParkOutcome::Frozen(worker) => State::Frozen { worker },
+                ParkOutcome::Parked(_) => State::Closed,
+            };
         }
     }
 
-    /// After `fork()`: restarts the worker. In the child the old queue is
-    /// abandoned without being touched: it may hold the parent's records, and
-    /// a thread that no longer exists may have been inside it.
+    /// At exit, once the worker parked: writes what is left, then lets the
+    /// logging threads write from now on, and removes the journal's file
+    /// (a process that ends normally leaves none).
+    pub(crate) fn retire(&self) {
+        self.gate.cancel_park();
+        self.writes_through.0.store(true, Ordering::Release);
+        let engine = self.engine.get();
+        lock_output(&engine.output).write_out(engine, engine.journal.published());
+        engine.journal.retire();
+    }
+
+    /// After `fork()`: restarts the worker. In the child the engine is
+    /// replaced (see `rebuild_in_child`).
     pub(crate) fn resume(&self, in_child: bool) {
         let mut state = lock(&self.state);
-        let parts = match std::mem::replace(&mut *state, State::Closed) {
-            State::Parked { sender, parts } => Some((sender, parts)),
-            State::Frozen { sender, worker } if !in_child => {
+        match std::mem::replace(&mut *state, State::Closed) {
+            State::Parked => {}
+            State::Frozen { worker } if !in_child => {
                 // The parent's worker goes on from where it was held.
                 self.gate.cancel_park();
                 self.gate.thaw();
-                *state = State::Running { sender, worker };
-                self.running.0.store(true, Ordering::Release);
+                *state = State::Running { worker };
+                self.writes_through.0.store(true, Ordering::Release);
                 return;
             }
-            State::Frozen { sender, worker } => {
-                // That thread does not exist here; its handle and queue are
-                // left alone, and so are the writer and output it may hold.
+            State::Frozen { worker } => {
+                // That thread does not exist here; its handle is left alone.
                 std::mem::forget(worker);
-                std::mem::forget(sender);
-                self.gate.reset();
-                None
             }
             other => {
                 *state = other;
                 return;
             }
-        };
+        }
+        if in_child {
+            self.gate.reset();
+            self.rebuild_in_child();
+        }
         self.gate.cancel_park();
-        let (sender, parts) = match (parts, in_child) {
-            (Some((sender, parts)), false) => (sender, parts),
-            (Some((sender, mut parts)), true) => {
-                let (fresh_sender, fresh_receiver) = bounded(self.options.capacity.max(1));
-                std::mem::forget(sender);
-                let mut writer = worker::lock_writer(&parts.writer);
-                std::mem::forget(std::mem::replace(&mut writer.queue, fresh_receiver.clone()));
-                writer.configure(
-                    self.formatter(),
-                    lock(&self.terminator).clone(),
-                    lock(&self.rotation).clone(),
-                );
-                drop(writer);
-                std::mem::forget(std::mem::replace(&mut parts.receiver, fresh_receiver));
-                (fresh_sender, parts)
-            }
-            (None, _) => self.rebuild_in_child(),
-        };
-        match worker::spawn(thread_name(&self.label), parts) {
+        match worker::spawn(
+            thread_name(&self.label),
+            self.engine.shared(),
+            Arc::clone(&self.gate),
+        ) {
             Ok(worker) => {
-                *state = State::Running { sender, worker };
-                self.running.0.store(true, Ordering::Release);
+                *state = State::Running { worker };
+                self.writes_through.0.store(true, Ordering::Release);
             }
             Err(error) => self.stats.reporter.report(
                 &format!("could not restart the worker thread: {error}"),
@@ -591,39 +544,90 @@ impl QueuedHandler {
         }
     }
 
-    /// In a child whose parent froze this handler's worker: a queue, writer
-    /// and output of its own, on the same destination. What the old writer
-    /// and output held is the parent's, which writes it.
-    fn rebuild_in_child(&self) -> (Sender<Command>, WorkerParts) {
-        let (sender, receiver) = bounded(self.options.capacity.max(1));
-        self.batch_pending.0.store(false, Ordering::Release);
-        let mut writer = Writer::new(
-            receiver.clone(),
-            self.adoption.adopt(),
-            self.formatter(),
-            lock(&self.terminator).clone(),
+    /// In a child: a journal, output and worker of its own, on the same
+    /// destination. What the parent's journal holds is the parent's to
+    /// write, and its output may be held by a thread that does not exist
+    /// here: the old engine is left untouched and leaked.
+    fn rebuild_in_child(&self) {
+        let old = self.engine.get();
+        old.forget_in_child();
+        old.journal.release_lock_in_child();
+        let sink = self.adoption.adopt();
+        let size = sink.position().unwrap_or(0);
+        let journal = match journal_for(self.log_path.as_deref(), self.options.capacity) {
+            Ok(journal) => journal,
+            Err(error) => {
+                self.stats.reporter.report(
+                    &format!("could not make a journal in the forked process: {error}"),
+                    error.raw_os_error(),
+                );
+                return;
+            }
+        };
+        let engine = Engine::new(
+            journal,
+            sink,
             Arc::clone(&self.stats),
-            Arc::clone(&self.batch_pending),
             Arc::clone(&self.gate),
         );
-        writer.configure(
-            self.formatter(),
-            lock(&self.terminator).clone(),
-            lock(&self.rotation).clone(),
-        );
-        self.writer
-            .replace_leaking_old(Arc::new(Mutex::new(writer)));
-        let parts = WorkerParts {
-            receiver,
-            writer: self.writer.shared(),
-            batch_pending: Arc::clone(&self.batch_pending),
-        };
-        (sender, parts)
+        self.engine.replace_leaking_old(engine);
+        lock(&self.producer).set_size(size);
     }
 }
 
-fn thread_name(label: &str) -> String {
-    format!("femtologging {label}")
+/// A record the journal had no room for: the caller waits (detached) and
+/// appends it once there is, deciding its rollover then; a line longer than
+/// the whole journal is written past it, after everything before.
+struct Refused {
+    handler: Arc<QueuedHandler>,
+    bytes: Vec<u8>,
+    facts: Option<RecordFacts>,
+    durable: bool,
+}
+
+impl Pending for Refused {
+    fn finish(self: Box<Self>) -> Submit {
+        let handler = &self.handler;
+        loop {
+            if handler.is_closed() {
+                handler
+                    .stats
+                    .count_drop("the handler closed while the record waited; dropped");
+                return Submit::Done;
+            }
+            let engine = handler.engine.shared();
+            let appended = lock(&handler.producer).append(&engine, &self.bytes, self.facts);
+            match appended {
+                Ok(end) => return handler.appended(end, self.durable),
+                Err(AppendError::Full) => {
+                    let stopped = Arc::clone(&handler.stopped);
+                    engine.wait_for_room(self.bytes.len() as u64, &move || {
+                        stopped.load(Ordering::Acquire)
+                    });
+                }
+                Err(AppendError::TooLarge) => {
+                    let mut output = lock_output(&engine.output);
+                    output.write_out(&engine, engine.journal.published());
+                    output.write_past_journal(&self.bytes);
+                    return Submit::Done;
+                }
+            }
+        }
+    }
+}
+
+/// A command the caller waits to see done (a reopen).
+struct Acknowledgement {
+    engine: Arc<Engine>,
+    done: crossbeam_channel::Receiver<()>,
+}
+
+impl Pending for Acknowledgement {
+    fn finish(self: Box<Self>) -> Submit {
+        self.engine.ring();
+        let _ = self.done.recv();
+        Submit::Done
+    }
 }
 
 impl FemtoHandlerTrait for QueuedHandler {
@@ -640,76 +644,60 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn needs(&self) -> Needs {
-        lock(&self.formatter).needs()
+        lock(&self.producer).formatter.needs()
     }
 
-    fn submit(&self, record: FemtoLogRecord) -> Submit {
-        let level = record.level;
-        self.formats_records.store(true, Ordering::Relaxed);
-        self.submit_payload(Payload::Record(record), level)
+    fn submit(&self, record: &FemtoLogRecord) -> Submit {
+        let durable = record.level >= self.options.flush_level || registry::is_shut_down();
+        self.submit_record(record, durable)
     }
 
     fn begin_flush(&self) -> Waiter {
-        if let Some(mut writer) = self.idle_writer_and_output() {
-            // Everything queued before this call is written here and now.
-            let _ = writer.drain();
+        let target = self.engine.get().journal.published();
+        if self.is_closed() || self.write_out_here(target) {
             return Waiter::nothing();
         }
-        if let Some(writer) = self.retired_writer() {
-            let _ = worker::lock_writer(&writer).drain();
-            return Waiter::nothing();
-        }
-        let Some(sender) = self.sender() else {
-            return Waiter::nothing();
-        };
-        let (ack, receipt) = bounded(1);
-        let receipt = Some(Receipt(receipt));
-        match sender.try_send(Command::Flush(ack)) {
-            Ok(()) => Waiter {
-                receipt,
-                ..Waiter::default()
-            },
-            Err(TrySendError::Full(command)) => Waiter {
-                send: Some((sender, command)),
-                receipt,
-                join: None,
-            },
-            Err(TrySendError::Disconnected(_)) => Waiter::nothing(),
+        Waiter {
+            wait: Some(self.wait_until(target)),
+            join: None,
         }
     }
 
     fn begin_close(&self) -> Waiter {
         let mut state = lock(&self.state);
         let previous = std::mem::replace(&mut *state, State::Closed);
-        self.running.0.store(false, Ordering::Release);
+        self.writes_through.0.store(false, Ordering::Release);
+        self.closed.0.store(true, Ordering::Release);
         drop(state);
-        let stats = Arc::clone(&self.stats);
+        let engine = self.engine.shared();
         let worker = match previous {
-            State::Running { sender, worker } => {
-                // Dropping the last sender is the close signal: the worker
-                // drains what is queued, then sees the channel disconnect.
-                drop(sender);
-                worker
-            }
-            State::Parked { sender, parts } => {
-                drop(sender);
-                match worker::spawn(thread_name(&self.label), parts) {
+            State::Running { worker } | State::Frozen { worker } => worker,
+            State::Parked => {
+                self.gate.cancel_park();
+                match worker::spawn(
+                    thread_name(&self.label),
+                    Arc::clone(&engine),
+                    Arc::clone(&self.gate),
+                ) {
                     Ok(worker) => worker,
                     Err(_) => return Waiter::nothing(),
                 }
             }
-            State::Frozen { sender, worker } => {
-                drop(sender);
-                worker
-            }
-            State::Parking { .. } | State::Closed => return Waiter::nothing(),
+            State::Parking | State::Closed => return Waiter::nothing(),
         };
+        // The worker writes everything, closes the sink and exits.
+        engine.close();
+        let stats = Arc::clone(&self.stats);
+        let stopped = Arc::clone(&self.stopped);
         Waiter {
+            wait: None,
             join: Some(Box::new(move || {
                 let _ = worker.join();
+                stopped.store(true, Ordering::Release);
+                engine.notify_progress();
+                engine.journal.retire();
                 stats.reporter.summarize();
             })),
-            ..Waiter::default()
         }
     }
 
@@ -725,7 +713,7 @@ impl FemtoHandlerTrait for QueuedHandler {
 /// Pure-Rust conveniences that block inline; bindings use the halves instead.
 impl QueuedHandler {
     pub fn deliver(&self, record: FemtoLogRecord) {
-        self.submit(record).complete();
+        self.submit(&record).complete();
     }
 
     pub fn flush(&self) {
@@ -741,6 +729,26 @@ impl QueuedHandler {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn a_record_longer_than_the_journal_is_still_written_in_order() {
+        let probe = Probe::default();
+        let handler = handler(
+            &probe,
+            HandlerOptions {
+                capacity: 2,
+                ..HandlerOptions::default()
+            },
+        );
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "short"));
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "x".repeat(10_000)));
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "after"));
+        handler.close();
+        assert_eq!(
+            probe.text(),
+            format!("short\n{}\nafter\n", "x".repeat(10_000))
+        );
+    }
 
     /// A sink that records what reaches it, optionally failing every write.
     #[derive(Clone, Default)]
@@ -895,8 +903,8 @@ mod tests {
         let handler = handler(&probe, HandlerOptions::default());
         handler.deliver(FemtoLogRecord::new("t", level::INFO, "before"));
         let worker = handler.begin_park().expect("running");
-        handler.deliver(FemtoLogRecord::new("t", level::INFO, "while parked"));
         handler.finish_park(ParkOutcome::Parked(worker.join().ok()));
+        handler.deliver(FemtoLogRecord::new("t", level::INFO, "while parked"));
         assert_eq!(probe.text(), "before\n");
         handler.resume(false);
         handler.close();

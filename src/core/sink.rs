@@ -49,6 +49,11 @@ pub trait Sink: Send {
     fn adoption(&self) -> Arc<dyn Adoption> {
         Arc::new(NotCarriedOver)
     }
+    /// The descriptor written to now (-1: none), kept current across
+    /// reopens, for the crash path (crash.rs); `None`: not reachable there.
+    fn crash_descriptor(&self) -> Option<Arc<AtomicI32>> {
+        None
+    }
 }
 
 /// Makes, in a forked child, a sink on the destination of a sink the child
@@ -117,6 +122,10 @@ impl Sink for FdSink {
 
     fn adoption(&self) -> Arc<dyn Adoption> {
         Arc::new(FdSink { fd: self.fd })
+    }
+
+    fn crash_descriptor(&self) -> Option<Arc<AtomicI32>> {
+        Some(Arc::new(AtomicI32::new(self.fd)))
     }
 }
 
@@ -238,7 +247,16 @@ fn open_file(path: &Path, mode: FileMode) -> io::Result<File> {
 }
 
 impl FileSink {
+    /// Opens `path`, after writing to it what journals of processes that
+    /// died while writing it still hold (journal.rs): their records come
+    /// before this one's, as they would have without the kill. A failed
+    /// recovery leaves the journals for the next open.
     pub fn open(path: &Path, mode: FileMode) -> io::Result<Self> {
+        let _ = super::journal::recover(path);
+        FileSink::open_without_recovery(path, mode)
+    }
+
+    fn open_without_recovery(path: &Path, mode: FileMode) -> io::Result<Self> {
         let mut sink = FileSink {
             path: path.to_owned(),
             mode,
@@ -380,6 +398,10 @@ impl Sink for FileSink {
             watch.identity.record(None)?;
         }
         Ok(())
+    }
+
+    fn crash_descriptor(&self) -> Option<Arc<AtomicI32>> {
+        Some(Arc::clone(&self.descriptor))
     }
 
     fn adoption(&self) -> Arc<dyn Adoption> {

@@ -1,58 +1,59 @@
-//! The worker thread behind every native handler, and what its queue carries.
+//! The worker thread behind every native handler, and the commands placed
+//! in its journal.
 //!
-//! It waits for commands without taking them, then drains the queue in
-//! batches through the handler's `Writer` (see writer.rs), so a quiet
-//! program's lines reach the OS at once. It exits when every sender is gone
-//! (the handler closed), after draining the queue, or when asked to park
+//! Logging threads format their records and append the lines to the
+//! handler's journal; the worker waits for bytes without taking them, lets
+//! a batch gather, then writes it out through the handler's output (see
+//! writer.rs), so a quiet program's lines reach the OS at once. It exits
+//! when the handler closes, after writing everything, or when asked to park
 //! before `fork()` (see fork_gate.rs). It never touches Python, so it never
 //! needs the GIL.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Select, Sender};
+use crossbeam_channel::{Select, Sender};
 
-use super::format::Formatter;
-use super::own_line::OwnLine;
-use super::record::FemtoLogRecord;
+use super::engine::Engine;
+use super::fork_gate::ForkGate;
 use super::report::{ErrorReporter, ReportMode};
-use super::rotation::Rotation;
-use super::writer::{lock_output, Drained, Writer};
+use super::timed_rotation::TimedRotation;
+use super::writer::lock_output;
 
-/// How long an idle worker polls its queue before it sleeps.
+/// How long an idle worker polls its journal before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
-/// How long a worker lets logging threads fill the buffer before writing.
+/// How long a worker lets logging threads fill the journal before writing.
 const GATHER: Duration = Duration::from_micros(200);
 
-/// What a handler writes: a record it formats itself, or text that Python
-/// already formatted and encoded (handlers whose formatter runs in Python);
-/// or where it writes, in the queue's order.
-// Records travel inline in the queue's preallocated slots: boxing them would
-// cost an allocation per log call to save memory only in idle slots.
-#[allow(clippy::large_enum_variant)]
-pub enum Payload {
-    Record(FemtoLogRecord),
-    Bytes(Vec<u8>),
-    /// Reopen a watched file that was moved, after what was queued before.
-    Reopen,
+/// What runs between two bytes of the journal, in their order.
+pub enum Command {
+    /// Reopen a watched file that was moved; acknowledged when done.
+    Reopen(Sender<()>),
+    Rollover(Rollover),
 }
 
-/// What a worker's queue carries.
-pub enum Command {
-    Write(Payload),
-    /// A payload that must reach the OS before the sender is acknowledged.
-    Durable(Payload, Sender<()>),
-    SetTerminator(String),
-    Flush(Sender<()>),
-    SetFormatter(Arc<Formatter>),
-    /// Roll the file over by size or time from now on (or no longer).
-    SetRotation(Option<Rotation>),
-    /// Logging threads formatted records into the writer's buffer: write
-    /// them out (see `QueuedHandler::append_here`).
-    WriteBuffered,
+/// A rollover the logging thread decided, as the stdlib's `emit` does.
+pub struct Rollover {
+    pub kind: RolloverKind,
+    /// Decided because the last rollover failed (the stdlib tries again on
+    /// every record while it fails); moot once one succeeded.
+    pub retry: bool,
+}
+
+pub enum RolloverKind {
+    /// Shift `name.<i>` up and make the file `name.1`.
+    Size { backup_count: u32 },
+    /// Rename the file to `backup` (the name of the interval it covered);
+    /// `rolloverAt` was `previous_at` before the logging thread moved it on.
+    Timed {
+        rotation: TimedRotation,
+        backup: Option<PathBuf>,
+        previous_at: i64,
+    },
 }
 
 /// Counters shared by a handler and its worker.
@@ -78,81 +79,79 @@ impl Stats {
     }
 }
 
-/// Everything a worker works with; handed back when it parks.
-pub struct WorkerParts {
-    /// A handle on the queue to wait on (commands are taken through the
-    /// writer).
-    pub receiver: Receiver<Command>,
-    pub writer: Arc<Mutex<Writer>>,
-    /// Set while the writer's buffer holds records a logging thread
-    /// formatted and nobody has written out yet.
-    pub batch_pending: Arc<OwnLine<AtomicBool>>,
-}
-
 /// How a worker ended.
 pub enum Exit {
-    Parked(WorkerParts),
+    /// Asked to park before `fork()` (or at exit): the handler keeps its
+    /// engine, and a new worker (or the logging threads) carries on.
+    Parked,
     Closed,
 }
 
-pub fn spawn(name: String, parts: WorkerParts) -> io::Result<JoinHandle<Exit>> {
+pub fn spawn(
+    name: String,
+    engine: Arc<Engine>,
+    gate: Arc<ForkGate>,
+) -> io::Result<JoinHandle<Exit>> {
     std::thread::Builder::new()
         .name(name)
-        .spawn(move || run(parts))
+        .spawn(move || run(&engine, &gate))
 }
 
-/// Locks a writer. Its critical sections leave it consistent even if they
-/// unwind, so a poisoned lock is still safe to use.
-pub fn lock_writer(writer: &Mutex<Writer>) -> MutexGuard<'_, Writer> {
-    writer
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Signals sent to the process are for the application's threads: blocked
+/// here, so that the crash path (crash.rs) never runs on a worker that is
+/// in the middle of a write it would then wait for.
+fn block_process_signals() {
+    // SAFETY: sigset manipulation and pthread_sigmask on this thread only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        for fault in [
+            libc::SIGSEGV,
+            libc::SIGBUS,
+            libc::SIGFPE,
+            libc::SIGILL,
+            libc::SIGTRAP,
+            libc::SIGABRT,
+        ] {
+            libc::sigdelset(&mut set, fault);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
 }
 
-fn run(parts: WorkerParts) -> Exit {
+fn run(engine: &Engine, gate: &ForkGate) -> Exit {
+    block_process_signals();
     loop {
-        wait_for_commands(&parts.receiver);
-        if parts.batch_pending.0.load(Ordering::Acquire) {
-            // Logging threads append to the buffer while it is free: let a
-            // batch gather before taking it (a quiet program waits no more
-            // than this for its line to reach the OS).
+        wait_for_work(engine, gate);
+        let leaving = gate.park_requested() || engine.is_closing();
+        if !leaving && engine.batch_pending.0.load(Ordering::Acquire) {
+            // Logging threads keep appending: let a batch gather before
+            // writing (a quiet program waits no longer than this for its
+            // line to reach the OS).
             std::thread::sleep(GATHER);
         }
-        let mut writer = lock_writer(&parts.writer);
-        match writer.take_queued() {
-            Drained::Empty => {
-                // The batch is written holding only the output, so logging
-                // threads can fill the next one meanwhile instead of
-                // queueing their records.
-                let output = writer.output();
-                let mut output = lock_output(&output);
-                writer.hand_over(&mut output);
-                drop(writer);
-                output.write_batch();
-                output.flush();
-            }
-            Drained::Park => {
-                writer.finish();
-                drop(writer);
-                return Exit::Parked(parts);
-            }
-            Drained::Closed => {
-                writer.finish();
-                writer.close_sink();
-                return Exit::Closed;
-            }
+        let mut output = lock_output(&engine.output);
+        output.write_out(engine, engine.journal.published());
+        if gate.park_requested() {
+            return Exit::Parked;
+        }
+        if engine.is_closing() && engine.journal.is_empty() && !engine.has_commands() {
+            output.close_sink();
+            return Exit::Closed;
         }
     }
 }
 
-/// Returns once the queue holds a command or is closed, without taking
-/// anything. It polls briefly before sleeping, since records tend to come in
-/// runs and waking a sleeping thread costs tens of microseconds.
-fn wait_for_commands(receiver: &Receiver<Command>) {
+/// Returns once there is something to do, without taking it. It polls
+/// briefly before it sleeps, since records tend to come in runs and waking
+/// a sleeping thread costs tens of microseconds.
+fn wait_for_work(engine: &Engine, gate: &ForkGate) {
+    let busy = || engine.has_work() || gate.park_requested();
     let started = Instant::now();
     let mut polls: u32 = 0;
     while started.elapsed() < IDLE_POLL {
-        if !receiver.is_empty() {
+        if busy() {
+            let _ = engine.doorbell().try_recv();
             return;
         }
         polls += 1;
@@ -162,9 +161,10 @@ fn wait_for_commands(receiver: &Receiver<Command>) {
             std::hint::spin_loop();
         }
     }
-    // Ready also when every sender is gone; a spurious wake-up only costs an
-    // empty drain.
-    let mut select = Select::new();
-    select.recv(receiver);
-    select.ready();
+    while !busy() {
+        let mut select = Select::new();
+        select.recv(engine.doorbell());
+        select.ready();
+        let _ = engine.doorbell().try_recv();
+    }
 }

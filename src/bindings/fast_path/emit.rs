@@ -547,9 +547,6 @@ fn dispatch(
             )?;
         }
     }
-    let queues = reached()
-        .filter(|t| matches!(t.sink, Sink::Queued(_)))
-        .count();
     let mut waits: Vec<Submit> = Vec::new();
     for (index, bytes) in limited {
         if let Sink::SizeLimited { stream, .. } = &plan.targets[index].sink {
@@ -559,23 +556,13 @@ fn dispatch(
             }
         }
     }
-    let mut record = Some(record);
-    let mut queued = 0;
     for target in reached() {
         let Sink::Queued(core) = &target.sink else {
             continue;
         };
-        queued += 1;
-        let copy = if queued == queues {
-            record.take()
-        } else {
-            record.clone()
-        };
-        if let Some(copy) = copy {
-            let submit = core.submit(copy);
-            if !matches!(submit, Submit::Done) {
-                waits.push(submit);
-            }
+        let submit = core.submit(&record);
+        if !matches!(submit, Submit::Done) {
+            waits.push(submit);
         }
     }
     if !waits.is_empty() {

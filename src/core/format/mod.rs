@@ -170,6 +170,8 @@ fn check_brace_specs(template: &Template) -> Result<(), TemplateError> {
 pub struct FormatCache {
     second: Option<i64>,
     second_text: String,
+    /// The `asctime` of the record being formatted, reused across records.
+    asctime: String,
 }
 
 /// A compiled `%`-style formatter.
@@ -312,17 +314,31 @@ impl Formatter {
         cache: &mut FormatCache,
         out: &mut String,
     ) -> Result<(), RenderError> {
-        let mut asctime = String::new();
+        let mut asctime = std::mem::take(&mut cache.asctime);
+        asctime.clear();
+        let result = self.render_with(record, cache, out, &mut asctime);
+        cache.asctime = asctime;
+        result
+    }
+
+    fn render_with(
+        &self,
+        record: &FemtoLogRecord,
+        cache: &mut FormatCache,
+        out: &mut String,
+        asctime: &mut String,
+    ) -> Result<(), RenderError> {
         if self.uses_time {
-            self.asctime(record, cache, &mut asctime)?;
+            self.asctime(record, cache, asctime)?;
         }
+        let asctime: &str = asctime;
         for piece in self.template.pieces() {
             match piece {
                 Piece::Literal(text) => out.push_str(text),
                 Piece::Field {
                     key: Key::Named(Field::Asctime),
                     spec,
-                } => printf::convert(out, Value::Str(&asctime), spec)?,
+                } => printf::convert(out, Value::Str(asctime), spec)?,
                 Piece::Field {
                     key: Key::Named(field),
                     spec,
@@ -335,7 +351,7 @@ impl Formatter {
                     field: Field::Asctime,
                     str_first,
                     spec,
-                } => brace::format_value(out, Value::Str(&asctime), *str_first, spec)?,
+                } => brace::format_value(out, Value::Str(asctime), *str_first, spec)?,
                 Piece::Brace {
                     field,
                     str_first,

@@ -1,0 +1,201 @@
+//! `Engine`: one incarnation of a handler's machinery, shared by the
+//! threads that log and the handler's worker.
+//!
+//! It holds the journal (the accepted bytes, journal.rs), the output (the
+//! sink and whoever writes to it, writer.rs), the commands placed between
+//! the journal's bytes (rollovers, reopens), the doorbell that wakes the
+//! worker and the condition callers wait on for their bytes to be written.
+//! A forked child whose parent's worker may have been inside any of this
+//! gets a new engine (see `QueuedHandler::resume`); nothing else replaces
+//! one.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, Receiver, Sender};
+
+use super::crash;
+use super::fork_gate::ForkGate;
+use super::journal::Journal;
+use super::own_line::OwnLine;
+use super::sink::Sink;
+use super::worker::{Command, Stats};
+use super::writer::Output;
+
+/// A command and the journal offset at which it applies: after every byte
+/// before it is written, before any byte after it.
+pub struct Scheduled {
+    pub at: u64,
+    pub command: Command,
+}
+
+pub struct Engine {
+    pub journal: Journal,
+    pub output: Mutex<Output>,
+    commands: Mutex<VecDeque<Scheduled>>,
+    /// Set while commands are waiting, read without the lock.
+    has_commands: AtomicBool,
+    doorbell: Sender<()>,
+    doorbell_rung: Receiver<()>,
+    /// Set while the journal holds bytes a logging thread appended and no
+    /// write-out has taken yet: the worker then lets the batch grow a little.
+    pub batch_pending: OwnLine<AtomicBool>,
+    /// The handler closes: the worker writes everything and exits.
+    closing: AtomicBool,
+    /// The last rollover failed: logging threads try again with each record.
+    rollover_failed: AtomicBool,
+    progress: Mutex<()>,
+    progressed: Condvar,
+    /// Threads waiting in `wait_until_committed`.
+    waiters: AtomicU32,
+    /// This engine's entry in the crash registry (`NO_SLOT`: none).
+    crash_slot: AtomicUsize,
+}
+
+const NO_SLOT: usize = usize::MAX;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Engine {
+    pub fn new(
+        journal: Journal,
+        sink: Box<dyn Sink>,
+        stats: Arc<Stats>,
+        gate: Arc<ForkGate>,
+    ) -> Arc<Engine> {
+        let (doorbell, doorbell_rung) = bounded(1);
+        let descriptor = sink.crash_descriptor();
+        let engine = Arc::new(Engine {
+            journal,
+            output: Mutex::new(Output::new(sink, stats, gate)),
+            commands: Mutex::new(VecDeque::new()),
+            has_commands: AtomicBool::new(false),
+            doorbell,
+            doorbell_rung,
+            batch_pending: OwnLine(AtomicBool::new(false)),
+            closing: AtomicBool::new(false),
+            rollover_failed: AtomicBool::new(false),
+            progress: Mutex::new(()),
+            progressed: Condvar::new(),
+            waiters: AtomicU32::new(0),
+            crash_slot: AtomicUsize::new(NO_SLOT),
+        });
+        if let Some(descriptor) = descriptor {
+            if let Some(slot) = crash::register(&engine.journal, descriptor) {
+                engine.crash_slot.store(slot, Ordering::Release);
+            }
+        }
+        engine
+    }
+
+    /// In a forked child, for an engine the child abandons: the crash path
+    /// must not write the parent's bytes from here.
+    pub fn forget_in_child(&self) {
+        let slot = self.crash_slot.swap(NO_SLOT, Ordering::AcqRel);
+        if slot != NO_SLOT {
+            crash::unregister(slot);
+        }
+    }
+
+    /// Places `command` at offset `at` (the journal's published offset,
+    /// taken under its append lock so that commands stay in offset order).
+    pub fn schedule(&self, at: u64, command: Command) {
+        lock(&self.commands).push_back(Scheduled { at, command });
+        self.has_commands.store(true, Ordering::Release);
+    }
+
+    pub fn has_commands(&self) -> bool {
+        self.has_commands.load(Ordering::Acquire)
+    }
+
+    /// The first command due at or before `to`, taken out.
+    pub fn next_command(&self, to: u64) -> Option<Scheduled> {
+        if !self.has_commands() {
+            return None;
+        }
+        let mut commands = lock(&self.commands);
+        let due = commands.front().is_some_and(|first| first.at <= to);
+        let taken = if due { commands.pop_front() } else { None };
+        self.has_commands
+            .store(!commands.is_empty(), Ordering::Release);
+        taken
+    }
+
+    /// Wakes the worker (at most one ring is kept).
+    pub fn ring(&self) {
+        let _ = self.doorbell.try_send(());
+    }
+
+    pub fn doorbell(&self) -> &Receiver<()> {
+        &self.doorbell_rung
+    }
+
+    /// Whether the worker has anything to do.
+    pub fn has_work(&self) -> bool {
+        !self.journal.is_empty() || self.has_commands() || self.is_closing()
+    }
+
+    pub fn rollover_failed(&self) -> bool {
+        self.rollover_failed.load(Ordering::Acquire)
+    }
+
+    pub fn set_rollover_failed(&self, failed: bool) {
+        self.rollover_failed.store(failed, Ordering::Release);
+    }
+
+    pub fn close(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.ring();
+    }
+
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
+    /// Called by whoever committed bytes or ran a command.
+    pub fn notify_progress(&self) {
+        if self.waiters.load(Ordering::Acquire) > 0 {
+            let _guard = lock(&self.progress);
+            self.progressed.notify_all();
+        }
+    }
+
+    /// Blocks until the journal's committed offset reaches `to` (or `gone`
+    /// says nobody will write any more). Call detached from Python.
+    pub fn wait_until_committed(&self, to: u64, gone: &dyn Fn() -> bool) {
+        self.waiters.fetch_add(1, Ordering::AcqRel);
+        let mut guard = lock(&self.progress);
+        while self.journal.committed() < to && !gone() {
+            // A timeout bounds a lost wake-up; progress is normally signalled.
+            guard = self
+                .progressed
+                .wait_timeout(guard, Duration::from_millis(20))
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|poisoned| poisoned.into_inner().0);
+        }
+        drop(guard);
+        self.waiters.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Blocks until the journal has room for `len` more bytes.
+    pub fn wait_for_room(&self, len: u64, gone: &dyn Fn() -> bool) {
+        let needed = (self.journal.published() + len).saturating_sub(self.journal.capacity());
+        self.ring();
+        self.wait_until_committed(needed, gone);
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let slot = *self.crash_slot.get_mut();
+        if slot != NO_SLOT {
+            crash::unregister(slot);
+        }
+    }
+}

@@ -434,8 +434,10 @@ picologging (when installed) and through femtologging used as a drop-in
 run. Each (library, scenario) runs in a fresh subprocess, and the rounds are
 interleaved across libraries (stdlib, picologging, femtologging, stdlib, ...).
 In a few scenarios femtologging runs once more per round with its stdlib
-bridge off (`FEMTOLOGGING_STDLIB_BRIDGE=0`); that variant has a table of its
-own, beside femtologging's default (bridge on), and no target.
+bridge off (`FEMTOLOGGING_STDLIB_BRIDGE=0`), and once more with its journals
+in anonymous memory instead of a file (`FEMTOLOGGING_JOURNAL_DIR=` empty: the
+cost of surviving SIGKILL); each variant has a table of its own, beside
+femtologging's default, and no target.
 A run counts only if every record reached its sink (lines in the file,
 characters in the stream, bytes written to fd 2), and each library's output is
 compared byte for byte with the stdlib's, timestamps masked: once in an

@@ -6,12 +6,16 @@ to show. It is interleaved with the libraries in every round and its output is
 verified like theirs; it gets no target and no bar of the chart: `report` puts
 it in a table of its own, next to the base library.
 
-The one variant is femtologging with its stdlib bridge switched off
+One variant is femtologging with its stdlib bridge switched off
 (`FEMTOLOGGING_STDLIB_BRIDGE=0`), to show that the bridge costs nothing
 measurable while no stdlib handler is attached. So that the comparison means
 something, the plain femtologging column always runs with the bridge on (the
 variable is removed from its environment), and each child reports whether the
 bridge was installed: a run in the wrong state is not counted.
+
+The other keeps every journal in anonymous memory
+(`FEMTOLOGGING_JOURNAL_DIR=` empty) instead of a file under /dev/shm: what
+surviving SIGKILL costs per record.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BRIDGE_ENV = "FEMTOLOGGING_STDLIB_BRIDGE"
+JOURNAL_ENV = "FEMTOLOGGING_JOURNAL_DIR"
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,32 @@ BRIDGE_OFF = Variant(
     bridge=False,
 )
 
-VARIANTS: tuple[Variant, ...] = (BRIDGE_OFF,)
+JOURNAL_IN_MEMORY = Variant(
+    key="femtologging-journal-in-memory",
+    base="femtologging",
+    label="femtologging (journal in memory)",
+    base_label="femtologging (journal file, default)",
+    title="femtologging with its journals in a file and in memory",
+    description=(
+        "femtologging as in the table above (each file handler's journal in a shared "
+        "mapping of a file under /dev/shm, which survives SIGKILL), and again with "
+        f"every journal in anonymous memory (`{JOURNAL_ENV}=` empty in the subprocess's "
+        "environment; fatal signals and os._exit are still covered, SIGKILL is not): "
+        "the difference is what surviving SIGKILL costs per record"
+    ),
+    env={JOURNAL_ENV: ""},
+    scenarios=("file", "latency", "threads"),
+    bridge=True,
+)
+
+VARIANTS: tuple[Variant, ...] = (BRIDGE_OFF, JOURNAL_IN_MEMORY)
 BY_KEY: dict[str, Variant] = {variant.key: variant for variant in VARIANTS}
 
 # The plain libraries' own settings: femtologging is measured as installed by
 # default, bridge on, whatever the environment the harness was started in.
-_PLAIN_ENV: dict[str, dict[str, str | None]] = {"femtologging": {BRIDGE_ENV: None}}
+_PLAIN_ENV: dict[str, dict[str, str | None]] = {
+    "femtologging": {BRIDGE_ENV: None, JOURNAL_ENV: None}
+}
 _PLAIN_BRIDGE: dict[str, bool] = {"femtologging": True}
 
 

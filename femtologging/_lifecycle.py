@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from . import _femtologging_rs as _rs
 from . import _globals, _record
@@ -53,6 +53,11 @@ def install() -> None:
         _rs._configure_clock(False, int(start * 1e9), start)
     atexit.register(_rs._shutdown)
     atexit.register(shutdown)
+    # A process that dies before its exit hooks run still writes every
+    # record: fatal signals (and SIGTERM left at its default) go through a
+    # handler that writes the journals out first, and so does os._exit.
+    _rs._install_crash_handlers()
+    _write_journals_before_os_exit()
     # Imported inside a multiprocessing child (forkserver/spawn re-run the
     # main module there): this process may end with os._exit() too.
     _flush_when_multiprocessing_child_exits()
@@ -61,6 +66,23 @@ def install() -> None:
         after_in_parent=_rs._after_fork_in_parent,
         after_in_child=_after_fork_in_child,
     )
+
+
+def _write_journals_before_os_exit() -> None:
+    """Wraps `os._exit` (multiprocessing's children, forked workers and
+    servers end with it, skipping atexit) so that every journal is written
+    out first. Once per process; the exit status is untouched."""
+    exit_now = os._exit
+    if getattr(exit_now, "_femtologging_wrapped", False):
+        return
+
+    def _exit(status: int) -> NoReturn:
+        _rs._flush_before_exit()
+        exit_now(status)
+
+    _exit.__doc__ = exit_now.__doc__
+    _exit._femtologging_wrapped = True  # type: ignore[attr-defined]
+    os._exit = _exit
 
 
 def _after_fork_in_child() -> None:

@@ -58,6 +58,15 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module
     )?)?;
     module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_install_crash_handlers,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::lifecycle::_flush_before_exit,
+        module
+    )?)?;
+    module.add_function(wrap_pyfunction!(bindings::lifecycle::_recover, module)?)?;
+    module.add_function(wrap_pyfunction!(
         bindings::lifecycle::_configure_clock,
         module
     )?)?;

@@ -266,12 +266,6 @@ def test_multiprocessing_children_log_through_an_inherited_file_handler(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record below the flush level (ERROR) logged in a forked child through an "
-    "inherited FileHandler waits in the worker's queue and is lost when the child leaves "
-    "with os._exit() (as multiprocessing children do); the stdlib writes it at once",
-)
 def test_forked_child_record_survives_os_exit(tmp_path: Path) -> None:
     stdlib, femto = _run_in_both(tmp_path, _FORKED_CHILDREN)
     assert len(stdlib) == 21

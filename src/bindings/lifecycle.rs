@@ -6,7 +6,7 @@
 use crate::bindings::thread_exit;
 use pyo3::prelude::*;
 
-use crate::core::{clock, record, registry, report};
+use crate::core::{clock, crash, journal, record, registry, report};
 
 /// At exit: every live native handler's worker writes what it holds and
 /// stops (newest first, GIL released); later records are written by the
@@ -45,6 +45,29 @@ pub fn _after_fork_in_parent() {
 pub fn _after_fork_in_child() {
     record::refresh_process_id();
     registry::resume_all(true);
+}
+
+/// Installs the fatal-signal handlers that write every journal out before
+/// the process dies (SIGTERM only while it has the default disposition).
+#[pyfunction]
+pub fn _install_crash_handlers() {
+    crash::install_signal_handlers();
+}
+
+/// Writes every journal out now: the process is about to end without
+/// running exit hooks (`os._exit`).
+#[pyfunction]
+pub fn _flush_before_exit(py: Python<'_>) {
+    thread_exit::detach(py, crash::flush_all);
+}
+
+/// Writes to `path` what journals of dead processes hold for it; returns
+/// `(journals, bytes)` recovered.
+#[pyfunction]
+pub fn _recover(py: Python<'_>, path: std::path::PathBuf) -> PyResult<(usize, u64)> {
+    let recovered = thread_exit::detach(py, || journal::recover(&path))
+        .map_err(|error| super::handlers::os_error(error, &path))?;
+    Ok((recovered.journals, recovered.bytes))
 }
 
 /// Mirrors `logging.raiseExceptions` for reports made on worker threads.

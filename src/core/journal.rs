@@ -41,6 +41,9 @@ const PATH_CAPACITY: usize = HEADER_LEN - 128;
 /// Set in `claim` when the crash path owns the journal: nothing else may
 /// write from it any more.
 const CRASH_OWNED: u64 = 1 << 63;
+/// `claim` while the output runs a command (a rollover or reopen closes and
+/// reopens the file): the crash path waits for the file to be open again.
+const COMMAND_RUNNING: u64 = 1 << 62;
 
 /// The journal's first page, shared with every process that maps the file.
 #[repr(C)]
@@ -150,6 +153,16 @@ struct Backing {
     file: File,
 }
 
+impl Drop for Journal {
+    fn drop(&mut self) {
+        // Dropped after a normal end (the crash path keeps journals alive):
+        // a journal with nothing left to write has no reason to stay.
+        if !super::crash::flushing() {
+            self.retire();
+        }
+    }
+}
+
 /// What `append` could not do.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AppendError {
@@ -240,7 +253,7 @@ impl Journal {
 
     fn backed(dir: &Path, log_path: &Path, capacity: u64) -> io::Result<Journal> {
         let path_bytes = log_path.as_os_str().as_bytes();
-        if path_bytes.len() > PATH_CAPACITY {
+        if path_bytes.len() >= PATH_CAPACITY {
             return Err(io::Error::other("log path too long for a journal"));
         }
         std::fs::create_dir_all(dir)?;
@@ -304,6 +317,7 @@ impl Journal {
             if let Some(path) = log_path {
                 let field = &mut (*header).path;
                 field[..path.len()].copy_from_slice(path);
+                field[path.len()] = 0;
                 (*header)
                     .path_len
                     .store(path.len() as u32, Ordering::Relaxed);
@@ -430,6 +444,24 @@ impl Journal {
         true
     }
 
+    /// Claims the output for a command (no range is written). False when
+    /// the crash path owns the journal: the command must not run.
+    pub fn claim_for_command(&self) -> bool {
+        self.header()
+            .claim
+            .compare_exchange(0, COMMAND_RUNNING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub fn release_command_claim(&self) {
+        let _ = self.header().claim.compare_exchange(
+            COMMAND_RUNNING,
+            0,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+    }
+
     /// The claimed range is in the file: commit it and release the claim.
     pub fn commit_claim(&self, to: u64) {
         let header = self.header();
@@ -479,26 +511,59 @@ impl Journal {
         }
         let from = header.committed.load(Ordering::Acquire);
         let to = header.published.load(Ordering::Acquire);
-        if from == to || fd < 0 {
-            if from == to {
-                if let Some(backing) = &self.backing {
-                    // SAFETY: as below.
-                    unsafe { libc::unlink(backing.c_path.as_ptr()) };
-                }
+        if from == to {
+            if let Some(backing) = &self.backing {
+                // SAFETY: as below.
+                unsafe { libc::unlink(backing.c_path.as_ptr()) };
             }
             return;
+        }
+        // No file open (a reopen failed, or the handler closed it): the
+        // log's own path, from the header.
+        let opened = if fd < 0 {
+            self.open_log_for_crash()
+        } else {
+            -1
+        };
+        let fd = if fd < 0 { opened } else { fd };
+        if fd < 0 {
+            return; // left for recovery
         }
         header.claim_start.store(from, Ordering::Relaxed);
         header.claim_file_size.store(fd_size(fd), Ordering::Relaxed);
         header.claim.store(to | CRASH_OWNED, Ordering::Release);
         let (first, second) = self.spans(from, to);
-        if write_all_raw(fd, first) && write_all_raw(fd, second) {
+        let written = write_all_raw(fd, first) && write_all_raw(fd, second);
+        if opened >= 0 {
+            // SAFETY: closing the descriptor opened above.
+            unsafe { libc::close(opened) };
+        }
+        if written {
             header.committed.store(to, Ordering::Release);
             if let Some(backing) = &self.backing {
                 // Everything is in the log: no journal is left behind.
                 // SAFETY: a NUL-terminated path; unlink is async-signal-safe.
                 unsafe { libc::unlink(backing.c_path.as_ptr()) };
             }
+        }
+    }
+
+    /// Opens the log file named in the header for appending, with
+    /// async-signal-safe calls only; -1 when there is no path.
+    fn open_log_for_crash(&self) -> RawFd {
+        let header = self.header();
+        let len = header.path_len.load(Ordering::Acquire) as usize;
+        if len == 0 || len >= PATH_CAPACITY {
+            return -1;
+        }
+        // The path is stored NUL-terminated (see `write_header`).
+        // SAFETY: open with a NUL-terminated path inside the header.
+        unsafe {
+            libc::open(
+                header.path.as_ptr().cast(),
+                libc::O_WRONLY | libc::O_APPEND | libc::O_CREAT | libc::O_CLOEXEC,
+                0o666,
+            )
         }
     }
 

@@ -179,12 +179,14 @@ fn thread_name(label: &str) -> String {
     format!("femtologging {label}")
 }
 
-/// A journal for a handler writing to `log_path` (in memory for others).
+/// A journal for a handler writing to `log_path` (in memory for others,
+/// and after the exit-time shutdown, when every record is written before
+/// its call returns and no file would be cleaned up).
 fn journal_for(log_path: Option<&std::path::Path>, capacity: usize) -> io::Result<Journal> {
     let bytes = journal::ring_bytes(capacity);
     match log_path {
-        Some(path) => Journal::for_log(path, bytes),
-        None => Journal::in_memory(bytes),
+        Some(path) if !registry::is_shut_down() => Journal::for_log(path, bytes),
+        _ => Journal::in_memory(bytes),
     }
 }
 
@@ -707,6 +709,26 @@ impl FemtoHandlerTrait for QueuedHandler {
 
     fn write_errors(&self) -> u64 {
         self.stats.write_errors.load(Ordering::Relaxed)
+    }
+}
+
+/// A handler dropped without `close()` (its Python object collected): the
+/// worker writes what is left and exits, and the journal's file goes with
+/// the engine, as the stdlib's file is closed when its handler goes.
+impl Drop for QueuedHandler {
+    fn drop(&mut self) {
+        let state = std::mem::replace(&mut *lock(&self.state), State::Closed);
+        let engine = self.engine.get();
+        match state {
+            State::Running { .. } | State::Frozen { .. } => engine.close(),
+            State::Parked | State::Parking => {
+                let mut output = lock_output(&engine.output);
+                output.write_out(engine, engine.journal.published());
+                output.close_sink();
+                engine.journal.retire();
+            }
+            State::Closed => {}
+        }
     }
 }
 

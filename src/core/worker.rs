@@ -137,6 +137,8 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
         }
         if engine.is_closing() && engine.journal.is_empty() && !engine.has_commands() {
             output.close_sink();
+            // Everything is in the file: no journal outlives the handler.
+            engine.journal.retire();
             return Exit::Closed;
         }
     }

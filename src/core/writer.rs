@@ -81,7 +81,14 @@ impl Output {
             let until = command.as_ref().map_or(to, |scheduled| scheduled.at);
             self.write_journal(engine, until);
             match command {
-                Some(scheduled) => self.run(engine, scheduled.command),
+                Some(scheduled) => {
+                    // Claimed like a write: the crash path waits for the
+                    // file to be open again rather than find it closed.
+                    if engine.journal.claim_for_command() {
+                        self.run(engine, scheduled.command);
+                        engine.journal.release_command_claim();
+                    }
+                }
                 None => break,
             }
         }

@@ -1,0 +1,191 @@
+"""Where journals live, and that none outlives a process that ended well.
+
+A file handler's journal is a file under `FEMTOLOGGING_JOURNAL_DIR` (by
+default a per-user directory under /dev/shm). Each scenario points it at a
+directory of the test's own, runs a fresh interpreter, and looks at what is
+left there.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+HANDLERS = """
+import gc, os, sys
+import femtologging as logging
+from femtologging import handlers
+logdir = sys.argv[1]
+def path(name):
+    return os.path.join(logdir, name)
+logger = logging.getLogger("journals")
+logger.setLevel("INFO")
+logger.propagate = False
+"""
+
+
+def run(code: str, logdir: Path, journals: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), str(logdir), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=logdir,
+        env={**os.environ, "FEMTOLOGGING_JOURNAL_DIR": journals},
+    )
+
+
+def test_a_normal_exit_leaves_no_journal(tmp_path: Path) -> None:
+    journals = tmp_path / "journals"
+    result = run(
+        HANDLERS
+        + """
+closed = logging.FileHandler(path("closed.log"))
+logger.addHandler(closed)
+logger.info("to the closed one")
+logger.removeHandler(closed)
+closed.close()
+dropped = handlers.RotatingFileHandler(path("dropped.log"), maxBytes=100, backupCount=2)
+logger.addHandler(dropped)
+for i in range(20):
+    logger.info("record %d", i)
+logger.removeHandler(dropped)
+del dropped
+gc.collect()
+kept = handlers.WatchedFileHandler(path("kept.log"))
+logger.addHandler(kept)
+logger.info("never closed by the program")
+core = logging.FemtoFileHandler(path("core.log"))
+print(len(os.listdir(sys.argv[2])), flush=True)
+""",
+        tmp_path,
+        str(journals),
+        str(journals),
+    )
+    assert result.returncode == 0, result.stderr
+    # While the handlers were open their journals existed...
+    assert int(result.stdout) >= 2
+    # ...and the exit removed every one of them.
+    assert list(journals.iterdir()) == []
+    assert (tmp_path / "kept.log").read_text() == "never closed by the program\n"
+
+
+KILLED = (
+    HANDLERS
+    + """
+handler = logging.FileHandler(path("app.log"))
+logger.addHandler(handler)
+for i in range(3000):
+    logger.info("record %04d", i)
+os.kill(os.getpid(), 9)
+"""
+)
+
+
+def test_a_killed_process_leaves_a_journal_the_next_open_recovers(tmp_path: Path) -> None:
+    journals = tmp_path / "journals"
+    killed = run(KILLED, tmp_path, str(journals))
+    assert killed.returncode == -signal.SIGKILL
+    assert len(list(journals.iterdir())) == 1
+    reopened = run(
+        HANDLERS + 'logging.FileHandler(path("app.log")).close()\n', tmp_path, str(journals)
+    )
+    assert reopened.returncode == 0, reopened.stderr
+    lines = (tmp_path / "app.log").read_text().splitlines()
+    assert lines == [f"record {i:04d}" for i in range(3000)]
+    assert list(journals.iterdir()) == []
+
+
+def test_the_recover_command_finds_the_journal_by_relative_path(tmp_path: Path) -> None:
+    journals = tmp_path / "journals"
+    assert run(KILLED, tmp_path, str(journals)).returncode == -signal.SIGKILL
+    recovered = subprocess.run(
+        [sys.executable, "-m", "femtologging", "recover", "app.log"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "FEMTOLOGGING_JOURNAL_DIR": str(journals)},
+    )
+    assert recovered.returncode == 0, recovered.stderr
+    assert "from 1 journal(s)" in recovered.stdout
+    assert len((tmp_path / "app.log").read_text().splitlines()) == 3000
+    # Nothing left to do a second time.
+    again = subprocess.run(
+        [sys.executable, "-m", "femtologging", "recover", "app.log"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "FEMTOLOGGING_JOURNAL_DIR": str(journals)},
+    )
+    assert "0 bytes recovered from 0 journal(s)" in again.stdout
+    assert len((tmp_path / "app.log").read_text().splitlines()) == 3000
+
+
+def test_a_living_writers_journal_is_left_alone(tmp_path: Path) -> None:
+    journals = tmp_path / "journals"
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                HANDLERS
+                + """
+handler = logging.FileHandler(path("shared.log"))
+logger.addHandler(handler)
+logger.info("first")
+handler.flush()
+print("ready", flush=True)
+sys.stdin.readline()
+logger.info("second")
+"""
+            ),
+            str(tmp_path),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "FEMTOLOGGING_JOURNAL_DIR": str(journals)},
+    )
+    assert writer.stdout is not None and writer.stdin is not None
+    assert writer.stdout.readline() == "ready\n"
+    # Another process opens the same file meanwhile: the live journal stays.
+    other = run(
+        HANDLERS + 'logging.FileHandler(path("shared.log")).close()\n', tmp_path, str(journals)
+    )
+    assert other.returncode == 0, other.stderr
+    assert len(list(journals.iterdir())) == 1
+    writer.stdin.write("go\n")
+    writer.stdin.close()
+    assert writer.wait(timeout=60) == 0
+    assert (tmp_path / "shared.log").read_text() == "first\nsecond\n"
+    assert list(journals.iterdir()) == []
+
+
+@pytest.mark.parametrize("journals", ["", "/proc/no-such-directory"], ids=["off", "unwritable"])
+def test_without_a_journal_directory_records_are_still_written(
+    tmp_path: Path, journals: str
+) -> None:
+    result = run(
+        HANDLERS
+        + """
+handler = logging.FileHandler(path("app.log"))
+logger.addHandler(handler)
+for i in range(100):
+    logger.info("record %d", i)
+os._exit(0)
+""",
+        tmp_path,
+        journals,
+    )
+    assert result.returncode == 0, result.stderr
+    # os._exit still writes the journal out (it is in the process's memory).
+    assert len((tmp_path / "app.log").read_text().splitlines()) == 100

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
+use crate::bindings::dict_version;
 use crate::core::clock;
 
 /// The name of the function `LogRecord.__init__` calls in this release.
@@ -39,15 +40,6 @@ struct ClockWatch {
 }
 
 static WATCH: PyOnceLock<Option<ClockWatch>> = PyOnceLock::new();
-
-fn dict_version(namespace: &Bound<'_, PyDict>) -> u64 {
-    // SAFETY: `namespace` is a live dict; the field is a plain integer that
-    // CPython 3.10-3.13 update on every modification of the dict.
-    #[allow(deprecated)]
-    unsafe {
-        (*namespace.as_ptr().cast::<ffi::PyDictObject>()).ma_version_tag
-    }
-}
 
 /// The address of the C function a builtin calls; 0 for anything else.
 fn method_address(function: &Bound<'_, PyAny>) -> usize {
@@ -71,7 +63,7 @@ fn watch(py: Python<'_>) -> Option<&ClockWatch> {
             let name = PyString::intern(py, CLOCK_NAME);
             let original = namespace.get_item(&name).ok()??;
             Some(ClockWatch {
-                seen_version: AtomicU64::new(dict_version(&namespace)),
+                seen_version: AtomicU64::new(dict_version::of(&namespace)),
                 original_method: method_address(&original),
                 namespace: namespace.unbind(),
                 name: name.unbind(),
@@ -86,7 +78,7 @@ impl ClockWatch {
     /// The replacement to call, or `None` while the system clock serves.
     fn replacement<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         let namespace = self.namespace.bind(py);
-        let version = dict_version(namespace);
+        let version = dict_version::of(namespace);
         if version != self.seen_version.load(Ordering::Relaxed) {
             let current = namespace.get_item(self.name.bind(py)).ok().flatten();
             let replaced = !current.is_some_and(|current| current.is(&self.original));

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
+use crate::bindings::dict_version;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 
@@ -53,7 +54,12 @@ struct KnownLevelName {
 
 /// `_levelToName` as converted when a plan was made: read per record without
 /// a lock, and still checked against the live table entry by identity.
-pub struct LevelNames(Vec<KnownLevelName>);
+pub struct LevelNames {
+    names: Vec<KnownLevelName>,
+    /// The table's version tag then: while it holds, the table is as it
+    /// was, and a level's name is read from here without a lookup.
+    version: u64,
+}
 
 impl Environment {
     /// The level names of the live table, converted now. Entries whose `str()`
@@ -62,9 +68,12 @@ impl Environment {
         // A list of the items, not the dict itself: `str()` runs Python code,
         // which may change the table while it is read.
         let mut names = Vec::new();
+        let mut version = dict_version::of(self.level_to_name.bind(py));
         for item in self.level_to_name.bind(py).items().iter() {
             let (level, name): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
             let (Ok(level), Ok(text)) = (level.extract::<LevelNo>(), name.str()) else {
+                // Only a lookup finds such an entry (or reports it).
+                version = u64::MAX;
                 continue;
             };
             names.push(KnownLevelName {
@@ -73,7 +82,14 @@ impl Environment {
                 text: Name::intern(text.to_str()?),
             });
         }
-        Ok(LevelNames(names))
+        // `str()` above may have changed the table: then no shortcut.
+        let version =
+            if version != u64::MAX && dict_version::of(self.level_to_name.bind(py)) == version {
+                version
+            } else {
+                u64::MAX
+            };
+        Ok(LevelNames { names, version })
     }
 
     /// `getLevelName(level)` through the live `_levelToName` table.
@@ -83,11 +99,21 @@ impl Environment {
         level: LevelNo,
         planned: &LevelNames,
     ) -> PyResult<Name> {
-        let Some(name) = self.level_to_name.bind(py).get_item(level)? else {
+        let table = self.level_to_name.bind(py);
+        if dict_version::of(table) == planned.version {
+            // The table is unchanged since the plan: its entry, or none.
+            return Ok(
+                match planned.names.iter().find(|entry| entry.level == level) {
+                    Some(entry) => entry.text.clone(),
+                    None => Name::intern(&format!("Level {level}")),
+                },
+            );
+        }
+        let Some(name) = table.get_item(level)? else {
             return Ok(Name::intern(&format!("Level {level}")));
         };
         let same = |entry: &&KnownLevelName| entry.level == level && entry.object.is(&name);
-        if let Some(entry) = planned.0.iter().find(same) {
+        if let Some(entry) = planned.names.iter().find(same) {
             return Ok(entry.text.clone());
         }
         // The table was edited in place since the plan was made.

@@ -189,3 +189,56 @@ os._exit(0)
     assert result.returncode == 0, result.stderr
     # os._exit still writes the journal out (it is in the process's memory).
     assert len((tmp_path / "app.log").read_text().splitlines()) == 100
+
+
+def test_a_stream_handler_on_a_descriptor_keeps_its_records_at_os_exit(tmp_path: Path) -> None:
+    result = run(
+        """
+import os
+import femtologging as logging
+handler = logging.FemtoStreamHandler.stdout(format="%(message)s")
+logger = logging.FemtoLogger("out")
+logger.add_handler(handler)
+for i in range(2000):
+    logger.log("INFO", f"record {i:04d}")
+os._exit(0)
+""",
+        tmp_path,
+        str(tmp_path / "journals"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"record {i:04d}" for i in range(2000)]
+
+
+APPENDER = (
+    HANDLERS
+    + """
+# A journal of 2 records' room wraps every few lines: each range that wraps
+# is still written whole.
+handler = logging.FemtoFileHandler(path("shared.log"), format="%(message)s", capacity=2)
+core = logging.FemtoLogger("appender")
+core.add_handler(handler)
+tag = sys.argv[2]
+for i in range(3000):
+    core.log("INFO", f"{tag} {i:05d} " + "x" * (i % 37))
+handler.close()
+"""
+)
+
+
+def test_processes_appending_to_one_file_keep_whole_lines(tmp_path: Path) -> None:
+    env = {**os.environ, "FEMTOLOGGING_JOURNAL_DIR": str(tmp_path / "journals")}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(APPENDER), str(tmp_path), tag],
+            cwd=tmp_path,
+            env=env,
+        )
+        for tag in ("a", "b", "c")
+    ]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
+    lines = (tmp_path / "shared.log").read_text().splitlines()
+    assert len(lines) == 9000
+    for tag in ("a", "b", "c"):
+        mine = [line for line in lines if line.startswith(tag + " ")]
+        assert mine == [f"{tag} {i:05d} " + "x" * (i % 37) for i in range(3000)]

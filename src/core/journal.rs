@@ -533,7 +533,7 @@ impl Journal {
         header.claim_file_size.store(fd_size(fd), Ordering::Relaxed);
         header.claim.store(to | CRASH_OWNED, Ordering::Release);
         let (first, second) = self.spans(from, to);
-        let written = write_all_raw(fd, first) && write_all_raw(fd, second);
+        let written = writev_all_raw(fd, first, second);
         if opened >= 0 {
             // SAFETY: closing the descriptor opened above.
             unsafe { libc::close(opened) };
@@ -613,11 +613,23 @@ fn fd_size(fd: RawFd) -> u64 {
     }
 }
 
-/// `write(2)` until done; async-signal-safe.
-pub fn write_all_raw(fd: RawFd, mut bytes: &[u8]) -> bool {
-    while !bytes.is_empty() {
-        // SAFETY: the pointer and length describe a live slice.
-        let written = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+/// `writev(2)` of two slices until both are written (one call for the
+/// whole range, so it lands whole in a file others append to too); only
+/// system calls, for the crash path.
+fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> bool {
+    while !first.is_empty() || !second.is_empty() {
+        let parts = [
+            libc::iovec {
+                iov_base: first.as_ptr() as *mut libc::c_void,
+                iov_len: first.len(),
+            },
+            libc::iovec {
+                iov_base: second.as_ptr() as *mut libc::c_void,
+                iov_len: second.len(),
+            },
+        ];
+        // SAFETY: both iovecs describe live slices; writev is a system call.
+        let written = unsafe { libc::writev(fd, parts.as_ptr(), 2) };
         if written < 0 {
             // SAFETY: reading errno is async-signal-safe.
             if unsafe { *libc::__errno_location() } == libc::EINTR {
@@ -625,7 +637,13 @@ pub fn write_all_raw(fd: RawFd, mut bytes: &[u8]) -> bool {
             }
             return false;
         }
-        bytes = &bytes[written as usize..];
+        let written = written as usize;
+        if written >= first.len() {
+            second = &second[written - first.len()..];
+            first = &[];
+        } else {
+            first = &first[written..];
+        }
     }
     true
 }

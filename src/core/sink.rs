@@ -13,6 +13,14 @@ use super::own_line::OwnLine;
 /// Where a worker's bytes go. Owned by exactly one worker thread at a time.
 pub trait Sink: Send {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
+    /// Writes `first` then `second` (a journal range that wraps), in one
+    /// `writev(2)` where the sink has a descriptor: a write to a file opened
+    /// for appending lands whole, so another process's lines never split
+    /// one of ours.
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+        self.write_all(first)?;
+        self.write_all(second)
+    }
     /// Pushes buffered bytes to the OS.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -104,6 +112,10 @@ impl FdSink {
 }
 
 impl Sink for FdSink {
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+        writev_all(self.fd, first, second)
+    }
+
     fn write_all(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {
             // SAFETY: the pointer and length describe a live byte slice.
@@ -133,6 +145,39 @@ impl Adoption for FdSink {
     fn adopt(&self) -> Box<dyn Sink> {
         Box::new(FdSink { fd: self.fd })
     }
+}
+
+/// `writev(2)` of two slices until both are written.
+fn writev_all(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> io::Result<()> {
+    while !first.is_empty() || !second.is_empty() {
+        let parts = [
+            libc::iovec {
+                iov_base: first.as_ptr() as *mut libc::c_void,
+                iov_len: first.len(),
+            },
+            libc::iovec {
+                iov_base: second.as_ptr() as *mut libc::c_void,
+                iov_len: second.len(),
+            },
+        ];
+        // SAFETY: both iovecs describe live slices.
+        let written = unsafe { libc::writev(fd, parts.as_ptr(), 2) };
+        if written < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error);
+        }
+        let written = written as usize;
+        if written >= first.len() {
+            second = &second[written - first.len()..];
+            first = &[];
+        } else {
+            first = &first[written..];
+        }
+    }
+    Ok(())
 }
 
 /// How a file handler opens its file.
@@ -351,6 +396,20 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+        let Some(file) = &self.file else {
+            return Err(io::Error::other("the file is closed"));
+        };
+        let written = writev_all(file.as_raw_fd(), first, second);
+        let position = match written {
+            Ok(()) => self.position.0.load(Ordering::Relaxed) + (first.len() + second.len()) as u64,
+            // Part may have been written: ask the file.
+            Err(_) => self.len().unwrap_or(0),
+        };
+        self.position.0.store(position, Ordering::Release);
+        written
+    }
+
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         let Some(file) = &mut self.file else {
             return Err(io::Error::other("the file is closed"));

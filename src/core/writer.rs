@@ -112,10 +112,7 @@ impl Output {
             return;
         }
         let (first, second) = journal.spans(from, to);
-        let written = self.io(|sink| {
-            sink.write_all(first)?;
-            sink.write_all(second)
-        });
+        let written = self.io(|sink| sink.write_two(first, second));
         // On failure the bytes are dropped: retrying would repeat the error
         // for every later record and hold the journal full.
         match written {

@@ -152,10 +152,32 @@ class NativeFormat:
         default_msec_format: str | None,
         task_names: bool,
     ) -> None: ...
+    @staticmethod
+    def json(
+        leading: list[tuple[str, str, str]],
+        exc_key: str,
+        stack_key: str,
+        exc_info_as_array: bool,
+        stack_info_as_array: bool,
+        merged_before: list[tuple[str, str]],
+        merged_after: list[tuple[str, str]],
+        skipped: list[str],
+        renames: list[tuple[str, str]],
+        timestamp_key: str | None,
+        keep_missing: list[str],
+        prefix: str,
+        ensure_ascii: bool,
+        datefmt: str | None,
+        utc: bool,
+        default_time_format: str,
+        default_msec_format: str | None,
+    ) -> NativeFormat: ...
     @property
     def fmt(self) -> str: ...
     @property
     def extra_keys(self) -> list[str]: ...
+    @property
+    def is_json(self) -> bool: ...
 
 class TimedSchedule:
     """A stock TimedRotatingFileHandler's schedule, followed by its worker."""

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import _globals
+from . import _globals, _json_native
 from ._exception_text import exception_text
 from ._femtologging_rs import NativeFormat
 
@@ -231,6 +231,8 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
     Compiled once per setting."""
     if formatter is None:
         formatter = _defaultFormatter
+    if _json_native.is_json_formatter(formatter):
+        return _json_native.compile_json(formatter)
     cls = type(formatter)
     if any(getattr(cls, name, None) is not _STOCK_METHODS[name] for name in _NATIVE_METHODS):
         return None

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from . import _femtologging_rs as _rs
-from . import _globals, _record, _stdlib_bridge
+from . import _globals, _json_native, _record, _stdlib_bridge
 from ._exception_text import exception_text
 from ._formatter import _defaultFormatter
 from ._levels import _levelToName
@@ -65,7 +65,7 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type]]
+Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type], list[dict[str, Any]]]
 
 
 def plan(logger: Any) -> Plan | None:
@@ -80,6 +80,9 @@ def plan(logger: Any) -> Plan | None:
     targets: list[tuple[Any, ...]] = []
     watched: list[Any] = [logger.filters]
     extra_keys: set[str] = set()
+    # Instance dicts whose every change re-plans: a JSON formatter from
+    # python-json-logger has no setter that would tell.
+    watched_dicts: list[dict[str, Any]] = []
     # Class attributes the plan depends on (hooks, terminator, converter, ...):
     # Rust re-plans when any of these classes is modified.
     classes: dict[type, None] = {cls: None}
@@ -113,6 +116,8 @@ def plan(logger: Any) -> Plan | None:
             targets.append(target)
             classes[type(handler)] = None
             formatter = getattr(handler, "formatter", None)
+            if _json_native.is_json_formatter(formatter):
+                watched_dicts.append(formatter.__dict__)
             if formatter is not None:
                 classes[type(formatter)] = None
                 classes[type(getattr(formatter, "_style", None))] = None
@@ -120,7 +125,12 @@ def plan(logger: Any) -> Plan | None:
         return None  # the last-resort handler is served by Python
     classes[type(_defaultFormatter)] = None
     classes[_record.LogRecord] = None
-    return targets, watched, sorted(extra_keys), list(classes)
+    for cls in classes:
+        # A lookup through the class gives it a version tag (before 3.12
+        # the plan compares tags; a class never looked up has none yet,
+        # such as the stdlib style class of a python-json-logger formatter).
+        getattr(cls, "__init__", None)
+    return targets, watched, sorted(extra_keys), list(classes), watched_dicts
 
 
 def _normalize_exc_info(exc_info: Any) -> Any:
@@ -214,5 +224,6 @@ def install() -> None:
             _report_error,
             threshold,
             plan,
+            _json_native.json_text,
         ),
     )

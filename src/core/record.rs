@@ -19,6 +19,12 @@ pub enum ExtraValue<'a> {
     Int(i64),
     Float(f64),
     Str(&'a str),
+    /// Only a JSON formatter prints these natively; the text ones leave a
+    /// record carrying them to Python.
+    Bool(bool),
+    /// A value already encoded as JSON text (by the JSON formatter's encoder
+    /// on the logging thread, non-ASCII left as is).
+    Json(&'a str),
 }
 
 /// An `extra` value as stored: text lives in the record's own buffer, after
@@ -30,12 +36,14 @@ enum StoredValue {
     None,
     Int(i64),
     Float(f64),
-    Str {
+    Bool(bool),
+    Text {
         start: usize,
         end: usize,
+        json: bool,
     },
     /// Past a message of 4 GiB, where `message_len` cannot mark its end.
-    Owned(Box<str>),
+    Owned(Box<str>, bool),
 }
 
 /// `message_len` of a record whose whole text is the message: 32 bits keep
@@ -194,31 +202,55 @@ impl FemtoLogRecord {
             ExtraValue::None => StoredValue::None,
             ExtraValue::Int(number) => StoredValue::Int(number),
             ExtraValue::Float(number) => StoredValue::Float(number),
-            ExtraValue::Str(text) if self.message_len == WHOLE_TEXT => {
-                StoredValue::Owned(Box::from(text))
-            }
-            ExtraValue::Str(text) => {
-                let start = self.text.len();
-                self.text.push_str(text);
-                StoredValue::Str {
-                    start,
-                    end: self.text.len(),
+            ExtraValue::Bool(value) => StoredValue::Bool(value),
+            ExtraValue::Str(text) | ExtraValue::Json(text) => {
+                let json = matches!(value, ExtraValue::Json(_));
+                if self.message_len == WHOLE_TEXT {
+                    StoredValue::Owned(Box::from(text), json)
+                } else {
+                    let start = self.text.len();
+                    self.text.push_str(text);
+                    StoredValue::Text {
+                        start,
+                        end: self.text.len(),
+                        json,
+                    }
                 }
             }
         };
         self.extras.push((key, stored));
     }
 
-    /// The `extra` value stored under `key`, if any.
-    pub fn extra(&self, key: &str) -> Option<ExtraValue<'_>> {
-        let (_, stored) = self.extras.iter().find(|(name, _)| &**name == key)?;
+    fn read<'a>(&'a self, stored: &'a StoredValue) -> Option<ExtraValue<'a>> {
         Some(match stored {
             StoredValue::None => ExtraValue::None,
             StoredValue::Int(number) => ExtraValue::Int(*number),
             StoredValue::Float(number) => ExtraValue::Float(*number),
-            StoredValue::Str { start, end } => ExtraValue::Str(self.text.get(*start..*end)?),
-            StoredValue::Owned(text) => ExtraValue::Str(text),
+            StoredValue::Bool(value) => ExtraValue::Bool(*value),
+            StoredValue::Text { start, end, json } => {
+                let text = self.text.get(*start..*end)?;
+                if *json {
+                    ExtraValue::Json(text)
+                } else {
+                    ExtraValue::Str(text)
+                }
+            }
+            StoredValue::Owned(text, true) => ExtraValue::Json(text),
+            StoredValue::Owned(text, false) => ExtraValue::Str(text),
         })
+    }
+
+    /// The `extra` value stored under `key`, if any.
+    pub fn extra(&self, key: &str) -> Option<ExtraValue<'_>> {
+        let (_, stored) = self.extras.iter().find(|(name, _)| &**name == key)?;
+        self.read(stored)
+    }
+
+    /// Every `extra` key and value, in the order they were attached.
+    pub fn extras(&self) -> impl Iterator<Item = (&Name, ExtraValue<'_>)> {
+        self.extras
+            .iter()
+            .filter_map(|(name, stored)| Some((name, self.read(stored)?)))
     }
 
     pub fn has_extras(&self) -> bool {

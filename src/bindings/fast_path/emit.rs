@@ -7,7 +7,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
@@ -172,6 +172,9 @@ enum CallExtra<'py> {
     Int(i64),
     Float(f64),
     Str(Bound<'py, PyString>),
+    Bool(bool),
+    /// Encoded as JSON by Python (a JSON layout prints every value).
+    Json(String),
 }
 
 /// The `extra` values the plan's formatters print; `None` when the Python
@@ -188,6 +191,9 @@ fn extra_values<'py>(
     let Ok(extra) = extra.cast::<PyDict>() else {
         return Ok(None);
     };
+    if plan.needs.all_extras {
+        return every_extra_value(environment, plan, extra);
+    }
     // Iterated in place: `keys()` would build a list per call.
     for (key, _) in extra.iter() {
         let Ok(key) = key.cast::<PyString>() else {
@@ -210,6 +216,52 @@ fn extra_values<'py>(
             Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
         };
         values.push((key.clone(), converted));
+    }
+    Ok(Some(values))
+}
+
+/// Every `extra` value, in the dict's order, for a plan with a JSON layout
+/// (which prints them all); `None` when the Python path must decide.
+fn every_extra_value<'py>(
+    environment: &Environment,
+    plan: &FastPlan,
+    extra: &Bound<'py, PyDict>,
+) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
+    let mut values = Vec::with_capacity(extra.len());
+    for (key, value) in extra.iter() {
+        let Ok(key) = key.cast_into::<PyString>() else {
+            return Ok(None);
+        };
+        let key_text = key.to_str()?;
+        if environment.reserved_keys.contains(key_text) {
+            return Ok(None);
+        }
+        // A text format names this key too: it prints only what it can.
+        let named = plan.extra_keys.iter().any(|(name, _)| &**name == key_text);
+        let converted = match native_value(&value) {
+            Some(Value::None) => CallExtra::None,
+            Some(Value::Int(number)) => CallExtra::Int(number),
+            Some(Value::Float(number)) => CallExtra::Float(number),
+            Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
+            None if named => return Ok(None),
+            None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
+            None => {
+                let Some(encode) = &environment.json_text else {
+                    return Ok(None);
+                };
+                let text = encode.bind(extra.py()).call1((value,))?;
+                if text.is_none() {
+                    return Ok(None);
+                }
+                CallExtra::Json(text.cast::<PyString>()?.to_str()?.to_owned())
+            }
+        };
+        values.push((Name::intern(key_text), converted));
+    }
+    for (key, _) in &plan.extra_keys {
+        if !values.iter().any(|(name, _)| name == key) {
+            return Ok(None); // the text format's missing key: Python reports it
+        }
     }
     Ok(Some(values))
 }
@@ -341,14 +393,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
             return Ok(Outcome::Fallback);
         }
     }
-    // `{levelno:c}` with a level that is no character: Python reports it.
-    let unprintable = |t: &Target| {
-        call.level >= t.level
-            && t.formatter
-                .as_ref()
-                .is_some_and(|formatter| !formatter.prints_level(call.level))
-    };
-    if plan.targets.iter().any(unprintable) {
+    // python-json-logger lays out a dict message's items itself.
+    if plan.needs.all_extras && call.msg.is_instance_of::<PyDict>() {
         return Ok(Outcome::Fallback);
     }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
@@ -401,6 +447,20 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     let Some(stamp) = python_clock::record_stamp(py)? else {
         return Ok(Outcome::Fallback);
     };
+    // `{levelno:c}` with a level that is no character, a JSON timestamp
+    // outside the years datetime knows: Python reports them.
+    let created = stamp
+        .float_clock
+        .unwrap_or_else(|| clock::created(stamp.ns));
+    let unprintable = |t: &Target| {
+        call.level >= t.level
+            && t.formatter
+                .as_ref()
+                .is_some_and(|formatter| !formatter.renders(call.level, created))
+    };
+    if plan.targets.iter().any(unprintable) {
+        return Ok(Outcome::Fallback);
+    }
     let mut metadata = RecordMetadata {
         timestamp_ns: stamp.ns,
         float_clock: stamp.float_clock,
@@ -465,6 +525,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
             CallExtra::Int(number) => record.push_extra(key, ExtraValue::Int(number)),
             CallExtra::Float(number) => record.push_extra(key, ExtraValue::Float(number)),
             CallExtra::Str(text) => record.push_extra(key, ExtraValue::Str(text.to_str()?)),
+            CallExtra::Bool(value) => record.push_extra(key, ExtraValue::Bool(value)),
+            CallExtra::Json(text) => record.push_extra(key, ExtraValue::Json(&text)),
         }
     }
     let Some(limited) = format_size_limited(plan, call.level, &record) else {

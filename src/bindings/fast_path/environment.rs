@@ -41,6 +41,10 @@ pub struct Environment {
     pub threshold: Py<PyAny>,
     /// `(logger) -> None | (targets, watched_lists, extra_keys, classes)`.
     pub plan: Py<PyAny>,
+    /// `(value) -> str | None`: an `extra` value as JSON text, non-ASCII
+    /// left as is, as the JSON formatter's encoder writes it (None: only
+    /// Python can print it).
+    pub json_text: Option<Py<PyAny>>,
     /// Level names already converted, keyed by level and by the identity of
     /// the str in `_levelToName` (which users may replace at any time).
     level_names: Mutex<Vec<KnownLevelName>>,
@@ -204,6 +208,7 @@ pub fn _install_fast_path(
         report_error: helper(6)?,
         threshold: helper(7)?,
         plan: helper(8)?,
+        json_text: (helpers.len() > 9).then(|| helper(9)).transpose()?,
         level_names: Mutex::new(Vec::new()),
     };
     let _ = ENVIRONMENT.set(py, environment);

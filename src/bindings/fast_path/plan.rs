@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
 use super::super::timed_rotation::{RolloverCell, TimedSchedule};
 use super::environment::{Environment, LevelNames};
+use crate::bindings::dict_version;
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
@@ -99,6 +100,9 @@ pub struct FastPlan {
     /// Classes whose attributes the plan read (logger, handler, formatter
     /// and style classes), with their type version tags at that time.
     watched_types: Vec<(Py<PyType>, u32)>,
+    /// Instance dicts (formatters without setters of ours) with their
+    /// version tags at that time.
+    watched_dicts: Vec<(Py<PyDict>, u64)>,
 }
 
 pub enum Plan {
@@ -118,6 +122,10 @@ impl FastPlan {
                 .watched
                 .iter()
                 .all(|(sized, len)| sized.bind(py).len().is_ok_and(|now| now == *len))
+            && self
+                .watched_dicts
+                .iter()
+                .all(|(dict, tag)| dict_version::of(dict.bind(py)) == *tag)
     }
 }
 
@@ -169,6 +177,13 @@ pub fn build(
         }
         watched_types.push((class.unbind(), tag));
     }
+    let mut watched_dicts = Vec::new();
+    if described.len() > 4 {
+        for dict in described.get_item(4)?.try_iter()? {
+            let dict = dict?.cast_into::<PyDict>()?;
+            watched_dicts.push((dict_version::of(&dict), dict.unbind()));
+        }
+    }
     Ok(Plan::Fast(FastPlan {
         targets,
         needs,
@@ -176,6 +191,10 @@ pub fn build(
         level_names: environment.level_names_now(py)?,
         watched,
         watched_types,
+        watched_dicts: watched_dicts
+            .into_iter()
+            .map(|(tag, dict)| (dict, tag))
+            .collect(),
     }))
 }
 

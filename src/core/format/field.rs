@@ -130,6 +130,8 @@ pub fn value_of<'r>(field: &'r Field, record: &'r FemtoLogRecord) -> Result<Valu
             Some(ExtraValue::Int(n)) => Value::Int(n),
             Some(ExtraValue::Float(f)) => Value::Float(f),
             Some(ExtraValue::Str(s)) => Value::Str(s),
+            // Text formats print these through Python (the plan sees to it).
+            Some(ExtraValue::Bool(_) | ExtraValue::Json(_)) => return Err(FieldError::NeedsPython),
             None => return Err(FieldError::Missing(Arc::clone(key))),
         },
         Field::Msg | Field::Args | Field::ExcInfo | Field::Asctime => {

@@ -6,6 +6,7 @@
 
 pub mod brace;
 pub mod field;
+pub mod json;
 pub mod message;
 pub mod printf;
 pub mod strftime;
@@ -57,6 +58,8 @@ pub struct Needs {
     pub thread_name: bool,
     pub process_name: bool,
     pub task_name: bool,
+    /// Every `extra` value, not only those named (a JSON layout prints all).
+    pub all_extras: bool,
 }
 
 impl Needs {
@@ -66,6 +69,7 @@ impl Needs {
             thread_name: self.thread_name || other.thread_name,
             process_name: self.process_name || other.process_name,
             task_name: self.task_name || other.task_name,
+            all_extras: self.all_extras || other.all_extras,
         }
     }
 }
@@ -183,6 +187,8 @@ pub struct Formatter {
     needs: Needs,
     /// `{levelno:c}` is printed.
     char_level: bool,
+    /// A JSON formatter's layout, which replaces the template.
+    json: Option<Box<json::JsonLayout>>,
 }
 
 impl Formatter {
@@ -230,10 +236,12 @@ impl Formatter {
             Style::Brace => format.contains("{asctime"),
             Style::Dollar => format.contains("$asctime") || format.contains("${asctime}"),
         };
+        let json = None;
         let char_level = template.pieces().iter().any(|piece| {
             matches!(piece, Piece::Brace { field: Field::LevelNo, spec, .. } if spec.kind == Some('c'))
         });
         Ok(Formatter {
+            json,
             char_level,
             uses_time,
             template,
@@ -269,10 +277,55 @@ impl Formatter {
         })
     }
 
-    /// Whether a record at `level` renders here: `{levelno:c}` needs the
-    /// level to be a character (Python raises OverflowError otherwise).
-    pub fn prints_level(&self, level: LevelNo) -> bool {
-        !self.char_level || u32::try_from(level).ok().and_then(char::from_u32).is_some()
+    /// Whether a record at `level` made at `created` renders here:
+    /// `{levelno:c}` needs the level to be a character (Python raises
+    /// OverflowError otherwise), a JSON timestamp a year `datetime` knows.
+    pub fn renders(&self, level: LevelNo, created: f64) -> bool {
+        (!self.char_level || u32::try_from(level).ok().and_then(char::from_u32).is_some())
+            && self
+                .json
+                .as_ref()
+                .is_none_or(|layout| layout.renders_time(created))
+    }
+
+    /// python-json-logger's `JsonFormatter`, compiled (see format/json.rs);
+    /// `time` makes `asctime` when a field of `fmt` names it.
+    pub fn json(layout: json::JsonLayout, time: TimeStyle) -> Formatter {
+        let mut needs = Needs {
+            all_extras: true,
+            ..Needs::default()
+        };
+        let mut uses_time = false;
+        let fields = layout
+            .leading
+            .iter()
+            .filter_map(|(_, source)| match source {
+                json::Source::Field(field) => Some(field),
+                _ => None,
+            })
+            .chain(layout.merged_before.iter().map(|(_, field)| field))
+            .chain(layout.merged_after.iter().map(|(_, field)| field));
+        for field in fields {
+            needs.call_site |= field.needs_call_site();
+            needs.thread_name |= *field == Field::ThreadName;
+            needs.process_name |= *field == Field::ProcessName;
+            needs.task_name |= *field == Field::TaskName;
+            uses_time |= *field == Field::Asctime;
+        }
+        Formatter {
+            template: Template::parse("")
+                .unwrap_or_else(|_| unreachable!("an empty template parses")),
+            time,
+            uses_time,
+            needs,
+            char_level: false,
+            json: Some(Box::new(layout)),
+        }
+    }
+
+    /// Whether this formatter writes JSON lines.
+    pub fn is_json(&self) -> bool {
+        self.json.is_some()
     }
 
     /// Whether some `{` field has the `z` option (CPython 3.11+ only).
@@ -332,6 +385,11 @@ impl Formatter {
             self.asctime(record, cache, asctime)?;
         }
         let asctime: &str = asctime;
+        if let Some(layout) = &self.json {
+            return layout
+                .render(record, asctime, out)
+                .map_err(|json::NotNative| RenderError::NeedsPython);
+        }
         for piece in self.template.pieces() {
             match piece {
                 Piece::Literal(text) => out.push_str(text),

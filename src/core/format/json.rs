@@ -83,6 +83,7 @@ impl JsonLayout {
         &self,
         record: &FemtoLogRecord,
         asctime: &str,
+        stamps: &mut TimestampCache,
         out: &mut String,
     ) -> Result<(), NotNative> {
         let mut data: Vec<(&str, Json<'_>)> = Vec::with_capacity(
@@ -146,21 +147,23 @@ impl JsonLayout {
             }
             write_string(out, key, self.ensure_ascii);
             out.push_str(": ");
-            self.write_value(out, *value)?;
+            self.write_value(out, *value, stamps)?;
         }
         out.push('}');
         Ok(())
     }
 
-    fn write_value(&self, out: &mut String, value: Json<'_>) -> Result<(), NotNative> {
+    fn write_value(
+        &self,
+        out: &mut String,
+        value: Json<'_>,
+        stamps: &mut TimestampCache,
+    ) -> Result<(), NotNative> {
         match value {
             Json::Null => out.push_str("null"),
             Json::Bool(true) => out.push_str("true"),
             Json::Bool(false) => out.push_str("false"),
-            Json::Int(number) => {
-                use std::fmt::Write;
-                let _ = write!(out, "{number}");
-            }
+            Json::Int(number) => push_int(out, number),
             Json::Float(number) => write_float(out, number),
             Json::Str(text) => write_string(out, text, self.ensure_ascii),
             Json::Raw(text) if self.ensure_ascii => escape_non_ascii(out, text),
@@ -177,7 +180,7 @@ impl JsonLayout {
             }
             Json::Timestamp(created) => {
                 out.push('"');
-                write_utc_isoformat(out, created).ok_or(NotNative)?;
+                stamps.write(out, created).ok_or(NotNative)?;
                 out.push('"');
             }
         }
@@ -188,6 +191,63 @@ impl JsonLayout {
     /// the years 1-9999 is Python's to reject).
     pub fn renders_time(&self, created: f64) -> bool {
         self.timestamp_key.is_none() || utc_parts(created).is_some()
+    }
+}
+
+/// The date and time of the last whole second a timestamp was written for:
+/// records come many to a second.
+#[derive(Debug, Default)]
+pub struct TimestampCache {
+    second: Option<i64>,
+    text: String,
+}
+
+impl TimestampCache {
+    /// `datetime.fromtimestamp(created, tz=timezone.utc).isoformat()`.
+    fn write(&mut self, out: &mut String, created: f64) -> Option<()> {
+        let (seconds, micros) = split_timestamp(created)?;
+        if self.second != Some(seconds) {
+            let (year, month, day, hour, minute, second) = utc_civil(seconds)?;
+            use std::fmt::Write;
+            self.text.clear();
+            let _ = write!(
+                self.text,
+                "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
+            );
+            self.second = Some(seconds);
+        }
+        out.push_str(&self.text);
+        if micros != 0 {
+            out.push('.');
+            let digits = micros.to_string();
+            for _ in digits.len()..6 {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        }
+        out.push_str("+00:00");
+        Some(())
+    }
+}
+
+/// An integer in decimal, without the formatting machinery.
+fn push_int(out: &mut String, number: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = number.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if number < 0 {
+        out.push('-');
+    }
+    for &digit in &digits[at..] {
+        out.push(char::from(digit));
     }
 }
 
@@ -246,19 +306,42 @@ fn write_float(out: &mut String, number: f64) {
 /// the BMP); without, only quotes, backslashes and control characters.
 pub fn write_string(out: &mut String, text: &str, ensure_ascii: bool) {
     out.push('"');
-    for character in text.chars() {
-        match character {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ensure_ascii && (c as u32) >= 0x7f) => push_escaped(out, c),
-            c => out.push(c),
+    let bytes = text.as_bytes();
+    // Runs of bytes that need no escape are copied whole: most text is.
+    let mut run_start = 0;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let plain = match byte {
+            b'"' | b'\\' => false,
+            0x20..=0x7e => true,
+            0x00..=0x1f => false,
+            // DEL and the bytes of non-ASCII characters.
+            _ => !ensure_ascii,
+        };
+        if plain {
+            continue;
         }
+        if byte >= 0x80 && !text.is_char_boundary(at) {
+            continue; // escaped with its character's first byte
+        }
+        out.push_str(&text[run_start..at]);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let character = text[at..].chars().next().unwrap_or('\u{fffd}');
+                push_escaped(out, character);
+                run_start = at + character.len_utf8();
+                continue;
+            }
+        }
+        run_start = at + 1;
     }
+    out.push_str(&text[run_start..]);
     out.push('"');
 }
 
@@ -361,6 +444,12 @@ fn round_half_even(x: f64) -> f64 {
 /// outside the years `datetime` knows (1-9999).
 fn utc_parts(created: f64) -> Option<(i64, u32, u32, u32, u32, u32, u32)> {
     let (seconds, micros) = split_timestamp(created)?;
+    let (year, month, day, hour, minute, second) = utc_civil(seconds)?;
+    Some((year, month, day, hour, minute, second, micros))
+}
+
+/// The UTC calendar date and time of whole `seconds` since the epoch.
+fn utc_civil(seconds: i64) -> Option<(i64, u32, u32, u32, u32, u32)> {
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
     // Days since 1970-01-01 to a civil date (proleptic Gregorian).
@@ -388,11 +477,10 @@ fn utc_parts(created: f64) -> Option<(i64, u32, u32, u32, u32, u32, u32)> {
         (of_day / 3600) as u32,
         (of_day % 3600 / 60) as u32,
         (of_day % 60) as u32,
-        micros,
     ))
 }
 
-/// `datetime.fromtimestamp(created, tz=timezone.utc).isoformat()`.
+#[cfg(test)]
 fn write_utc_isoformat(out: &mut String, created: f64) -> Option<()> {
     use std::fmt::Write;
     let (year, month, day, hour, minute, second, micros) = utc_parts(created)?;
@@ -453,6 +541,18 @@ mod tests {
     #[test]
     fn floats_follow_repr_and_json_names() {
         let mut out = String::new();
+        for number in [0, 7, -12, i64::MIN, i64::MAX] {
+            push_int(&mut out, number);
+            out.push(' ');
+        }
+        assert_eq!(out, format!("0 7 -12 {} {} ", i64::MIN, i64::MAX));
+        out.clear();
+        let mut stamps = TimestampCache::default();
+        stamps
+            .write(&mut out, 1_700_000_000.000_042)
+            .expect("in range");
+        assert_eq!(out, "2023-11-14T22:13:20.000042+00:00");
+        out.clear();
         for number in [1.5, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e16] {
             write_float(&mut out, number);
             out.push(' ');

@@ -176,6 +176,8 @@ pub struct FormatCache {
     second_text: String,
     /// The `asctime` of the record being formatted, reused across records.
     asctime: String,
+    /// A JSON layout's last timestamp second.
+    stamps: json::TimestampCache,
 }
 
 /// A compiled `%`-style formatter.
@@ -387,7 +389,7 @@ impl Formatter {
         let asctime: &str = asctime;
         if let Some(layout) = &self.json {
             return layout
-                .render(record, asctime, out)
+                .render(record, asctime, &mut cache.stamps, out)
                 .map_err(|json::NotNative| RenderError::NeedsPython);
         }
         for piece in self.template.pieces() {

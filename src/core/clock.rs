@@ -50,7 +50,8 @@ pub fn msecs(ns: i64) -> f64 {
 
 /// `msecs` of a float clock reading, as the stdlib before 3.13 computes it.
 pub fn float_msecs(created: f64) -> f64 {
-    ((created - created.trunc()) * 1000.0).trunc()
+    // `int(...) + 0.0` in Python: a negative fraction under 1 ms is 0.0, not -0.0.
+    ((created - created.trunc()) * 1000.0).trunc() + 0.0
 }
 
 /// `relativeCreated` of a float clock reading (before 3.13).
@@ -99,6 +100,9 @@ mod tests {
         assert_eq!(msecs_with(1_700_000_000_123_400_000, false), 123.0);
         assert_eq!(msecs_with(1_700_000_000_999_999_999, true), 0.0);
         assert_eq!(msecs_with(1_700_000_000_999_000_000, true), 999.0);
+        // A clock before 1970 within 1 ms of a second: 0.0, never -0.0.
+        assert!(float_msecs(-0.0004).is_sign_positive());
+        assert!(float_msecs(-1_700_000_000.000_5).is_sign_positive());
     }
 
     #[test]

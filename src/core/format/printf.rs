@@ -232,7 +232,20 @@ pub fn write_float_repr(out: &mut String, f: f64) {
         out.push_str(if f < 0.0 { "-inf" } else { "inf" });
         return;
     }
-    let scientific = format!("{f:e}");
+    let mut scientific = format!("{f:e}");
+    let shortest_len = scientific.split('e').next().map_or(0, |mantissa| {
+        mantissa.bytes().filter(u8::is_ascii_digit).count()
+    });
+    // Two candidates of the shortest length can be equally near (only at
+    // 16-17 digits): Python takes the even one, which exact formatting
+    // gives, when it still reads back as `f` (near a power of two the
+    // lower one may not).
+    if shortest_len >= 16 {
+        let nearest = format!("{:.*e}", shortest_len - 1, f);
+        if nearest != scientific && nearest.parse::<f64>() == Ok(f) {
+            scientific = nearest;
+        }
+    }
     let (mantissa, exponent) = scientific
         .split_once('e')
         .unwrap_or((scientific.as_str(), "0"));
@@ -532,6 +545,12 @@ mod tests {
         assert_eq!(repr(1234567890123456.0), "1234567890123456.0");
         assert_eq!(repr(-0.0), "-0.0");
         assert_eq!(repr(f64::NAN), "nan");
+        // Exactly halfway between two 17-digit candidates: the even one.
+        assert_eq!(repr(272_103_164_043_305.0 + 0.125), "272103164043305.12");
+        assert_eq!(
+            repr(-(3_271_931_664.0 + 129.0 / 256.0)),
+            "-3271931664.5039062"
+        );
     }
 
     #[test]

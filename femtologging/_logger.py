@@ -22,6 +22,7 @@ from ._levels import (
     _checkLevel,
     getLevelName,
 )
+from .contextvars import apply_bound
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 _STACKLEVEL_SKIPS_INTERNAL = sys.version_info >= (3, 11)
@@ -176,6 +177,7 @@ class Logger(LoggerBase, Filterer):
         record = self.makeRecord(
             self.name, level, filename, lineno, msg, args, exc_info, function, extra, stack
         )
+        apply_bound(record)
         self.handle(record)
 
     def handle(self, record: Any) -> None:

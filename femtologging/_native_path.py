@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from . import _femtologging_rs as _rs
-from . import _globals, _json_native, _record, _stdlib_bridge
+from . import _globals, _json_native, _record, _stdlib_bridge, contextvars
 from ._exception_text import exception_text
 from ._formatter import _defaultFormatter
 from ._levels import _levelToName
@@ -225,5 +225,6 @@ def install() -> None:
             threshold,
             plan,
             _json_native.json_text,
+            contextvars.BOUND,
         ),
     )

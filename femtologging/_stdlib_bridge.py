@@ -32,6 +32,7 @@ from typing import Any
 
 from . import _globals
 from ._levels import NOTSET
+from .contextvars import apply_bound
 
 _original_call_handlers: Any = None
 _original_clear_cache: Any = None
@@ -130,7 +131,9 @@ def _passes_femtologging_logger(record: Any, name: str) -> bool:
 
 
 def _call_handlers(self: Any, record: Any) -> None:
-    """`logging.Logger.callHandlers`, over the joined tree."""
+    """`logging.Logger.callHandlers`, over the joined tree. The record
+    also takes the values bound with `femtologging.contextvars`."""
+    apply_bound(record)
     if _passes_femtologging_logger(record, self.name):
         found = call_joint_handlers(record, self.name)
     else:

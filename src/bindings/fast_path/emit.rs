@@ -7,10 +7,11 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
+use super::extras;
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
 use crate::core::clock;
 use crate::core::format::message::format_message;
@@ -19,7 +20,7 @@ use crate::core::format::{FormatCache, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
-use crate::core::record::{self, ExtraValue, FemtoLogRecord, RecordMetadata};
+use crate::core::record::{self, FemtoLogRecord, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
 
 /// Whether the fast path wrote the record or the call must go to Python.
@@ -151,7 +152,7 @@ fn native_message(msg: &Bound<'_, PyAny>, args: &CallArgs<'_, '_>) -> PyResult<O
 /// A value the core formats as Python would: exactly None, a str with a
 /// UTF-8 form (lone surrogates have none: Python formats and reports them),
 /// an int that fits 64 bits, or a float.
-fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
+pub fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
     if value.is_none() {
         Some(Value::None)
     } else if let Ok(text) = value.cast_exact::<PyString>() {
@@ -164,106 +165,6 @@ fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
             .ok()
             .map(|number| Value::Float(number.value()))
     }
-}
-
-/// An `extra` value read from the call, before the record holds it.
-enum CallExtra<'py> {
-    None,
-    Int(i64),
-    Float(f64),
-    Str(Bound<'py, PyString>),
-    Bool(bool),
-    /// Encoded as JSON by Python (a JSON layout prints every value).
-    Json(String),
-}
-
-/// The `extra` values the plan's formatters print; `None` when the Python
-/// path must decide (reserved keys raise KeyError there, missing keys and
-/// exotic values are reported or formatted by Python).
-fn extra_values<'py>(
-    environment: &Environment,
-    plan: &FastPlan,
-    extra: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
-    let Some(extra) = extra else {
-        return Ok(plan.extra_keys.is_empty().then(Vec::new));
-    };
-    let Ok(extra) = extra.cast::<PyDict>() else {
-        return Ok(None);
-    };
-    if plan.needs.all_extras {
-        return every_extra_value(environment, plan, extra);
-    }
-    // Iterated in place: `keys()` would build a list per call.
-    for (key, _) in extra.iter() {
-        let Ok(key) = key.cast::<PyString>() else {
-            return Ok(None);
-        };
-        if environment.reserved_keys.contains(key.to_str()?) {
-            return Ok(None);
-        }
-    }
-    let mut values = Vec::with_capacity(plan.extra_keys.len());
-    for (key, py_key) in &plan.extra_keys {
-        let Some(value) = extra.get_item(py_key.bind(extra.py()))? else {
-            return Ok(None);
-        };
-        let converted = match native_value(&value) {
-            None => return Ok(None),
-            Some(Value::None) => CallExtra::None,
-            Some(Value::Int(number)) => CallExtra::Int(number),
-            Some(Value::Float(number)) => CallExtra::Float(number),
-            Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
-        };
-        values.push((key.clone(), converted));
-    }
-    Ok(Some(values))
-}
-
-/// Every `extra` value, in the dict's order, for a plan with a JSON layout
-/// (which prints them all); `None` when the Python path must decide.
-fn every_extra_value<'py>(
-    environment: &Environment,
-    plan: &FastPlan,
-    extra: &Bound<'py, PyDict>,
-) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
-    let mut values = Vec::with_capacity(extra.len());
-    for (key, value) in extra.iter() {
-        let Ok(key) = key.cast_into::<PyString>() else {
-            return Ok(None);
-        };
-        let key_text = key.to_str()?;
-        if environment.reserved_keys.contains(key_text) {
-            return Ok(None);
-        }
-        // A text format names this key too: it prints only what it can.
-        let named = plan.extra_keys.iter().any(|(name, _)| &**name == key_text);
-        let converted = match native_value(&value) {
-            Some(Value::None) => CallExtra::None,
-            Some(Value::Int(number)) => CallExtra::Int(number),
-            Some(Value::Float(number)) => CallExtra::Float(number),
-            Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
-            None if named => return Ok(None),
-            None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
-            None => {
-                let Some(encode) = &environment.json_text else {
-                    return Ok(None);
-                };
-                let text = encode.bind(extra.py()).call1((value,))?;
-                if text.is_none() {
-                    return Ok(None);
-                }
-                CallExtra::Json(text.cast::<PyString>()?.to_str()?.to_owned())
-            }
-        };
-        values.push((Name::intern(key_text), converted));
-    }
-    for (key, _) in &plan.extra_keys {
-        if !values.iter().any(|(name, _)| name == key) {
-            return Ok(None); // the text format's missing key: Python reports it
-        }
-    }
-    Ok(Some(values))
 }
 
 /// The frame a stdlib `findCaller` would pick, starting at the Python frame
@@ -418,16 +319,14 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
             None => return Ok(Outcome::Fallback),
         },
     };
-    let Some(extras) = extra_values(environment, plan, options.extra.as_ref())? else {
+    let bound = extras::bound_values(py, environment)?;
+    let Some(extras) =
+        extras::extra_values(environment, plan, options.extra.as_ref(), bound.as_ref())?
+    else {
         return Ok(Outcome::Fallback);
     };
     // The message and the extra strings share one buffer.
-    let mut extra_len = 0;
-    for (_, value) in &extras {
-        if let CallExtra::Str(text) = value {
-            extra_len += text.to_str()?.len();
-        }
-    }
+    let extra_len = extras::text_len(&extras)?;
     let text = match (native, &rendered) {
         (Some(mut text), _) => {
             text.reserve(extra_len);
@@ -519,16 +418,7 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     );
     record.exc_text = exc_text;
     record.stack_text = stack_text;
-    for (key, value) in extras {
-        match value {
-            CallExtra::None => record.push_extra(key, ExtraValue::None),
-            CallExtra::Int(number) => record.push_extra(key, ExtraValue::Int(number)),
-            CallExtra::Float(number) => record.push_extra(key, ExtraValue::Float(number)),
-            CallExtra::Str(text) => record.push_extra(key, ExtraValue::Str(text.to_str()?)),
-            CallExtra::Bool(value) => record.push_extra(key, ExtraValue::Bool(value)),
-            CallExtra::Json(text) => record.push_extra(key, ExtraValue::Json(&text)),
-        }
-    }
+    extras::push_all(&mut record, extras)?;
     let Some(limited) = format_size_limited(plan, call.level, &record) else {
         return Ok(Outcome::Fallback);
     };

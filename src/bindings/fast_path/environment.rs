@@ -44,7 +44,10 @@ pub struct Environment {
     /// `(value) -> str | None`: an `extra` value as JSON text, non-ASCII
     /// left as is, as the JSON formatter's encoder writes it (None: only
     /// Python can print it).
-    pub json_text: Option<Py<PyAny>>,
+    pub json_text: Py<PyAny>,
+    /// `femtologging.contextvars.BOUND`: the ContextVar whose dict of bound
+    /// values every record of the caller's context carries.
+    pub bound: Py<PyAny>,
     /// Level names already converted, keyed by level and by the identity of
     /// the str in `_levelToName` (which users may replace at any time).
     level_names: Mutex<Vec<KnownLevelName>>,
@@ -208,7 +211,8 @@ pub fn _install_fast_path(
         report_error: helper(6)?,
         threshold: helper(7)?,
         plan: helper(8)?,
-        json_text: (helpers.len() > 9).then(|| helper(9)).transpose()?,
+        json_text: helper(9)?,
+        bound: helper(10)?,
         level_names: Mutex::new(Vec::new()),
     };
     let _ = ENVIRONMENT.set(py, environment);

@@ -12,6 +12,7 @@ pub mod adapter_base;
 pub mod call_args;
 pub mod emit;
 pub mod environment;
+pub mod extras;
 pub mod logger_base;
 pub mod plan;
 pub mod vectorcall;

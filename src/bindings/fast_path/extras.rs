@@ -1,0 +1,209 @@
+//! The attributes a record carries beyond its own: the call's `extra` values
+//! and those bound with `femtologging.contextvars` in the caller's context
+//! (after the call's; a key of both keeps the call's value).
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyString};
+
+use super::emit::native_value;
+use super::environment::Environment;
+use super::plan::FastPlan;
+use crate::core::format::printf::Value;
+use crate::core::name::Name;
+use crate::core::record::{ExtraValue, FemtoLogRecord};
+
+/// An extra value read on the caller's thread, before the record holds it.
+pub enum CallExtra<'py> {
+    None,
+    Int(i64),
+    Float(f64),
+    Str(Bound<'py, PyString>),
+    Bool(bool),
+    /// Encoded as JSON by Python (a JSON layout prints every value).
+    Json(String),
+}
+
+/// The dict of values bound in the caller's context, when it holds any. It
+/// is never changed once set (binding sets a new one), so it is read as is.
+pub fn bound_values<'py>(
+    py: Python<'py>,
+    environment: &Environment,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: `bound` is a ContextVar and the GIL is held; on success `value`
+    // holds a new reference, or null when the variable has no value.
+    let status = unsafe {
+        ffi::PyContextVar_Get(environment.bound.as_ptr(), std::ptr::null_mut(), &mut value)
+    };
+    if status < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    if value.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `value` is the new reference PyContextVar_Get returned.
+    let value = unsafe { Bound::from_owned_ptr(py, value) };
+    let bound = value.cast_into::<PyDict>()?;
+    Ok((!bound.is_empty()).then_some(bound))
+}
+
+/// The extra values the plan's formatters print; `None` when the Python
+/// path must decide (reserved keys raise KeyError there, missing keys and
+/// exotic values are reported or formatted by Python).
+pub fn extra_values<'py>(
+    environment: &Environment,
+    plan: &FastPlan,
+    extra: Option<&Bound<'py, PyAny>>,
+    bound: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
+    let extra = match extra.map(|extra| extra.cast::<PyDict>()) {
+        None => None,
+        Some(Ok(extra)) => Some(extra),
+        Some(Err(_)) => return Ok(None),
+    };
+    if plan.needs.all_extras {
+        return every_extra_value(environment, plan, extra, bound);
+    }
+    if let Some(extra) = extra {
+        // Iterated in place: `keys()` would build a list per call.
+        for (key, _) in extra.iter() {
+            // Not a str, or one without UTF-8 form (a lone surrogate):
+            // Python decides.
+            let Some(key) = utf8_key(&key) else {
+                return Ok(None);
+            };
+            if environment.reserved_keys.contains(key) {
+                return Ok(None);
+            }
+        }
+    }
+    let mut values = Vec::with_capacity(plan.extra_keys.len());
+    for (key, py_key) in &plan.extra_keys {
+        let mut found = None;
+        for source in [extra, bound].into_iter().flatten() {
+            found = source.get_item(py_key.bind(source.py()))?;
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(value) = found else {
+            return Ok(None);
+        };
+        let converted = match native_value(&value) {
+            None => return Ok(None),
+            Some(Value::None) => CallExtra::None,
+            Some(Value::Int(number)) => CallExtra::Int(number),
+            Some(Value::Float(number)) => CallExtra::Float(number),
+            Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
+        };
+        values.push((key.clone(), converted));
+    }
+    Ok(Some(values))
+}
+
+/// Every extra value, in the record's `__dict__` order, for a plan with a
+/// JSON layout (which prints them all); `None` when the Python path must
+/// decide.
+fn every_extra_value<'py>(
+    environment: &Environment,
+    plan: &FastPlan,
+    extra: Option<&Bound<'py, PyDict>>,
+    bound: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
+    let count = extra.map_or(0, |extra| extra.len()) + bound.map_or(0, |bound| bound.len());
+    let mut values = Vec::with_capacity(count);
+    if let Some(extra) = extra {
+        for (key, value) in extra.iter() {
+            let Some(entry) = json_extra(environment, plan, key, value)? else {
+                return Ok(None);
+            };
+            values.push(entry);
+        }
+    }
+    if let Some(bound) = bound {
+        for (key, value) in bound.iter() {
+            if extra.is_some_and(|extra| extra.contains(&key).unwrap_or(true)) {
+                continue;
+            }
+            let Some(entry) = json_extra(environment, plan, key, value)? else {
+                return Ok(None);
+            };
+            values.push(entry);
+        }
+    }
+    for (key, _) in &plan.extra_keys {
+        if !values.iter().any(|(name, _)| name == key) {
+            return Ok(None); // the text format's missing key: Python reports it
+        }
+    }
+    Ok(Some(values))
+}
+
+/// One extra value for a JSON layout; `None` when only Python can print it.
+fn json_extra<'py>(
+    environment: &Environment,
+    plan: &FastPlan,
+    key: Bound<'py, PyAny>,
+    value: Bound<'py, PyAny>,
+) -> PyResult<Option<(Name, CallExtra<'py>)>> {
+    let Some(key_text) = utf8_key(&key) else {
+        return Ok(None);
+    };
+    if environment.reserved_keys.contains(key_text) {
+        return Ok(None);
+    }
+    // A text format names this key too: it prints only what it can.
+    let named = plan.extra_keys.iter().any(|(name, _)| &**name == key_text);
+    let converted = match native_value(&value) {
+        Some(Value::None) => CallExtra::None,
+        Some(Value::Int(number)) => CallExtra::Int(number),
+        Some(Value::Float(number)) => CallExtra::Float(number),
+        Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
+        None if named => return Ok(None),
+        None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
+        None => {
+            let text = environment.json_text.bind(value.py()).call1((&value,))?;
+            if text.is_none() {
+                return Ok(None);
+            }
+            // A lone surrogate kept by `ensure_ascii=False`: Python writes it.
+            let Ok(text) = text.cast::<PyString>()?.to_str() else {
+                return Ok(None);
+            };
+            CallExtra::Json(text.to_owned())
+        }
+    };
+    Ok(Some((Name::intern(key_text), converted)))
+}
+
+/// An extra key as text, when it is a str with a UTF-8 form.
+fn utf8_key<'a>(key: &'a Bound<'_, PyAny>) -> Option<&'a str> {
+    key.cast::<PyString>().ok()?.to_str().ok()
+}
+
+/// The bytes the extra strings add to the record's one text buffer.
+pub fn text_len(extras: &[(Name, CallExtra<'_>)]) -> PyResult<usize> {
+    let mut len = 0;
+    for (_, value) in extras {
+        if let CallExtra::Str(text) = value {
+            len += text.to_str()?.len();
+        }
+    }
+    Ok(len)
+}
+
+/// Moves the values into the record.
+pub fn push_all(record: &mut FemtoLogRecord, extras: Vec<(Name, CallExtra<'_>)>) -> PyResult<()> {
+    for (key, value) in extras {
+        match value {
+            CallExtra::None => record.push_extra(key, ExtraValue::None),
+            CallExtra::Int(number) => record.push_extra(key, ExtraValue::Int(number)),
+            CallExtra::Float(number) => record.push_extra(key, ExtraValue::Float(number)),
+            CallExtra::Str(text) => record.push_extra(key, ExtraValue::Str(text.to_str()?)),
+            CallExtra::Bool(value) => record.push_extra(key, ExtraValue::Bool(value)),
+            CallExtra::Json(text) => record.push_extra(key, ExtraValue::Json(&text)),
+        }
+    }
+    Ok(())
+}

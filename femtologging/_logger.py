@@ -22,6 +22,7 @@ from ._levels import (
     _checkLevel,
     getLevelName,
 )
+from ._record import record_factory
 from .contextvars import apply_bound
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
@@ -142,8 +143,7 @@ class Logger(LoggerBase, Filterer):
     ) -> Any:
         # Read from the package, where setLogRecordFactory and code that
         # assigns `logging._logRecordFactory` both put it.
-        factory = _globals.flag("_logRecordFactory")
-        record = factory(name, level, fn, lno, msg, args, exc_info, func, sinfo)
+        record = record_factory()(name, level, fn, lno, msg, args, exc_info, func, sinfo)
         if extra is not None:
             for key in extra:
                 if key in ("message", "asctime") or key in record.__dict__:

@@ -10,6 +10,7 @@ the core cannot reproduce byte for byte, and the call goes to Python.
 
 from __future__ import annotations
 
+import logging as _stdlib_logging
 import sys
 import threading
 from typing import Any
@@ -61,6 +62,7 @@ def _flags_allow_fast_path() -> bool:
         and getattr(flags, "logAsyncioTasks", True)
         and flags._srcfile
         and flags._logRecordFactory is _record.LogRecord
+        and _record.record_factory() is _record.LogRecord
         and _record.LogRecord.getMessage is _STOCK_GET_MESSAGE
     )
 
@@ -82,7 +84,9 @@ def plan(logger: Any) -> Plan | None:
     extra_keys: set[str] = set()
     # Instance dicts whose every change re-plans: a JSON formatter from
     # python-json-logger has no setter that would tell.
-    watched_dicts: list[dict[str, Any]] = []
+    # The stdlib module's globals too: a record factory installed there
+    # later (an instrumentation) takes records off the fast path.
+    watched_dicts: list[dict[str, Any]] = [vars(_stdlib_logging)]
     # Class attributes the plan depends on (hooks, terminator, converter, ...):
     # Rust re-plans when any of these classes is modified.
     classes: dict[type, None] = {cls: None}
@@ -117,7 +121,7 @@ def plan(logger: Any) -> Plan | None:
             classes[type(handler)] = None
             formatter = getattr(handler, "formatter", None)
             if _json_native.is_json_formatter(formatter):
-                watched_dicts.append(formatter.__dict__)
+                watched_dicts.append(_own_dict(formatter))
             if formatter is not None:
                 classes[type(formatter)] = None
                 classes[type(getattr(formatter, "_style", None))] = None
@@ -131,6 +135,16 @@ def plan(logger: Any) -> Plan | None:
         # such as the stdlib style class of a python-json-logger formatter).
         getattr(cls, "__init__", None)
     return targets, watched, sorted(extra_keys), list(classes), watched_dicts
+
+
+def _own_dict(instance: Any) -> dict[str, Any]:
+    """`instance.__dict__`, made to change its version tag on every
+    assignment: 3.13 keeps an instance's attributes in inline values even
+    once its `__dict__` exists, and an assignment there leaves the dict's
+    tag as it was. A dict of its own (same contents) takes every store."""
+    if sys.version_info >= (3, 13):
+        instance.__dict__ = dict(instance.__dict__)
+    return instance.__dict__
 
 
 def _normalize_exc_info(exc_info: Any) -> Any:

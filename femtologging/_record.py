@@ -21,8 +21,9 @@ from ._levels import getLevelName
 _NS_CLOCK = sys.version_info >= (3, 13)
 _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
-#: When the package was imported: `relativeCreated` counts from here.
-_startTime: float | int = time.time_ns() if _NS_CLOCK else time.time()
+#: Where `relativeCreated` counts from: the stdlib's origin, so records of
+#: libraries that keep `import logging` and the app's agree.
+_startTime: float | int = _stdlib_logging._startTime
 
 
 class LogRecord(_stdlib_logging.LogRecord):
@@ -139,6 +140,39 @@ def setLogRecordFactory(factory: RecordFactory) -> None:
 
 def getLogRecordFactory() -> RecordFactory:
     return _globals.flag("_logRecordFactory")
+
+
+_following_stdlib = False
+
+
+def record_factory() -> RecordFactory:
+    """The factory records are made with.
+
+    The package's own, unless it is still the default and the stdlib's was
+    replaced: an instrumentation that wraps the stdlib's factory (such as
+    OpenTelemetry's LoggingInstrumentor, which adds trace ids) then applies
+    to this package's records too, as it would in a stdlib app.
+    """
+    global _following_stdlib
+    factory = _globals.flag("_logRecordFactory")
+    if factory is LogRecord and _stdlib_logging._logRecordFactory is not _stdlib_logging.LogRecord:
+        _following_stdlib = True
+        return _through_stdlib_factory
+    if _following_stdlib:
+        # The stdlib's factory was put back (uninstrumented): the loggers
+        # planned for the Python path because of it may take the fast path.
+        _following_stdlib = False
+        _globals.configuration_changed()
+    return factory
+
+
+def _through_stdlib_factory(*args: Any, **kwargs: Any) -> LogRecord:
+    record = _stdlib_logging._logRecordFactory(*args, **kwargs)
+    if type(record) is _stdlib_logging.LogRecord:
+        # The chain ended in the stdlib's class: the record is this
+        # package's, as `isinstance(record, femtologging.LogRecord)` expects.
+        record.__class__ = LogRecord
+    return record
 
 
 def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:

@@ -2,7 +2,10 @@
 //!
 //! CPython 3.10-3.13 give a dict a new `ma_version_tag` whenever it is
 //! modified (the field is deprecated from 3.12 but still maintained), so a
-//! tag seen earlier means the same contents.
+//! tag seen earlier means the same contents. One exception: on 3.13 an
+//! attribute stored into an instance's inline values leaves its `__dict__`'s
+//! tag unchanged, so the planner gives a watched instance a dict of its own
+//! first (`_own_dict` in femtologging/_native_path.py).
 
 use pyo3::ffi;
 use pyo3::prelude::*;

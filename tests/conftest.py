@@ -63,6 +63,35 @@ def _separate_logger_trees(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def names(request: pytest.FixtureRequest) -> Iterator[Callable[[str], str]]:
+    """Unique logger names (`names("stem")`), left clean in both trees
+    afterwards: no handlers (closed), filters or level, propagating."""
+    import logging
+
+    import femtologging
+
+    made: list[str] = []
+    module = request.node.module.__name__.rpartition(".")[2].removeprefix("test_")
+
+    def make(stem: str) -> str:
+        name = f"{module}.{stem}{len(made)}"
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        for library in (logging, femtologging):
+            logger = library.getLogger(name)
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+                handler.close()
+            for filter_ in list(logger.filters):
+                logger.removeFilter(filter_)
+            logger.setLevel(library.NOTSET)
+            logger.propagate = True
+
+
+@pytest.fixture
 def timezone() -> Iterator[Callable[[str], None]]:
     """Sets `TZ` (and `time.tzset()`) for the test; restores it after."""
     original = os.environ.get("TZ")

@@ -67,27 +67,6 @@ def empty_context() -> Iterator[None]:
     STDLIB_CONTEXT.set({})
 
 
-@pytest.fixture
-def names() -> Iterator[Callable[[str], str]]:
-    made: list[str] = []
-
-    def make(stem: str) -> str:
-        name = f"ctx.{stem}{len(made)}.{threading.get_ident()}"
-        made.append(name)
-        return name
-
-    yield make
-    for name in made:
-        for library in (logging, femtologging):
-            logger = library.getLogger(name)
-            for handler in list(logger.handlers):
-                logger.removeHandler(handler)
-                handler.close()
-            for filter_ in list(logger.filters):
-                logger.removeFilter(filter_)
-            logger.propagate = True
-
-
 def file_logger(library: ModuleType, name: str, path: Path, formatter: Any) -> Any:
     handler = library.FileHandler(path, encoding="utf-8")
     handler.setFormatter(formatter)

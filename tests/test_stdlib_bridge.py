@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,26 +17,6 @@ import pytest
 import femtologging
 
 pytestmark = pytest.mark.stdlib_bridge
-
-
-@pytest.fixture
-def names() -> Iterator[Any]:
-    """Unique logger names, cleaned up in both trees afterwards."""
-    made: list[str] = []
-
-    def make(stem: str) -> str:
-        name = f"bridge.{stem}{len(made)}"
-        made.append(name)
-        return name
-
-    yield make
-    for name in made:
-        for library in (logging, femtologging):
-            logger = library.getLogger(name)
-            for handler in list(logger.handlers):
-                logger.removeHandler(handler)
-            logger.setLevel(library.NOTSET)
-            logger.propagate = True
 
 
 def capture(

@@ -150,6 +150,22 @@ SCENARIOS: tuple[Scenario, ...] = (
         _per_record("extra fields", TEN_X),
     ),
     Scenario(
+        "json",
+        "14",
+        "python-json-logger JsonFormatter (4 fields, 2 extra, timestamp=True) to a FileHandler",
+        100_000,
+        20_000,
+        _per_record("JSON lines, python-json-logger", Target(">= 15x", min_ratio=15)),
+    ),
+    Scenario(
+        "json_context",
+        "14",
+        "the same JSON, 2 values bound to the context (stdlib and picologging: a Filter)",
+        100_000,
+        20_000,
+        _per_record("JSON lines, bound context", Target(">= 15x", min_ratio=15)),
+    ),
+    Scenario(
         "brace",
         "5c",
         'Formatter(style="{"), to a FileHandler',

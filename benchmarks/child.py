@@ -96,6 +96,9 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     ctx = Context(n=job["n"], workdir=Path(job["workdir"]), verify=job["verify"])
     try:
         outcome = BODIES[job["scenario"]](module, ctx)
+    except ModuleNotFoundError as error:  # a package the scenario uses
+        result.update(status="missing", error=f"{type(error).__name__}: {error}")
+        return result
     except AttributeError as error:
         if getattr(error, "obj", None) is module:
             result.update(status="unsupported", error=f"no {MODULES[lib]}.{error.name}")

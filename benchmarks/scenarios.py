@@ -10,6 +10,7 @@ The ids match `catalogue.SCENARIOS`.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import os
 import resource
@@ -28,6 +29,8 @@ from .verify import Arrival, count_headers, count_lines, count_numbered, line_pa
 STD_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 EXTRA_FORMAT = "%(asctime)s %(levelname)s %(user)s %(request_id)s %(message)s"
 BRACE_FORMAT = "{asctime} {levelname} {name} {message}"
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+JSON_CONTEXT = {"user": "alice", "request_id": "r-1234"}
 NAME = "bench"
 THREADS = 4
 
@@ -266,6 +269,68 @@ def extra(logging: ModuleType, ctx: Context) -> Outcome:
     return Outcome(elapsed, n, arrival, output=path)
 
 
+def _json_logger(logging: ModuleType, ctx: Context) -> tuple[Any, Any, Path]:
+    from pythonjsonlogger.json import JsonFormatter
+
+    logger, handler, path = _file_logger(logging, ctx)
+    handler.setFormatter(JsonFormatter(JSON_FIELDS, timestamp=True))
+    return logger, handler, path
+
+
+def _json_lines(path: Path, n: int) -> Arrival:
+    body = rb', "levelname": "INFO", "name": "bench", "message": "msg 42", "user": "alice", '
+    body += rb'"request_id": "r-1234", "timestamp": "[^"]+"\}'
+    return count_lines(path, line_pattern(body), n)
+
+
+def json(logging: ModuleType, ctx: Context) -> Outcome:
+    logger, handler, path = _json_logger(logging, ctx)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42, extra=JSON_CONTEXT)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    return Outcome(elapsed, n, _json_lines(path, n), output=path)
+
+
+def json_context(logging: ModuleType, ctx: Context) -> Outcome:
+    """Request-scoped values: femtologging binds them (its contextvars
+    module); the others copy them from a ContextVar in a logger Filter, the
+    usual stdlib recipe."""
+    logger, handler, path = _json_logger(logging, ctx)
+    if logging.__name__ == "femtologging":
+        from femtologging.contextvars import bind_contextvars
+
+        bind_contextvars(**JSON_CONTEXT)
+    else:
+        logger.addFilter(_context_filter(logging))
+        _BOUND.set(JSON_CONTEXT)
+    n = ctx.n
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    elapsed = perf_counter_ns() - start
+    return Outcome(elapsed, n, _json_lines(path, n), output=path)
+
+
+_BOUND: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("bench_bound")
+
+
+def _context_filter(logging: ModuleType) -> Any:
+    class ContextFilter(logging.Filter):  # type: ignore[name-defined,misc]
+        def filter(self, record: Any) -> bool:
+            for key, value in _BOUND.get({}).items():
+                if not hasattr(record, key):
+                    setattr(record, key, value)
+            return True
+
+    return ContextFilter()
+
+
 def brace(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx, BRACE_FORMAT, style="{")
     n = ctx.n
@@ -353,6 +418,8 @@ BODIES: dict[str, Body] = {
     "stream_devnull": stream_devnull,
     "exception": exception,
     "extra": extra,
+    "json": json,
+    "json_context": json_context,
     "brace": brace,
     "adapter": adapter,
     "propagate": propagate,

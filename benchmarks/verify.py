@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TIMESTAMP = rb"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3}"
-_TIMESTAMP_RE = re.compile(TIMESTAMP)
+# python-json-logger's `timestamp`: the creation time in ISO 8601, UTC.
+ISO_TIMESTAMP = rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?\+00:00"
+_TIMESTAMP_RE = re.compile(ISO_TIMESTAMP + b"|" + TIMESTAMP)
 _MASK = b"<asctime>"
 _SHOWN = 110  # characters of a differing line shown in the report
 

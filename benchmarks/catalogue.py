@@ -166,6 +166,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         _per_record("JSON lines, bound context", Target(">= 15x", min_ratio=15)),
     ),
     Scenario(
+        "otlp",
+        "15",
+        "OTLP/HTTP to a receiver process (stdlib: the OpenTelemetry SDK's handler and exporter)",
+        20_000,
+        5_000,
+        _per_record("OTLP export, caller-visible", Target(">= 20x", min_ratio=20)),
+        verify_n=300,
+    ),
+    Scenario(
         "brace",
         "5c",
         'Formatter(style="{"), to a FileHandler',

@@ -14,6 +14,7 @@ import contextvars
 import io
 import os
 import resource
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -331,6 +332,84 @@ def _context_filter(logging: ModuleType) -> Any:
     return ContextFilter()
 
 
+def otlp(logging: ModuleType, ctx: Context) -> Outcome:
+    """OTLP/HTTP export to a receiver process: femtologging's OTLPHandler,
+    against the stdlib with OpenTelemetry's SDK handler, BatchLogRecordProcessor
+    and OTLP/HTTP exporter. The time is the callers' (the loop of log calls);
+    delivery is then awaited and counted. Both queues hold every record, so
+    neither drops any."""
+    if logging.__name__ == "picologging":
+        return logging.OTLPHandler  # type: ignore[no-any-return]  # unsupported: AttributeError
+    receiver = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.otlp_receiver"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert receiver.stdout is not None
+        url = f"http://127.0.0.1:{int(receiver.stdout.readline())}"
+        flush, close = _otlp_handler(logging, ctx, url)
+        logger = logging.getLogger(NAME)
+        n = ctx.n
+        start = perf_counter_ns()
+        for _ in range(n):
+            logger.info("msg %s", 42, extra={"user": "alice"})
+        elapsed = perf_counter_ns() - start
+        flush()
+        received = _received(url, n)
+        close()
+    finally:
+        receiver.kill()
+        receiver.wait()
+    return Outcome(elapsed, n, Arrival(n, received, unit="records received"))
+
+
+def _otlp_handler(logging: ModuleType, ctx: Context, url: str) -> tuple[Callable[[], Any], ...]:
+    logger = logging.getLogger(NAME)
+    logger.setLevel(logging.INFO)
+    if logging.__name__ == "femtologging":
+        from femtologging.handlers import OTLPHandler
+
+        handler = OTLPHandler(endpoint=url, max_queue_size=ctx.n)
+        logger.addHandler(handler)
+        return handler.flush, handler.close
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    try:
+        from opentelemetry.instrumentation.logging.handler import LoggingHandler
+    except ImportError:
+        from opentelemetry.sdk._logs import LoggingHandler
+    provider = LoggerProvider()
+    exporter = OTLPLogExporter(endpoint=url + "/v1/logs")
+    processor = BatchLogRecordProcessor(
+        exporter, max_queue_size=ctx.n, max_export_batch_size=min(512, ctx.n)
+    )
+    provider.add_log_record_processor(processor)
+    logger.addHandler(LoggingHandler(logger_provider=provider))
+    return provider.force_flush, provider.shutdown
+
+
+def _received(url: str, expected: int, patience: float = 60.0) -> int:
+    """Records the receiver counted once they stop coming (or all came)."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + patience
+    count = -1
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url + "/count") as response:
+            now = json.load(response)["records"]
+        if now >= expected or (now == count and now > 0):
+            return int(now)
+        count = now
+        time.sleep(0.5)
+    return count
+
+
 def brace(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx, BRACE_FORMAT, style="{")
     n = ctx.n
@@ -420,6 +499,7 @@ BODIES: dict[str, Body] = {
     "extra": extra,
     "json": json,
     "json_context": json_context,
+    "otlp": otlp,
     "brace": brace,
     "adapter": adapter,
     "propagate": propagate,

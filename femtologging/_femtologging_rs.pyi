@@ -3,7 +3,7 @@
 import enum
 import os
 import pathlib
-from typing import ClassVar, TypedDict, final
+from typing import Any, ClassVar, TypedDict, final
 
 from typing_extensions import Unpack
 
@@ -178,6 +178,37 @@ class NativeFormat:
     def extra_keys(self) -> list[str]: ...
     @property
     def is_json(self) -> bool: ...
+
+class OtlpExporter:
+    """The Rust side of `OTLPHandler`: a journal of OTLP-encoded records and
+    the worker that exports them."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: list[tuple[str, str]],
+        request_timeout: float,
+        export_timeout: float,
+        gzip: bool,
+        resource: dict[str, Any],
+        max_queue_size: int,
+        schedule_delay: float,
+        max_export_batch_size: int,
+        code_attributes: bool,
+        user_agent: str,
+    ) -> None: ...
+    def export(
+        self,
+        record: Any,
+        body: str,
+        attributes: list[tuple[str, Any]],
+        trace: tuple[int, int, int] | None,
+    ) -> None: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+    def stats(self) -> tuple[int, int, int, int, int, int, int]: ...
+    @property
+    def code_attributes(self) -> bool: ...
 
 class TimedSchedule:
     """A stock TimedRotatingFileHandler's schedule, followed by its worker."""

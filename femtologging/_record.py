@@ -128,6 +128,13 @@ def _stamp_float(record: LogRecord) -> None:
 
 _stamp = _stamp_ns if _NS_CLOCK else _stamp_float
 
+#: What a record is made of (its `__dict__` keys as the stdlib's makes it,
+#: and the two attributes formatting adds): `extra` may not use these.
+RECORD_ATTRIBUTE_NAMES = frozenset(vars(_stdlib_logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+}
+
 RecordFactory = Callable[..., LogRecord]
 _logRecordFactory: RecordFactory = LogRecord
 

@@ -28,6 +28,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from ._record import RECORD_ATTRIBUTE_NAMES
+
 __all__ = [
     "bind_contextvars",
     "bound_contextvars",
@@ -45,10 +47,7 @@ BOUND: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
 )
 
 #: What a bound key may not be: the record's own attributes, as for `extra`.
-_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
-    "message",
-    "asctime",
-}
+_RESERVED = RECORD_ATTRIBUTE_NAMES
 
 _UNBOUND = object()
 

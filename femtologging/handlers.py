@@ -40,6 +40,7 @@ from ._handler import (
     worker_file_target,
 )
 from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
+from ._otlp import OTLPHandler  # noqa: F401 - part of this module's surface
 
 if sys.version_info < (3, 13):
     # The stdlib's module exposed these until 3.13 (an incidental import).

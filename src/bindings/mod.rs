@@ -10,6 +10,7 @@ pub mod level;
 pub mod lifecycle;
 pub mod logger;
 pub mod native_format;
+pub mod otlp_exporter;
 pub mod python_clock;
 pub mod thread_exit;
 pub mod timed_rotation;

@@ -31,8 +31,49 @@ pub struct Scheduled {
     pub command: Command,
 }
 
+/// How long the worker lets a batch gather before writing it out.
+#[derive(Debug, Clone)]
+pub enum Gather {
+    /// A fixed pause: long enough for a run of records to join one write,
+    /// short enough that a quiet program's line reaches the OS at once.
+    Fixed(Duration),
+    /// Up to `limit`, cut short once `queued` reaches `ready_at` (a full
+    /// export batch), or by a flush, a close or a fork.
+    UpTo {
+        limit: Duration,
+        ready_at: usize,
+        queued: Arc<AtomicUsize>,
+    },
+}
+
+impl PartialEq for Gather {
+    fn eq(&self, other: &Gather) -> bool {
+        match (self, other) {
+            (Gather::Fixed(a), Gather::Fixed(b)) => a == b,
+            (
+                Gather::UpTo {
+                    limit,
+                    ready_at,
+                    queued,
+                },
+                Gather::UpTo {
+                    limit: other_limit,
+                    ready_at: other_ready_at,
+                    queued: other_queued,
+                },
+            ) => {
+                limit == other_limit
+                    && ready_at == other_ready_at
+                    && Arc::ptr_eq(queued, other_queued)
+            }
+            _ => false,
+        }
+    }
+}
+
 pub struct Engine {
     pub journal: Journal,
+    pub gather: Gather,
     pub output: Mutex<Output>,
     commands: Mutex<VecDeque<Scheduled>>,
     /// Set while commands are waiting, read without the lock.
@@ -68,11 +109,13 @@ impl Engine {
         sink: Box<dyn Sink>,
         stats: Arc<Stats>,
         gate: Arc<ForkGate>,
+        gather: Gather,
     ) -> Arc<Engine> {
         let (doorbell, doorbell_rung) = bounded(1);
         let descriptor = sink.crash_descriptor();
         let engine = Arc::new(Engine {
             journal,
+            gather,
             output: Mutex::new(Output::new(sink, stats, gate)),
             commands: Mutex::new(VecDeque::new()),
             has_commands: AtomicBool::new(false),
@@ -156,6 +199,11 @@ impl Engine {
 
     pub fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
+    }
+
+    /// Whether a thread waits for bytes to be written (a flush).
+    pub fn has_waiters(&self) -> bool {
+        self.waiters.load(Ordering::Acquire) > 0
     }
 
     /// Called by whoever committed bytes or ran a command.

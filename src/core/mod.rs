@@ -13,6 +13,7 @@ pub mod level;
 pub mod local_time;
 pub mod logger;
 pub mod name;
+pub mod otlp;
 pub mod own_line;
 pub mod producer;
 pub mod queued;

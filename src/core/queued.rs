@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::bounded;
 
-use super::engine::Engine;
+use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
 use super::format::{Formatter, Needs};
 use super::handler::{FemtoHandlerTrait, Pending, Submit, Wait, Waiter};
@@ -57,6 +57,7 @@ pub struct HandlerOptions {
     pub level: LevelNo,
     pub terminator: String,
     pub report_mode: ReportMode,
+    pub gather: Gather,
 }
 
 impl Default for HandlerOptions {
@@ -68,6 +69,7 @@ impl Default for HandlerOptions {
             level: level::NOTSET,
             terminator: "\n".to_owned(),
             report_mode: ReportMode::Stderr,
+            gather: Gather::Fixed(worker::GATHER),
         }
     }
 }
@@ -205,7 +207,13 @@ impl QueuedHandler {
         let log_path = sink.file_path().map(|path| path.to_path_buf());
         let size = sink.position().unwrap_or(0);
         let journal = journal_for(log_path.as_deref(), options.capacity)?;
-        let engine = Engine::new(journal, sink, Arc::clone(&stats), Arc::clone(&gate));
+        let engine = Engine::new(
+            journal,
+            sink,
+            Arc::clone(&stats),
+            Arc::clone(&gate),
+            options.gather.clone(),
+        );
         let worker = worker::spawn(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
         let producer = Producer::new(
             Arc::new(formatter),
@@ -232,6 +240,10 @@ impl QueuedHandler {
         });
         registry::register(&handler);
         Ok(handler)
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 
     pub fn options(&self) -> &HandlerOptions {
@@ -337,6 +349,24 @@ impl QueuedHandler {
         match appended {
             Ok(end) => self.appended(end, durable),
             Err(error) => self.not_appended(error, bytes, None, durable),
+        }
+    }
+
+    /// Appends `bytes` if the journal has room now, never waiting and never
+    /// writing on this thread; false when closed or full (the caller counts
+    /// the loss).
+    pub fn offer_bytes(&self, bytes: &[u8]) -> bool {
+        if self.closed.0.load(Ordering::Acquire) {
+            return false;
+        }
+        let engine = self.engine.get();
+        let appended = lock(&self.producer).append(engine, bytes, None);
+        match appended {
+            Ok(end) => {
+                let _ = self.appended(end, false);
+                true
+            }
+            Err(_) => false,
         }
     }
 
@@ -571,6 +601,7 @@ impl QueuedHandler {
             sink,
             Arc::clone(&self.stats),
             Arc::clone(&self.gate),
+            self.options.gather.clone(),
         );
         self.engine.replace_leaking_old(engine);
         lock(&self.producer).set_size(size);

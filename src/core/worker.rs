@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Select, Sender};
 
-use super::engine::Engine;
+use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
 use super::report::{ErrorReporter, ReportMode};
 use super::timed_rotation::TimedRotation;
@@ -26,8 +26,11 @@ use super::writer::lock_output;
 
 /// How long an idle worker polls its journal before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
-/// How long a worker lets logging threads fill the journal before writing.
-const GATHER: Duration = Duration::from_micros(200);
+/// How long a worker lets logging threads fill the journal before writing,
+/// unless its handler says otherwise.
+pub const GATHER: Duration = Duration::from_micros(200);
+/// How often a worker gathering for longer looks whether it should stop.
+const GATHER_CHECK: Duration = Duration::from_millis(1);
 
 /// What runs between two bytes of the journal, in their order.
 pub enum Command {
@@ -128,7 +131,7 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
             // Logging threads keep appending: let a batch gather before
             // writing (a quiet program waits no longer than this for its
             // line to reach the OS).
-            std::thread::sleep(GATHER);
+            gather(engine, gate);
         }
         let mut output = lock_output(&engine.output);
         output.write_out(engine, engine.journal.published());
@@ -140,6 +143,31 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
             // Everything is in the file: no journal outlives the handler.
             engine.journal.retire();
             return Exit::Closed;
+        }
+    }
+}
+
+fn gather(engine: &Engine, gate: &ForkGate) {
+    match &engine.gather {
+        Gather::Fixed(pause) => std::thread::sleep(*pause),
+        Gather::UpTo {
+            limit,
+            ready_at,
+            queued,
+        } => {
+            let until = Instant::now() + *limit;
+            loop {
+                let now = Instant::now();
+                if now >= until
+                    || queued.load(Ordering::Acquire) >= *ready_at
+                    || gate.park_requested()
+                    || engine.is_closing()
+                    || engine.has_waiters()
+                {
+                    return;
+                }
+                std::thread::sleep(GATHER_CHECK.min(until - now));
+            }
         }
     }
 }

@@ -12,7 +12,9 @@ use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 use super::call_args::{CallArgs, CallKwargs};
 use super::environment::Environment;
 use super::extras;
+use super::line_numbers;
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
+use crate::bindings::otlp_exporter::OtlpExporter;
 use crate::core::clock;
 use crate::core::format::message::format_message;
 use crate::core::format::printf::Value;
@@ -241,9 +243,7 @@ fn fill_call_site(metadata: &mut RecordMetadata, frame: &Bound<'_, PyAny>) -> Py
     let function = code.getattr(intern!(py, "co_name"))?;
     metadata.filename = Some(Arc::from(filename.cast::<PyString>()?.to_str()?));
     metadata.func_name = Some(Arc::from(function.cast::<PyString>()?.to_str()?));
-    // SAFETY: `frame` is a live frame object.
-    let lineno = unsafe { ffi::PyFrame_GetLineNumber(frame.as_ptr().cast()) };
-    metadata.lineno = u32::try_from(lineno).unwrap_or(0);
+    metadata.lineno = line_numbers::line_of(frame, &code);
     Ok(())
 }
 
@@ -296,6 +296,10 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     }
     // python-json-logger lays out a dict message's items itself.
     if plan.needs.all_extras && call.msg.is_instance_of::<PyDict>() {
+        return Ok(Outcome::Fallback);
+    }
+    // OTLP's exception attributes come from the exception object: Python.
+    if plan.exports_otlp && options.exc_info.is_some() {
         return Ok(Outcome::Fallback);
     }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
@@ -419,6 +423,10 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     record.exc_text = exc_text;
     record.stack_text = stack_text;
     extras::push_all(&mut record, extras)?;
+    // Lists and dicts become typed OTLP values only on the Python path.
+    if plan.exports_otlp && !OtlpExporter::encodes(&record) {
+        return Ok(Outcome::Fallback);
+    }
     let Some(limited) = format_size_limited(plan, call.level, &record) else {
         return Ok(Outcome::Fallback);
     };
@@ -497,6 +505,15 @@ fn dispatch(
                 cache,
                 &record,
             )?;
+        }
+    }
+    for target in reached() {
+        if let Sink::Otlp { exporter, span } = &target.sink {
+            let trace = match span {
+                Some(span) => span.current(py)?,
+                None => None,
+            };
+            exporter.get().offer_record(&record, trace);
         }
     }
     let mut waits: Vec<Submit> = Vec::new();

@@ -13,6 +13,7 @@ pub mod call_args;
 pub mod emit;
 pub mod environment;
 pub mod extras;
+pub mod line_numbers;
 pub mod logger_base;
 pub mod plan;
 pub mod vectorcall;

@@ -13,6 +13,7 @@ use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
+use super::super::otlp_exporter::{OtlpExporter, SpanReader};
 use super::super::timed_rotation::{RolloverCell, TimedSchedule};
 use super::environment::{Environment, LevelNames};
 use crate::bindings::dict_version;
@@ -46,6 +47,12 @@ pub enum Sink {
         stream: Py<FileStream>,
         max_bytes: u64,
         cache: Mutex<FormatCache>,
+    },
+    /// `OTLPHandler`: the record is encoded here and queued for export;
+    /// `span` reads OpenTelemetry's current span, when its API is loaded.
+    Otlp {
+        exporter: Py<OtlpExporter>,
+        span: Option<SpanReader>,
     },
     /// `NullHandler`: nothing to do.
     Discard,
@@ -89,6 +96,8 @@ pub struct Target {
 pub struct FastPlan {
     pub targets: Vec<Target>,
     pub needs: Needs,
+    /// Some target exports OTLP (its records must be encodable there).
+    pub exports_otlp: bool,
     /// `extra` keys some formatter prints.
     /// Each key also as a hashed Python string, so the per-call dict
     /// lookup neither builds nor hashes one.
@@ -143,10 +152,20 @@ pub fn build(
     let targets_list = described.get_item(0)?;
     let mut targets = Vec::new();
     let mut needs = Needs::default();
+    let mut exports_otlp = false;
     for item in targets_list.try_iter()? {
         let target = target_from(py, item?.cast::<PyTuple>()?)?;
         if let Some(formatter) = &target.formatter {
             needs = needs.union(formatter.needs());
+        }
+        if let Sink::Otlp { exporter, .. } = &target.sink {
+            exports_otlp = true;
+            needs = needs.union(Needs {
+                call_site: exporter.get().code_attributes(),
+                thread_name: true,
+                all_extras: true,
+                ..Needs::default()
+            });
         }
         targets.push(target);
     }
@@ -187,6 +206,7 @@ pub fn build(
     Ok(Plan::Fast(FastPlan {
         targets,
         needs,
+        exports_otlp,
         extra_keys,
         level_names: environment.level_names_now(py)?,
         watched,
@@ -391,6 +411,20 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
             cache: Mutex::new(LineCache::default()),
             unbuffered: None,
         },
+        "otlp" => Sink::Otlp {
+            exporter: object.cast::<OtlpExporter>()?.clone().unbind(),
+            span: match &limit {
+                Some(reader) if !reader.is_none() => {
+                    let (variable, key): (Bound<'_, PyAny>, Bound<'_, PyString>) =
+                        reader.extract()?;
+                    Some(SpanReader {
+                        variable: variable.unbind(),
+                        key: key.unbind(),
+                    })
+                }
+                _ => None,
+            },
+        },
         "null" => Sink::Discard,
         other => {
             return Err(PyTypeError::new_err(format!(
@@ -398,7 +432,7 @@ fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
             )))
         }
     };
-    if formatter.is_none() && !matches!(sink, Sink::Discard) {
+    if formatter.is_none() && !matches!(sink, Sink::Discard | Sink::Otlp { .. }) {
         return Err(PyTypeError::new_err(
             "a fast-path target needs a native formatter",
         ));

@@ -518,3 +518,51 @@ def test_bad_settings_raise_naming_the_culprit(options: dict[str, Any], culprit:
 def test_stats_are_json_serializable(handlers: Callable[..., OTLPHandler]) -> None:
     handler = handlers("http://127.0.0.1:9", "otlp.stats")
     assert json.loads(json.dumps(handler.stats))["exported"] == 0
+
+
+def test_file_config_by_dotted_name(otlp_receiver: Any, tmp_path: Path) -> None:
+    ini = tmp_path / "logging.ini"
+    ini.write_text(
+        "[loggers]\nkeys=root,app\n\n[handlers]\nkeys=otlp\n\n[formatters]\nkeys=\n\n"
+        "[logger_root]\nhandlers=\n\n"
+        "[logger_app]\nlevel=INFO\nhandlers=otlp\nqualname=otlp.ini\npropagate=0\n\n"
+        "[handler_otlp]\nclass=femtologging.handlers.OTLPHandler\nlevel=WARNING\n"
+        f"args=()\nkwargs={{'endpoint': {otlp_receiver.endpoint!r}, 'schedule_delay': 0.01}}\n"
+    )
+    femtologging.config.fileConfig(ini, disable_existing_loggers=False)
+    logger = femtologging.getLogger("otlp.ini")
+    handler = logger.handlers[0]
+    try:
+        logger.info("below the handler's level")
+        logger.warning("from an ini file")
+        handler.flush()
+        assert [r.body for r in otlp_receiver.wait_for(1)] == ["from an ini file"]
+        assert isinstance(handler, OTLPHandler)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def test_filters_and_bound_context_apply(
+    handlers: Callable[..., OTLPHandler], otlp_receiver: Any
+) -> None:
+    from femtologging.contextvars import bound_contextvars
+
+    handler = handlers(otlp_receiver, "otlp.filtered")
+
+    def only_even(record: Any) -> bool:
+        return record.args[0] % 2 == 0
+
+    handler.addFilter(only_even)
+    logger = femtologging.getLogger("otlp.filtered")
+    with bound_contextvars(request_id="r-9"):
+        for i in range(6):
+            logger.info("n=%d", i)
+    handler.removeFilter(only_even)
+    with bound_contextvars(request_id="r-10", user="ann"):
+        logger.info("fast again", extra={"user": "explicit"})
+    handler.flush()
+    records = otlp_receiver.wait_for(4)
+    assert [r.body for r in records] == ["n=0", "n=2", "n=4", "fast again"]
+    assert [r.attributes["request_id"] for r in records] == ["r-9", "r-9", "r-9", "r-10"]
+    assert records[3].attributes["user"] == "explicit"

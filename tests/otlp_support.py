@@ -43,6 +43,7 @@ import socket
 import socketserver
 import ssl
 import subprocess
+import sysconfig
 import tempfile
 import threading
 import time
@@ -789,6 +790,19 @@ def rotel_agent_path() -> Path | None:
     return None
 
 
+def _rotel_environment(base: dict[str, str]) -> dict[str, str]:
+    """rotel-agent links against this interpreter's libpython (it embeds
+    Python for its processors): a pyenv build keeps it in LIBDIR, which the
+    loader does not search by itself."""
+    env = dict(base)
+    libdir = sysconfig.get_config_var("LIBDIR")
+    if libdir:
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(
+            filter(None, [str(libdir), env.get("LD_LIBRARY_PATH", "")])
+        )
+    return env
+
+
 @functools.lru_cache(maxsize=1)
 def rotel_available() -> str | None:
     """None if `rotel-agent` can run here, else why not (for pytest.skip)."""
@@ -801,7 +815,11 @@ def rotel_available() -> str | None:
         return f"{path} is not executable"
     try:
         result = subprocess.run(
-            [str(path), "--version"], capture_output=True, text=True, timeout=30
+            [str(path), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=_rotel_environment(dict(os.environ)),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"{path} cannot run: {exc}"
@@ -960,7 +978,8 @@ class Rotel:
         if self._log_dir is None:
             self._log_dir = Path(tempfile.mkdtemp(prefix="rotel-"))
         self._log_dir.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ROTEL_")}
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("ROTEL_")}
+        env = _rotel_environment(inherited)
         no_proxy = ",".join(filter(None, [env.get("NO_PROXY", ""), HOST, "localhost"]))
         env["NO_PROXY"] = env["no_proxy"] = no_proxy
         env["NO_COLOR"] = "1"  # plain text in log_path

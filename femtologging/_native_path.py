@@ -240,5 +240,7 @@ def install() -> None:
             plan,
             _json_native.json_text,
             contextvars.BOUND,
+            threading._active,  # type: ignore[attr-defined]
+            threading.Thread.name,
         ),
     )

@@ -10,10 +10,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
+use super::call_sites;
 use super::environment::Environment;
 use super::extras;
-use super::line_numbers;
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
+use super::thread_name;
 use crate::bindings::otlp_exporter::OtlpExporter;
 use crate::core::clock;
 use crate::core::format::message::format_message;
@@ -213,41 +214,23 @@ fn code_of<'py>(frame: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
 }
 
 fn is_internal(environment: &Environment, frame: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let code = code_of(frame);
-    let filename = code.getattr(intern!(frame.py(), "co_filename"))?;
-    let filename = filename.cast::<PyString>()?.to_str()?;
-    Ok(directory_of(filename) == environment.package_dir
-        || (filename.contains("importlib") && filename.contains("_bootstrap")))
+    Ok(call_sites::facts_of(&code_of(frame), &environment.package_dir)?.internal)
 }
 
-/// `os.path.dirname` on POSIX.
-fn directory_of(path: &str) -> &str {
-    match path.rfind('/') {
-        None => "",
-        Some(slash) => {
-            let head = &path[..=slash];
-            let trimmed = head.trim_end_matches('/');
-            if trimmed.is_empty() {
-                head
-            } else {
-                trimmed
-            }
-        }
-    }
-}
-
-fn fill_call_site(metadata: &mut RecordMetadata, frame: &Bound<'_, PyAny>) -> PyResult<()> {
-    let py = frame.py();
+fn fill_call_site(
+    environment: &Environment,
+    metadata: &mut RecordMetadata,
+    frame: &Bound<'_, PyAny>,
+) -> PyResult<()> {
     let code = code_of(frame);
-    let filename = code.getattr(intern!(py, "co_filename"))?;
-    let function = code.getattr(intern!(py, "co_name"))?;
-    metadata.filename = Some(Arc::from(filename.cast::<PyString>()?.to_str()?));
-    metadata.func_name = Some(Arc::from(function.cast::<PyString>()?.to_str()?));
-    metadata.lineno = line_numbers::line_of(frame, &code);
+    let facts = call_sites::facts_of(&code, &environment.package_dir)?;
+    metadata.filename = Some(Arc::clone(&facts.filename));
+    metadata.func_name = Some(Arc::clone(&facts.function));
+    metadata.lineno = call_sites::line_of(frame, &code);
     Ok(())
 }
 
-fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
+pub fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
     if value.is_none() {
         return Ok(None);
     }
@@ -387,10 +370,10 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         None
     };
     if let (true, Some(frame)) = (needs.call_site, &frame) {
-        fill_call_site(&mut metadata, frame)?;
+        fill_call_site(environment, &mut metadata, frame)?;
     }
     if needs.thread_name {
-        metadata.thread_name = optional_text(environment.thread_name.bind(py).call0()?)?;
+        metadata.thread_name = thread_name::current(py, environment, metadata.thread_id)?;
     }
     if needs.process_name {
         metadata.process_name = optional_text(environment.process_name.bind(py).call0()?)?;

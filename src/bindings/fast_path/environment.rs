@@ -48,6 +48,10 @@ pub struct Environment {
     /// `femtologging.contextvars.BOUND`: the ContextVar whose dict of bound
     /// values every record of the caller's context carries.
     pub bound: Py<PyAny>,
+    /// `threading._active` (thread ident -> Thread) and the stock
+    /// `threading.Thread.name` property, to read the thread name natively.
+    pub active_threads: Py<PyAny>,
+    pub thread_name_property: Py<PyAny>,
     /// Level names already converted, keyed by level and by the identity of
     /// the str in `_levelToName` (which users may replace at any time).
     level_names: Mutex<Vec<KnownLevelName>>,
@@ -213,6 +217,8 @@ pub fn _install_fast_path(
         plan: helper(8)?,
         json_text: helper(9)?,
         bound: helper(10)?,
+        active_threads: helper(11)?,
+        thread_name_property: helper(12)?,
         level_names: Mutex::new(Vec::new()),
     };
     let _ = ENVIRONMENT.set(py, environment);

@@ -10,10 +10,11 @@
 
 pub mod adapter_base;
 pub mod call_args;
+pub mod call_sites;
 pub mod emit;
 pub mod environment;
 pub mod extras;
-pub mod line_numbers;
 pub mod logger_base;
 pub mod plan;
+pub mod thread_name;
 pub mod vectorcall;

@@ -596,3 +596,80 @@ def test_a_level_name_whose_str_logs_does_not_deadlock(
     assert stdlib.returncode == 0, stdlib.stderr
     assert result.stdout == stdlib.stdout
     assert result.stdout.splitlines() == ["INFO before", "CHATTY from __str__", "CHATTY after"]
+
+
+def thread_name_scenario(library: ModuleType, name: str, path: Path) -> str:
+    """Thread names as `threading.current_thread().name` gives them: renamed
+    threads, a class that replaces the `name` property, a thread started
+    outside `threading` (a dummy Thread)."""
+    import _thread
+
+    handler = library.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(library.Formatter("%(threadName)s|%(message)s"))
+    logger = library.getLogger(name)
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.warning("main")
+
+    class Named(threading.Thread):
+        @property  # type: ignore[override]
+        def name(self) -> str:
+            return "from-property"
+
+        @name.setter
+        def name(self, value: str) -> None:
+            pass
+
+    def renamed() -> None:
+        threading.current_thread().name = "renamed-worker"
+        logger.warning("after rename")
+
+    for thread in (threading.Thread(target=renamed, name="worker"), Named(target=renamed)):
+        thread.start()
+        thread.join()
+    done = threading.Event()
+
+    def raw() -> None:
+        logger.warning("raw thread")
+        done.set()
+
+    _thread.start_new_thread(raw, ())
+    done.wait(10)
+    handler.close()
+    logger.removeHandler(handler)
+    return re.sub(r"Dummy-\d+", "Dummy-N", path.read_text(encoding="utf-8"))
+
+
+def test_thread_names_match_the_stdlib(tmp_path: Path, fresh_names: Callable[[], str]) -> None:
+    name = fresh_names()
+    ours = thread_name_scenario(femtologging, name, tmp_path / "femto.log")
+    theirs = thread_name_scenario(logging, name, tmp_path / "std.log")
+    assert ours == theirs
+    assert ours.splitlines()[:3] == [
+        "MainThread|main",
+        "renamed-worker|after rename",
+        "from-property|after rename",
+    ]
+
+
+def test_line_numbers_stay_right_across_many_code_objects(
+    tmp_path: Path, fresh_names: Callable[[], str]
+) -> None:
+    """More distinct code objects than the call-site cache keeps, each
+    logging from its own line: every line number is the stdlib's."""
+    outputs = []
+    for library, path in ((femtologging, tmp_path / "f.log"), (logging, tmp_path / "s.log")):
+        handler = library.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(library.Formatter("%(funcName)s:%(lineno)d %(message)s"))
+        logger = library.getLogger(fresh_names())
+        logger.propagate = False
+        logger.addHandler(handler)
+        for i in range(5000):
+            source = "\n" * (i % 50) + f"def f{i}(logger):\n    logger.warning('x')\n"
+            namespace: dict[str, Any] = {}
+            exec(compile(source, f"<generated {i}>", "exec"), namespace)
+            namespace[f"f{i}"](logger)
+        handler.close()
+        outputs.append(path.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0].splitlines()[49] == "f49:51 x"

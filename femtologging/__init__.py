@@ -25,7 +25,7 @@ from string import Template
 from types import GenericAlias
 from typing import Any as _Any
 
-from . import _femtologging_rs, _globals, _lifecycle, _native_path, _stdlib_bridge
+from . import _femtologging_rs, _globals, _lifecycle, _native_path, _shared_state, _stdlib_bridge
 from ._adapter import LoggerAdapter
 from ._basic_config import basicConfig
 from ._femtologging_rs import (
@@ -217,6 +217,8 @@ class _PackageModule(_types.ModuleType):
         mirror = _MIRRORED_FLAGS.get(name)
         if mirror is not None:
             mirror(value)
+        # One value for both modules while the trees are joined.
+        _shared_state.flag_set(name, value)
         if name in (
             "lastResort",
             "logThreads",

@@ -12,7 +12,7 @@ import traceback
 import warnings
 from typing import Any
 
-from . import _globals, _stdlib_bridge
+from . import _globals, _shared_state, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
@@ -301,12 +301,17 @@ class Logger(LoggerBase, Filterer):
         object.__setattr__(self, name, value)
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
+            if name in _SHARED_FLAGS:
+                _shared_state.logger_flag_set(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         object.__delattr__(self, name)
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
 
+
+#: Logger attributes one name shares across the joined trees.
+_SHARED_FLAGS = frozenset(_shared_state.LOGGER_FLAGS)
 
 #: Logger attributes whose change alters which records pass or where they go,
 #: including hooks patched on an instance (`mock.patch.object(logger, ...)`).
@@ -406,6 +411,7 @@ class Manager:
                 logger.manager = self
             _stdlib_bridge.adopt_level(logger)
             self.loggerDict[name] = logger
+            _shared_state.adopt_for_femtologging(logger)
             if existing is not None:
                 self._fixupChildren(existing, logger)
             self._fixupParents(logger)

@@ -30,7 +30,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from . import _globals
+from . import _globals, _shared_state
 from ._levels import NOTSET
 from .contextvars import apply_bound
 
@@ -167,6 +167,7 @@ def _stdlib_get_logger(name: str) -> Any:
     existed = isinstance(registry.get(name), _stdlib.Logger)
     logger = _original_get_logger(name)
     if not existed:
+        _shared_state.adopt_for_stdlib(logger)
         _globals.configuration_changed()
     return logger
 
@@ -266,6 +267,7 @@ def install() -> None:
     manager.getLogger = _stdlib_get_logger
     # The stdlib may have been configured before femtologging was imported.
     adopt_stdlib_levels()
+    _shared_state.install(root, Logger)
     _globals.configuration_changed()
 
 
@@ -285,6 +287,7 @@ def uninstall() -> None:
     _original_clear_cache = None
     _original_get_logger = None
     _agreed_levels.clear()
+    _shared_state.uninstall()
     _globals.configuration_changed()
 
 

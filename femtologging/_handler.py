@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import locale
 import logging as _stdlib_logging
 import os
 import sys
@@ -334,6 +333,8 @@ def _resolve_encoding(encoding: str | None) -> str:
     if encoding is None or encoding == "locale":
         if sys.flags.utf8_mode:
             return "utf-8"
+        import locale  # only for a file opened with the locale's encoding
+
         getencoding = getattr(locale, "getencoding", None)
         return getencoding() if getencoding else locale.getpreferredencoding(False)
     return encoding

@@ -14,14 +14,16 @@ the logging thread, per record, by `json_text`.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._femtologging_rs import NativeFormat
 from ._overrides import set_on_instance
+
+if TYPE_CHECKING:
+    import json
 
 #: The attributes of a stdlib LogRecord of this Python, in `__dict__` order:
 #: what python-json-logger merges when they are not reserved.
@@ -73,6 +75,8 @@ def json_text(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str 
     """`value` as the stock encoder writes it with non-ASCII left as is (the
     layout escapes it when `json_ensure_ascii` asks); None when the text
     cannot reach Rust (a lone surrogate) or the encoder raises."""
+    import json  # loaded with the first JSON formatter, not at start-up
+
     try:
         text = json.dumps(value, cls=encoder or _encoder(), ensure_ascii=False)
         text.encode("utf-8")
@@ -83,6 +87,8 @@ def json_text(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str 
 
 def compile_json(formatter: Any) -> NativeFormat | None:
     """The layout of a stock JSON formatter, or None for Python."""
+    import json
+
     encoder = _stock_classes().get(type(formatter))
     if encoder is None:
         return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import logging as _stdlib_logging
-import pickle
 import sys
 import traceback
 import warnings
@@ -294,6 +293,8 @@ class Logger(LoggerBase, Filterer):
 
     def __reduce__(self) -> Any:
         if getLogger(self.name) is not self:
+            import pickle  # only here: not worth its import time at start-up
+
             raise pickle.PicklingError("logger cannot be pickled")
         return getLogger, (self.name,)
 

@@ -10,6 +10,7 @@ record follows the SDK's `LoggingHandler` (see docs/handlers.md).
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import traceback
@@ -116,7 +117,7 @@ def _span_reader() -> tuple[Any, str] | None:
     runtime = getattr(context, "_RUNTIME_CONTEXT", None)
     variable = getattr(runtime, "_current_context", None)
     key = getattr(propagation, "_SPAN_KEY", None)
-    if variable is None or not isinstance(key, str):
+    if not isinstance(variable, contextvars.ContextVar) or not isinstance(key, str):
         return None
     return variable, key
 

@@ -2,6 +2,7 @@
 //! Converting Python values to Rust values happens here and only here.
 
 pub mod capture;
+pub mod context_var;
 pub mod dict_version;
 pub mod fast_path;
 pub mod file_stream;

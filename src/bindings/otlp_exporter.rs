@@ -13,11 +13,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pyo3::exceptions::PyValueError;
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::bindings::thread_exit;
+use crate::bindings::{context_var, thread_exit};
 use crate::core::clock;
 use crate::core::engine::Gather;
 use crate::core::format::{Formatter, TimeStyle};
@@ -56,20 +55,9 @@ pub struct SpanReader {
 impl SpanReader {
     /// The current span's ids; `None` outside a valid span.
     pub fn current(&self, py: Python<'_>) -> PyResult<Option<TraceContext>> {
-        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
-        // SAFETY: the variable is a ContextVar (checked by the Python side);
-        // `value` receives a new reference or null.
-        let status = unsafe {
-            ffi::PyContextVar_Get(self.variable.as_ptr(), std::ptr::null_mut(), &mut value)
-        };
-        if status < 0 {
-            return Err(PyErr::fetch(py));
-        }
-        if value.is_null() {
+        let Some(context) = context_var::value(py, &self.variable)? else {
             return Ok(None);
-        }
-        // SAFETY: a new reference returned by PyContextVar_Get.
-        let context = unsafe { Bound::from_owned_ptr(py, value) };
+        };
         let Ok(context) = context.cast::<PyDict>() else {
             return Ok(None);
         };

@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
 
 use super::call_args::{CallArgs, CallKwargs};
-use super::call_sites;
+use super::call_sites::{self, CodeFacts};
 use super::environment::Environment;
 use super::extras;
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
@@ -170,33 +170,45 @@ pub fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
     }
 }
 
-/// The frame a stdlib `findCaller` would pick, starting at the Python frame
-/// that called into Rust; `None` when there is no Python frame at all.
+/// The frame a stdlib `findCaller` would pick, with its code object and
+/// what that code tells (looked up once: the walk needs it to skip
+/// femtologging's own frames, the record needs it for the call site).
+struct CallerFrame<'py> {
+    frame: Bound<'py, PyAny>,
+    code: Bound<'py, PyAny>,
+    facts: Arc<CodeFacts>,
+}
+
+/// Starts at the Python frame that called into Rust; `None` when there is
+/// no Python frame at all.
 fn caller_frame<'py>(
     py: Python<'py>,
     environment: &Environment,
     stacklevel: i64,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
+) -> PyResult<Option<CallerFrame<'py>>> {
     // SAFETY: with the GIL held, PyEval_GetFrame returns a borrowed frame or null.
     let current = unsafe { ffi::PyEval_GetFrame() };
     if current.is_null() {
         return Ok(None);
     }
     // SAFETY: `current` is a live frame; from_borrowed_ptr takes a new reference.
-    let mut frame = unsafe { Bound::from_borrowed_ptr(py, current.cast()) };
+    let mut frame: Bound<'py, PyAny> = unsafe { Bound::from_borrowed_ptr(py, current.cast()) };
     let mut remaining = stacklevel;
     loop {
-        if !is_internal(environment, &frame)? {
+        let code = code_of(&frame);
+        let facts = call_sites::facts_of(&code, &environment.package_dir)?;
+        if !facts.internal {
             remaining -= 1;
-            if remaining == 0 {
-                return Ok(Some(frame));
-            }
         }
         // SAFETY: `frame` is a frame object; PyFrame_GetBack returns a new
         // reference or null at the outermost frame.
-        let back = unsafe { ffi::PyFrame_GetBack(frame.as_ptr().cast()) };
+        let back = if remaining == 0 {
+            std::ptr::null_mut()
+        } else {
+            unsafe { ffi::PyFrame_GetBack(frame.as_ptr().cast()) }
+        };
         if back.is_null() {
-            return Ok(Some(frame));
+            return Ok(Some(CallerFrame { frame, code, facts }));
         }
         // SAFETY: `back` is a new reference to a frame object.
         frame = unsafe { Bound::from_owned_ptr(py, back.cast()) };
@@ -213,21 +225,10 @@ fn code_of<'py>(frame: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
     }
 }
 
-fn is_internal(environment: &Environment, frame: &Bound<'_, PyAny>) -> PyResult<bool> {
-    Ok(call_sites::facts_of(&code_of(frame), &environment.package_dir)?.internal)
-}
-
-fn fill_call_site(
-    environment: &Environment,
-    metadata: &mut RecordMetadata,
-    frame: &Bound<'_, PyAny>,
-) -> PyResult<()> {
-    let code = code_of(frame);
-    let facts = call_sites::facts_of(&code, &environment.package_dir)?;
-    metadata.filename = Some(Arc::clone(&facts.filename));
-    metadata.func_name = Some(Arc::clone(&facts.function));
-    metadata.lineno = call_sites::line_of(frame, &code);
-    Ok(())
+fn fill_call_site(metadata: &mut RecordMetadata, caller: &CallerFrame<'_>) {
+    metadata.filename = Some(Arc::clone(&caller.facts.filename));
+    metadata.func_name = Some(Arc::clone(&caller.facts.function));
+    metadata.lineno = call_sites::line_of(&caller.frame, &caller.code);
 }
 
 pub fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
@@ -369,8 +370,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     } else {
         None
     };
-    if let (true, Some(frame)) = (needs.call_site, &frame) {
-        fill_call_site(environment, &mut metadata, frame)?;
+    if let (true, Some(caller)) = (needs.call_site, &frame) {
+        fill_call_site(&mut metadata, caller);
     }
     if needs.thread_name {
         metadata.thread_name = thread_name::current(py, environment, metadata.thread_id)?;
@@ -390,8 +391,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         None => None,
     };
     let stack_text = match (&frame, options.stack_info) {
-        (Some(frame), true) => {
-            let text = environment.stack_text.bind(py).call1((frame,))?;
+        (Some(caller), true) => {
+            let text = environment.stack_text.bind(py).call1((&caller.frame,))?;
             Some(text.cast::<PyString>()?.to_str()?.to_owned())
         }
         _ => None,
@@ -465,18 +466,18 @@ fn dispatch(
 ) -> PyResult<()> {
     let py = call.logger.py();
     let reached = || plan.targets.iter().filter(|t| call.level >= t.level);
-    // Python streams first, on this thread; the queues afterwards, so the
-    // last queue can take the record itself instead of a copy. (Sinks are
-    // independent, so their relative order is not observable.)
+    // Python streams and OTLP encoding first, on this thread; the queues
+    // afterwards, so the last queue can take the record itself instead of
+    // a copy. (Sinks are independent, so their relative order is not
+    // observable.)
     for target in reached() {
-        if let Sink::Stream {
-            stream,
-            lock,
-            cache,
-            unbuffered,
-        } = &target.sink
-        {
-            write_stream(
+        match &target.sink {
+            Sink::Stream {
+                stream,
+                lock,
+                cache,
+                unbuffered,
+            } => write_stream(
                 environment,
                 call,
                 target,
@@ -487,16 +488,15 @@ fn dispatch(
                 },
                 cache,
                 &record,
-            )?;
-        }
-    }
-    for target in reached() {
-        if let Sink::Otlp { exporter, span } = &target.sink {
-            let trace = match span {
-                Some(span) => span.current(py)?,
-                None => None,
-            };
-            exporter.get().offer_record(&record, trace);
+            )?,
+            Sink::Otlp { exporter, span } => {
+                let trace = match span {
+                    Some(span) => span.current(py)?,
+                    None => None,
+                };
+                exporter.get().offer_record(&record, trace);
+            }
+            _ => {}
         }
     }
     let mut waits: Vec<Submit> = Vec::new();

@@ -2,13 +2,13 @@
 //! and those bound with `femtologging.contextvars` in the caller's context
 //! (after the call's; a key of both keeps the call's value).
 
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
 
 use super::emit::native_value;
 use super::environment::Environment;
 use super::plan::FastPlan;
+use crate::bindings::context_var;
 use crate::core::format::printf::Value;
 use crate::core::name::Name;
 use crate::core::record::{ExtraValue, FemtoLogRecord};
@@ -30,20 +30,9 @@ pub fn bound_values<'py>(
     py: Python<'py>,
     environment: &Environment,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let mut value: *mut ffi::PyObject = std::ptr::null_mut();
-    // SAFETY: `bound` is a ContextVar and the GIL is held; on success `value`
-    // holds a new reference, or null when the variable has no value.
-    let status = unsafe {
-        ffi::PyContextVar_Get(environment.bound.as_ptr(), std::ptr::null_mut(), &mut value)
-    };
-    if status < 0 {
-        return Err(PyErr::fetch(py));
-    }
-    if value.is_null() {
+    let Some(value) = context_var::value(py, &environment.bound)? else {
         return Ok(None);
-    }
-    // SAFETY: `value` is the new reference PyContextVar_Get returned.
-    let value = unsafe { Bound::from_owned_ptr(py, value) };
+    };
     let bound = value.cast_into::<PyDict>()?;
     Ok((!bound.is_empty()).then_some(bound))
 }

@@ -1,0 +1,24 @@
+//! Reading a `contextvars.ContextVar` in the caller's context from Rust,
+//! without calling Python (`PyContextVar_Get`).
+
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+/// The variable's value in the current context; `None` when it has none
+/// (and no default). `variable` must be a `ContextVar`.
+pub fn value<'py>(py: Python<'py>, variable: &Py<PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: the GIL is held and `variable` is a ContextVar (checked by the
+    // Python side that handed it over); on success `value` holds a new
+    // reference, or null when the variable has no value.
+    let status =
+        unsafe { ffi::PyContextVar_Get(variable.as_ptr(), std::ptr::null_mut(), &mut value) };
+    if status < 0 {
+        return Err(PyErr::fetch(py));
+    }
+    if value.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `value` is the new reference PyContextVar_Get returned.
+    Ok(Some(unsafe { Bound::from_owned_ptr(py, value) }))
+}

@@ -80,6 +80,17 @@ def _file_logger(
     return logger, handler, path
 
 
+def _log_until_closed(logger: Any, handler: Any, n: int) -> int:
+    """The timed section of most file scenarios: `n` calls, then the handler
+    flushed and closed (so queued work counts)."""
+    start = perf_counter_ns()
+    for _ in range(n):
+        logger.info("msg %s", 42)
+    handler.flush()
+    handler.close()
+    return perf_counter_ns() - start
+
+
 def disabled(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx)
     logger.setLevel(logging.WARNING)
@@ -107,12 +118,7 @@ def disabled(logging: ModuleType, ctx: Context) -> Outcome:
 def file(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx)
     n = ctx.n
-    start = perf_counter_ns()
-    for _ in range(n):
-        logger.info("msg %s", 42)
-    handler.flush()
-    handler.close()
-    elapsed = perf_counter_ns() - start
+    elapsed = _log_until_closed(logger, handler, n)
     return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path)
 
 
@@ -309,12 +315,7 @@ def json_context(logging: ModuleType, ctx: Context) -> Outcome:
         logger.addFilter(_context_filter(logging))
         _BOUND.set(JSON_CONTEXT)
     n = ctx.n
-    start = perf_counter_ns()
-    for _ in range(n):
-        logger.info("msg %s", 42)
-    handler.flush()
-    handler.close()
-    elapsed = perf_counter_ns() - start
+    elapsed = _log_until_closed(logger, handler, n)
     return Outcome(elapsed, n, _json_lines(path, n), output=path)
 
 
@@ -413,12 +414,7 @@ def _received(url: str, expected: int, patience: float = 60.0) -> int:
 def brace(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx, BRACE_FORMAT, style="{")
     n = ctx.n
-    start = perf_counter_ns()
-    for _ in range(n):
-        logger.info("msg %s", 42)
-    handler.flush()
-    handler.close()
-    elapsed = perf_counter_ns() - start
+    elapsed = _log_until_closed(logger, handler, n)
     return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path)
 
 
@@ -456,12 +452,7 @@ def memory(logging: ModuleType, ctx: Context) -> Outcome:
     logger, handler, path = _file_logger(logging, ctx)
     baseline = _high_water_kb()
     n = ctx.n
-    start = perf_counter_ns()
-    for _ in range(n):
-        logger.info("msg %s", 42)
-    handler.flush()
-    handler.close()
-    elapsed = perf_counter_ns() - start
+    elapsed = _log_until_closed(logger, handler, n)
     peak = _high_water_kb()
     metrics = {
         "rss_peak_kb": float(peak),

@@ -224,6 +224,17 @@ _STOCK_STYLE_METHODS = {
 _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
 
+def converter_is_utc(formatter: Any) -> bool | None:
+    """Whether the formatter's `converter` is `time.gmtime` (True) or
+    `time.localtime` (False); None for any other, which only Python follows."""
+    converter = formatter.converter
+    if converter is time.gmtime:
+        return True
+    if converter is time.localtime:
+        return False
+    return None
+
+
 def native_format(formatter: Formatter | None) -> NativeFormat | None:
     """The formatter compiled for the Rust core, or None when only Python can
     reproduce its output (a subclass with its own methods, `defaults`, a
@@ -245,12 +256,8 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
         return None
     # What the style formats with: `$` styles compiled their Template at init.
     source = style._tpl.template if style_key == "$" else style._fmt
-    converter = formatter.converter
-    if converter is time.gmtime:
-        utc = True
-    elif converter is time.localtime:
-        utc = False
-    else:
+    utc = converter_is_utc(formatter)
+    if utc is None:
         return None
     key = (
         source,

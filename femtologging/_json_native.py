@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from typing import TYPE_CHECKING, Any
 
+from . import _formatter
 from ._femtologging_rs import NativeFormat
 from ._overrides import set_on_instance
 
@@ -101,12 +101,8 @@ def compile_json(formatter: Any) -> NativeFormat | None:
         or formatter.json_indent is not None
     ):
         return None
-    converter = formatter.converter
-    if converter is time.gmtime:
-        utc = True
-    elif converter is time.localtime:
-        utc = False
-    else:
+    utc = _formatter.converter_is_utc(formatter)
+    if utc is None:
         return None
     rename = formatter.rename_fields
     prefix = formatter.prefix

@@ -31,6 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+use super::sink::writev_all_raw;
+
 /// "FEMTOJNL" followed by the layout version.
 const MAGIC: [u8; 8] = *b"FEMTOJNL";
 const VERSION: u32 = 1;
@@ -533,7 +535,7 @@ impl Journal {
         header.claim_file_size.store(fd_size(fd), Ordering::Relaxed);
         header.claim.store(to | CRASH_OWNED, Ordering::Release);
         let (first, second) = self.spans(from, to);
-        let written = writev_all_raw(fd, first, second);
+        let written = writev_all_raw(fd, first, second).is_ok();
         if opened >= 0 {
             // SAFETY: closing the descriptor opened above.
             unsafe { libc::close(opened) };
@@ -611,41 +613,6 @@ fn fd_size(fd: RawFd) -> u64 {
             0
         }
     }
-}
-
-/// `writev(2)` of two slices until both are written (one call for the
-/// whole range, so it lands whole in a file others append to too); only
-/// system calls, for the crash path.
-fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> bool {
-    while !first.is_empty() || !second.is_empty() {
-        let parts = [
-            libc::iovec {
-                iov_base: first.as_ptr() as *mut libc::c_void,
-                iov_len: first.len(),
-            },
-            libc::iovec {
-                iov_base: second.as_ptr() as *mut libc::c_void,
-                iov_len: second.len(),
-            },
-        ];
-        // SAFETY: both iovecs describe live slices; writev is a system call.
-        let written = unsafe { libc::writev(fd, parts.as_ptr(), 2) };
-        if written < 0 {
-            // SAFETY: reading errno is async-signal-safe.
-            if unsafe { *libc::__errno_location() } == libc::EINTR {
-                continue;
-            }
-            return false;
-        }
-        let written = written as usize;
-        if written >= first.len() {
-            second = &second[written - first.len()..];
-            first = &[];
-        } else {
-            first = &first[written..];
-        }
-    }
-    true
 }
 
 /// What a recovery did for one journal file.

@@ -148,7 +148,14 @@ impl Adoption for FdSink {
 }
 
 /// `writev(2)` of two slices until both are written.
-fn writev_all(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> io::Result<()> {
+fn writev_all(fd: RawFd, first: &[u8], second: &[u8]) -> io::Result<()> {
+    writev_all_raw(fd, first, second).map_err(io::Error::from_raw_os_error)
+}
+
+/// The same with system calls only (the crash path runs it in a signal
+/// handler): one call for the whole range where it can, so the range lands
+/// whole in a file others append to; the errno on failure.
+pub fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> Result<(), i32> {
     while !first.is_empty() || !second.is_empty() {
         let parts = [
             libc::iovec {
@@ -160,14 +167,15 @@ fn writev_all(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> io::Result<()> 
                 iov_len: second.len(),
             },
         ];
-        // SAFETY: both iovecs describe live slices.
+        // SAFETY: both iovecs describe live slices; writev is a system call.
         let written = unsafe { libc::writev(fd, parts.as_ptr(), 2) };
         if written < 0 {
-            let error = io::Error::last_os_error();
-            if error.kind() == io::ErrorKind::Interrupted {
+            // SAFETY: reading errno is async-signal-safe.
+            let errno = unsafe { *libc::__errno_location() };
+            if errno == libc::EINTR {
                 continue;
             }
-            return Err(error);
+            return Err(errno);
         }
         let written = written as usize;
         if written >= first.len() {

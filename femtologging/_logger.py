@@ -302,7 +302,7 @@ class Logger(LoggerBase, Filterer):
         object.__setattr__(self, name, value)
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
-            if name in _SHARED_FLAGS:
+            if name in _SHARED_ATTRIBUTES:
                 _shared_state.logger_flag_set(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -312,7 +312,7 @@ class Logger(LoggerBase, Filterer):
 
 
 #: Logger attributes one name shares across the joined trees.
-_SHARED_FLAGS = frozenset(_shared_state.LOGGER_FLAGS)
+_SHARED_ATTRIBUTES = _shared_state.SHARED_ATTRIBUTES
 
 #: Logger attributes whose change alters which records pass or where they go,
 #: including hooks patched on an instance (`mock.patch.object(logger, ...)`).
@@ -412,11 +412,13 @@ class Manager:
                 logger.manager = self
             _stdlib_bridge.adopt_level(logger)
             self.loggerDict[name] = logger
-            _shared_state.adopt_for_femtologging(logger)
             if existing is not None:
                 self._fixupChildren(existing, logger)
             self._fixupParents(logger)
-            return logger
+        # Outside the lock: the twin is made under the stdlib's lock, which
+        # the stdlib's dictConfig holds while it calls back into this tree.
+        _shared_state.adopt_for_femtologging(logger)
+        return logger
 
     def setLoggerClass(self, klass: type[Logger]) -> None:
         if klass != Logger and not issubclass(klass, Logger):

@@ -92,10 +92,14 @@ def plan(logger: Any) -> Plan | None:
     classes: dict[type, None] = {cls: None}
     if _stdlib_bridge.is_installed():
         # The joined tree: a handler on the stdlib's side needs a LogRecord.
+        # A list both trees share counts once, as femtologging's.
         path = _stdlib_bridge.joint_path(logger.name, logger)
-        if any(stdlib is not None and stdlib.handlers for _, stdlib in path):
-            return None
-        watched.extend(stdlib.handlers for _, stdlib in path if stdlib is not None)
+        for femto, stdlib in path:
+            if stdlib is None or (femto is not None and stdlib.handlers is femto.handlers):
+                continue
+            if stdlib.handlers:
+                return None
+            watched.append(stdlib.handlers)
         loggers = [femto for femto, _ in path if femto is not None]
     else:
         loggers = []

@@ -1,19 +1,26 @@
 """What the joined logger trees share (see `_stdlib_bridge`): the module
-flags, and per logger name its `propagate` and `disabled`.
+flags, and per logger name its `propagate`, `disabled`, handler list and
+filter list.
 
-An assignment on either side is copied to the other, so one name behaves as
-one logger whichever module a framework goes through: pytest's
-`--log-disable` (sets `disabled` on the stdlib's logger), its handlers for
-non-propagating loggers (found in the stdlib's `loggerDict`), unittest's
-`assertLogs` (clears `propagate` on the stdlib's logger), `dictConfig`'s
-`disable_existing_loggers` from either module, and `raiseExceptions` or
-`logThreads` monkeypatched on either module.
+Every femtologging logger has a twin of its name in the stdlib's tree
+(made with it), so frameworks that scan the stdlib's `loggerDict` find it.
+The twins hold the very same `handlers` and `filters` list objects, and an
+assignment to a flag or a list on either side is copied to the other, so
+one name behaves as one logger whichever module a framework goes through:
+pytest's `--log-disable` (sets `disabled` on the stdlib's logger) and its
+handlers for non-propagating loggers, unittest's `assertLogs` (replaces the
+stdlib logger's handler list and clears its `propagate`), `dictConfig` or
+`fileConfig` from either module (the last one replaces the handlers, as
+in a program with one module), and `raiseExceptions` or `logThreads`
+monkeypatched on either module. A record meets each handler of the shared
+list once, whichever tree it walks.
 
 The stdlib's side is observed without changing its code: its module object
 gets a `ModuleType` subclass whose `__setattr__` reports the flags, and
-`logging.Logger` gets properties for `propagate` and `disabled` that keep
-the values in the instance dict, where they were, and report assignments.
-Both are removed when the bridge is.
+`logging.Logger` gets properties for the shared attributes that keep the
+values in the instance dict, where they were, and report assignments.
+Both are removed when the bridge is, and each side then keeps its own
+handlers.
 """
 
 from __future__ import annotations
@@ -38,11 +45,20 @@ FLAGS = (
 )
 #: Per-logger flags with one value per name, and their defaults.
 LOGGER_FLAGS = {"propagate": True, "disabled": False}
+#: Per-logger lists one name holds once: the same list object in both trees.
+LOGGER_LISTS = ("handlers", "filters")
+#: Every logger attribute an assignment to is copied to the twin.
+SHARED_ATTRIBUTES = frozenset((*LOGGER_FLAGS, *LOGGER_LISTS))
 
 _installed = False
 _syncing = False
 _femto_root: Any = None
 _femto_logger_class: Any = None
+_femto_handler_class: Any = None
+#: Per name, the femtologging logger whose lists the stdlib's logger shares.
+#: A different logger of that name (the registry was reset, as test suites
+#: do) means the stdlib's logger still holds a forgotten logger's lists.
+_linked: dict[str, Any] = {}
 
 
 @contextmanager
@@ -75,9 +91,17 @@ def flag_set(name: str, value: Any) -> None:
         setattr(_stdlib, name, value)
 
 
-def _logger_property(attribute: str, default: Any) -> property:
+_NO_DEFAULT: Any = object()
+
+
+def _logger_property(attribute: str, default: Any = _NO_DEFAULT) -> property:
     def get(self: Any) -> Any:
-        return self.__dict__.get(attribute, default)
+        try:
+            return self.__dict__[attribute]
+        except KeyError:
+            if default is _NO_DEFAULT:
+                raise AttributeError(attribute) from None
+            return default
 
     def set_(self: Any, value: Any) -> None:
         self.__dict__[attribute] = value
@@ -104,68 +128,97 @@ def _stdlib_logger(name: str) -> Any:
 
 
 def _name_of(logger: Any, root: Any) -> str:
-    return "root" if logger is root else str(logger.name)
+    """The registry name of `logger` ("" while its `__init__` has not set
+    one yet, a name no registered logger has)."""
+    return "root" if logger is root else str(getattr(logger, "name", ""))
 
 
 def _copy_to_femtologging(stdlib_logger: Any, attribute: str, value: Any) -> None:
-    femto = _femto_logger(_name_of(stdlib_logger, _stdlib.root))
-    if femto is not None and getattr(femto, attribute) != value:
+    name = _name_of(stdlib_logger, _stdlib.root)
+    femto = _femto_logger(name)
+    if femto is None or (attribute in LOGGER_LISTS and _linked.get(name) is not femto):
+        return
+    current = getattr(femto, attribute)
+    if current is not value and (attribute in LOGGER_LISTS or current != value):
         with _copying():
             setattr(femto, attribute, value)
 
 
 def logger_flag_set(logger: Any, attribute: str, value: Any) -> None:
-    """`propagate` or `disabled` was assigned on a femtologging logger: the
-    stdlib's logger of that name follows (made when the value is not the
-    default, so frameworks that scan the stdlib's registry find it)."""
-    if not _installed or _syncing or attribute not in LOGGER_FLAGS:
+    """A shared attribute was assigned on a femtologging logger: the
+    stdlib's logger of that name follows."""
+    if not _installed or _syncing or attribute not in SHARED_ATTRIBUTES:
         return
     name = _name_of(logger, _femto_root)
-    if _femto_logger(name) is not logger:
+    if _femto_logger(name) is not logger or _linked.get(name) is not logger:
         return  # being made, or outside the tree
     target = _stdlib_logger(name)
-    default = LOGGER_FLAGS[attribute]
     if target is None:
-        if value == default:
-            return
-        target = _stdlib.getLogger(name)
-    if target.__dict__.get(attribute, default) != value:
+        return
+    current = target.__dict__.get(attribute, LOGGER_FLAGS.get(attribute))
+    if current is not value and (attribute in LOGGER_LISTS or current != value):
         with _copying():
             setattr(target, attribute, value)
 
 
+def _link(femto: Any, twin: Any) -> None:
+    """Makes `femto` and the stdlib's `twin` of its name one logger: the
+    same handler and filter lists, the same flags.
+
+    A twin still linked to a forgotten femtologging logger of the name
+    takes the new logger's state. Otherwise both are merged: the stdlib's
+    handlers and filters first (a library's NullHandler, pytest's capture
+    handler on the root), then femtologging's; a flag either side set away
+    from its default wins."""
+    name = _name_of(femto, _femto_root)
+    previous = _linked.get(name)
+    stale = previous is not None and previous is not femto
+    with _copying():
+        for attribute in LOGGER_LISTS:
+            own = getattr(femto, attribute)
+            shared = twin.__dict__.get(attribute)
+            if stale or not isinstance(shared, list):
+                setattr(twin, attribute, own)
+            elif shared is not own:
+                shared.extend(item for item in own if item not in shared)
+                setattr(femto, attribute, shared)
+        for attribute, default in LOGGER_FLAGS.items():
+            theirs = twin.__dict__.get(attribute, default)
+            mine = getattr(femto, attribute)
+            if stale or theirs == default:
+                if mine != theirs:
+                    setattr(twin, attribute, mine)
+            elif mine != theirs:
+                setattr(femto, attribute, theirs)
+    _linked[name] = femto
+
+
 def adopt_for_femtologging(logger: Any) -> None:
-    """A new femtologging logger takes the flags of the stdlib's logger of
-    its name, if there is one."""
+    """A new femtologging logger: its stdlib twin is made (or found) and
+    the two become one logger. Called outside femtologging's lock, as the
+    stdlib's `getLogger` takes the stdlib's."""
     if not _installed or _femto_logger(logger.name) is not logger:
         return
-    existing = _stdlib_logger(logger.name)
-    if existing is None:
-        return
-    with _copying():
-        for attribute, default in LOGGER_FLAGS.items():
-            value = existing.__dict__.get(attribute, default)
-            if value != default:
-                setattr(logger, attribute, value)
+    twin = _stdlib_logger(logger.name)
+    if twin is None:
+        with _copying():
+            twin = _stdlib.getLogger(logger.name)
+    _link(logger, twin)
 
 
 def adopt_for_stdlib(stdlib_logger: Any) -> None:
-    """A new stdlib logger takes the flags of femtologging's logger of its
+    """A new stdlib logger becomes one with femtologging's logger of its
     name, if there is one."""
-    if not _installed:
+    if not _installed or _syncing:
         return
     femto = _femto_logger(stdlib_logger.name)
-    if femto is None:
-        return
-    with _copying():
-        for attribute, default in LOGGER_FLAGS.items():
-            value = getattr(femto, attribute)
-            if value != default:
-                setattr(stdlib_logger, attribute, value)
+    if femto is not None:
+        _link(femto, stdlib_logger)
 
 
 def _adopt_existing() -> None:
-    """At install: what was set on the stdlib before femtologging joined."""
+    """At install: what was set on the stdlib before femtologging joined,
+    and a twin for every femtologging logger."""
     package = _globals.package()
     defaults = {flag: True for flag in FLAGS if flag != "lastResort"}
     with _copying():
@@ -175,27 +228,48 @@ def _adopt_existing() -> None:
                 setattr(package, flag, value)
         if _stdlib.lastResort is not getattr(_stdlib, "_defaultLastResort", None):
             package.lastResort = _stdlib.lastResort
-    loggers = [("root", _stdlib.root)] + list(_stdlib.Logger.manager.loggerDict.items())
-    for name, node in loggers:
-        if isinstance(node, _stdlib.Logger):
-            femto = _femto_logger(name)
-            if femto is not None:
-                for attribute, default in LOGGER_FLAGS.items():
-                    _copy_to_femtologging(node, attribute, node.__dict__.get(attribute, default))
+    _link(_femto_root, _stdlib.root)
+    for node in list(_femto_root.manager.loggerDict.values()):
+        if isinstance(node, _femto_logger_class) and _femto_logger(node.name) is node:
+            adopt_for_femtologging(node)
 
 
-def install(femto_root: Any, femto_logger_class: Any) -> None:
-    global _installed, _femto_root, _femto_logger_class
+def install(femto_root: Any, femto_logger_class: Any, femto_handler_class: Any) -> None:
+    global _installed, _femto_root, _femto_logger_class, _femto_handler_class
     if _installed:
         return
     _femto_root, _femto_logger_class = femto_root, femto_logger_class
+    _femto_handler_class = femto_handler_class
     module = sys.modules.get("logging")
     if module is _stdlib and type(module) is types.ModuleType:
         module.__class__ = _StdlibModule
     for attribute, default in LOGGER_FLAGS.items():
         setattr(_stdlib.Logger, attribute, _logger_property(attribute, default))
+    for attribute in LOGGER_LISTS:
+        setattr(_stdlib.Logger, attribute, _logger_property(attribute))
     _installed = True
     _adopt_existing()
+
+
+def _unlink_all() -> None:
+    """Each side keeps its own again: femtologging's handlers stay with
+    femtologging's logger, the others (the stdlib's, pytest's) with the
+    stdlib's; both keep the filters."""
+    for name, femto in list(_linked.items()):
+        twin = _stdlib_logger(name)
+        if twin is None or _femto_logger(name) is not femto:
+            continue
+        with _copying():
+            shared = twin.__dict__.get("handlers")
+            if isinstance(shared, list) and shared is femto.handlers:
+                femto.handlers = [h for h in shared if isinstance(h, _femto_handler_class)]
+                twin.__dict__["handlers"] = [
+                    h for h in shared if not isinstance(h, _femto_handler_class)
+                ]
+            filters = twin.__dict__.get("filters")
+            if isinstance(filters, list) and filters is femto.filters:
+                femto.filters = list(filters)
+    _linked.clear()
 
 
 def uninstall() -> None:
@@ -203,8 +277,9 @@ def uninstall() -> None:
     if not _installed:
         return
     _installed = False
+    _unlink_all()
     if type(_stdlib) is _StdlibModule:
         _stdlib.__class__ = types.ModuleType
-    for attribute in LOGGER_FLAGS:
+    for attribute in SHARED_ATTRIBUTES:
         if isinstance(_stdlib.Logger.__dict__.get(attribute), property):
             delattr(_stdlib.Logger, attribute)

@@ -2,21 +2,28 @@
 
 After `import femtologging as logging`, an application's libraries keep
 calling the real `logging`. This module joins the two logger trees, without
-replacing `sys.modules["logging"]` and without adding any handler to the
-stdlib's root (so the stdlib's `basicConfig` and `hasHandlers` behave as
-before):
+replacing `sys.modules["logging"]` and without changing the stdlib's code
+paths that run for a record:
 
-- Records of stdlib loggers also reach the handlers femtologging configured
-  for the same logger names (the stdlib `Logger.callHandlers` is wrapped).
-- Records of femtologging loggers also reach the handlers attached to the
-  stdlib tree on the same path (pytest's caplog, Sentry, OpenTelemetry), as
+- Every femtologging logger has a twin of its name in the stdlib's tree,
+  holding the same handler and filter lists and the same `propagate` and
+  `disabled` (see `_shared_state`). Records of stdlib loggers walk the
+  stdlib's tree with the stdlib's own `callHandlers` and so meet the
+  handlers femtologging configured for the same names; no femtologging
+  frame stands between a library's logging call and a handler, which is
+  what frame walkers (loguru's `InterceptHandler`, structlog) expect.
+- Records of femtologging loggers also reach the handlers on the stdlib's
+  tree along the same path (pytest's caplog, Sentry, OpenTelemetry), as
   records that are `logging.LogRecord` instances.
 - A level set on a name through either module applies to both trees, so
   `dictConfig` through femtologging silences or enables library loggers, and
   `caplog.set_level` affects code that logs through femtologging.
+- Records the stdlib makes take the values bound with
+  `femtologging.contextvars` (its `Logger.makeRecord` is wrapped; the
+  wrapper has returned before any handler or caller lookup runs).
 
-Each record is delivered to each handler once: records crossing over are
-given to the other tree's handlers only, never back to their own.
+Each record is delivered to each handler once: a list two loggers share is
+walked once.
 
 It is installed at import; `FEMTOLOGGING_STDLIB_BRIDGE=0` in the environment
 or `femtologging.bridge_stdlib(False)` turns it off.
@@ -26,7 +33,6 @@ from __future__ import annotations
 
 import logging as _stdlib
 import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,7 +40,7 @@ from . import _globals, _shared_state
 from ._levels import NOTSET
 from .contextvars import apply_bound
 
-_original_call_handlers: Any = None
+_original_make_record: Any = None
 _original_clear_cache: Any = None
 _original_get_logger: Any = None
 #: femtologging.getLogger and root, bound at install: imports inside these
@@ -49,7 +55,7 @@ _syncing = False
 
 
 def is_installed() -> bool:
-    return _original_call_handlers is not None
+    return _original_make_record is not None
 
 
 def _names_to_root(name: str) -> Iterator[str]:
@@ -110,54 +116,29 @@ def call_joint_handlers(record: Any, name: str, femto_start: Any = None) -> int:
     """Delivers `record` to every handler of both trees on its path; returns
     how many handlers were found (for the last-resort decision)."""
     found = 0
-    for loggers in joint_path(name, femto_start):
-        for logger in loggers:
-            if logger is None:
-                continue
-            for handler in logger.handlers:
+    for own, stdlib in joint_path(name, femto_start):
+        for handlers in handler_lists(own, stdlib):
+            for handler in handlers:
                 found += 1
                 if record.levelno >= handler.level:
                     handler.handle(record)
     return found
 
 
-def _passes_femtologging_logger(record: Any, name: str) -> bool:
-    """A stdlib record also meets the femtologging logger of its name:
-    that logger's `disabled` flag and filters apply as well."""
-    logger = _femto_root if name == "root" else _femto_root.manager.loggerDict.get(name)
-    if not isinstance(logger, _femto_logger_class):
-        return True
-    return not logger.disabled and bool(logger.filter(record))
+def handler_lists(own: Any, stdlib: Any) -> list[Any]:
+    """The handler lists of one step of a joint path, a shared list once."""
+    lists = [] if own is None else [own.handlers]
+    if stdlib is not None and (own is None or stdlib.handlers is not own.handlers):
+        lists.append(stdlib.handlers)
+    return lists
 
 
-def _call_handlers(self: Any, record: Any) -> None:
-    """`logging.Logger.callHandlers`, over the joined tree. The record
-    also takes the values bound with `femtologging.contextvars`."""
+def _make_record(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """`logging.Logger.makeRecord`: the record also takes the values bound
+    with `femtologging.contextvars`."""
+    record = _original_make_record(self, *args, **kwargs)
     apply_bound(record)
-    if _passes_femtologging_logger(record, self.name):
-        found = call_joint_handlers(record, self.name)
-    else:
-        found = call_stdlib_handlers(record, self)
-    if found:
-        return
-    if _stdlib.lastResort:
-        if record.levelno >= _stdlib.lastResort.level:
-            _stdlib.lastResort.handle(record)
-    elif _stdlib.raiseExceptions and not self.manager.emittedNoHandlerWarning:
-        sys.stderr.write(f'No handlers could be found for logger "{self.name}"\n')
-        self.manager.emittedNoHandlerWarning = True
-
-
-def call_stdlib_handlers(record: Any, logger: Any) -> int:
-    """The stdlib's own walk, for records femtologging's logger refused."""
-    found = 0
-    while logger:
-        for handler in logger.handlers:
-            found += 1
-            if record.levelno >= handler.level:
-                handler.handle(record)
-        logger = logger.parent if logger.propagate else None
-    return found
+    return record
 
 
 def _stdlib_get_logger(name: str) -> Any:
@@ -251,15 +232,16 @@ def disable_set(level: int) -> None:
 
 
 def install() -> None:
-    global _original_call_handlers, _original_clear_cache, _get_logger, _femto_root
+    global _original_make_record, _original_clear_cache, _get_logger, _femto_root
     global _femto_logger_class, _original_get_logger
     if is_installed():
         return
+    from ._handler import Handler
     from ._logger import Logger, getLogger, root
 
     _get_logger, _femto_root, _femto_logger_class = getLogger, root, Logger
-    _original_call_handlers = _stdlib.Logger.callHandlers
-    _stdlib.Logger.callHandlers = _call_handlers  # type: ignore[method-assign]
+    _original_make_record = _stdlib.Logger.makeRecord
+    _stdlib.Logger.makeRecord = _make_record  # type: ignore[method-assign]
     manager = _stdlib.Logger.manager
     _original_clear_cache = manager._clear_cache
     manager._clear_cache = _stdlib_levels_changed
@@ -267,15 +249,15 @@ def install() -> None:
     manager.getLogger = _stdlib_get_logger
     # The stdlib may have been configured before femtologging was imported.
     adopt_stdlib_levels()
-    _shared_state.install(root, Logger)
+    _shared_state.install(root, Logger, Handler)
     _globals.configuration_changed()
 
 
 def uninstall() -> None:
-    global _original_call_handlers, _original_clear_cache, _original_get_logger
+    global _original_make_record, _original_clear_cache, _original_get_logger
     if not is_installed():
         return
-    _stdlib.Logger.callHandlers = _original_call_handlers  # type: ignore[method-assign]
+    _stdlib.Logger.makeRecord = _original_make_record  # type: ignore[method-assign]
     manager = _stdlib.Logger.manager
     for name, replacement in (
         ("_clear_cache", _stdlib_levels_changed),
@@ -283,7 +265,7 @@ def uninstall() -> None:
     ):
         if manager.__dict__.get(name) is replacement:
             delattr(manager, name)
-    _original_call_handlers = None
+    _original_make_record = None
     _original_clear_cache = None
     _original_get_logger = None
     _agreed_levels.clear()

@@ -63,6 +63,27 @@ def test_caplog_captures_non_propagating_loggers(tmp_path: Path, library: str) -
     assert "again" not in result.stderr  # nothing reached the last-resort handler
 
 
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_log_file_and_live_logging_see_non_propagating_loggers(
+    tmp_path: Path, library: str
+) -> None:
+    log_file = tmp_path / f"{library}.log"
+    result = run_pytest(
+        tmp_path,
+        library,
+        NON_PROPAGATING,
+        f"--log-file={log_file}",
+        "--log-file-level=INFO",
+        "--log-file-format=%(levelname)s %(name)s %(message)s",
+        "--log-cli-level=WARNING",
+        "--log-format=live %(name)s %(message)s",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert log_file.read_text() == "INFO app.quiet captured 1\nWARNING app.quiet again\n"
+    live = [line for line in result.stdout.splitlines() if line.startswith("live ")]
+    assert live == ["live app.quiet again"]
+
+
 LOG_DISABLE = """
 import LIBRARY as logging
 

@@ -296,3 +296,108 @@ def test_django_logging_and_the_apps_dict_config_make_one_configuration(
         assert "a view logs" not in reference.stdout
     else:
         assert "a view logs" in reference.stdout
+
+
+FILE_CONFIG_AFTER_DICT_CONFIG = """
+import logging as stdlib_logging
+import logging.config as stdlib_config
+import sys
+import tempfile
+
+import LIBRARY as logging
+import LIBRARY.config
+
+logging.config.dictConfig({
+    "version": 1,
+    "formatters": {"first": {"format": "first: %(name)s %(message)s"}},
+    "handlers": {
+        "out": {
+            "class": "LIBRARY.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "first",
+        },
+    },
+    "loggers": {"app": {"handlers": ["out"], "level": "INFO", "propagate": False}},
+})
+logging.getLogger("app").info("before the ini file")
+with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as ini:
+    ini.write('''
+[loggers]
+keys=root,app
+[handlers]
+keys=out
+[formatters]
+keys=second
+[logger_root]
+handlers=
+[logger_app]
+handlers=out
+qualname=app
+level=INFO
+propagate=0
+[handler_out]
+class=StreamHandler
+args=(sys.stdout,)
+formatter=second
+[formatter_second]
+format=second: %(name)s %(message)s
+''')
+stdlib_config.fileConfig(ini.name, disable_existing_loggers=False)
+logging.getLogger("app").info("from the app")
+stdlib_logging.getLogger("app.lib").info("from a library")
+"""
+
+
+def test_the_stdlibs_file_config_replaces_the_handlers_of_femtologgings_dict_config(
+    run_python: Run,
+) -> None:
+    results = run_both(run_python, FILE_CONFIG_AFTER_DICT_CONFIG)
+    assert (
+        results["femtologging"].stdout
+        == results["logging"].stdout
+        == (
+            "first: app before the ini file\n"
+            "second: app from the app\n"
+            "second: app.lib from a library\n"
+        )
+    )
+
+
+def test_loggers_made_from_both_modules_in_several_threads_are_one_logger_each(
+    names: Any,
+) -> None:
+    """Threads make the same names through either module while logging: no
+    deadlock between the two modules' locks, one shared list per name, each
+    record delivered once."""
+    import threading
+
+    stem = names("threads")
+    stream = io.StringIO()
+    top = femtologging.getLogger(stem)
+    top.addHandler(femtologging.StreamHandler(stream))
+    top.propagate = False
+    per_thread, threads = 50, 4
+    start = threading.Barrier(threads)
+
+    def work(index: int) -> None:
+        start.wait()
+        for step in range(per_thread):
+            name = f"{stem}.n{step % 10}"
+            if (index + step) % 2:
+                femtologging.getLogger(name).warning("t%d s%d", index, step)
+            else:
+                logging.getLogger(name).warning("t%d s%d", index, step)
+
+    workers = [threading.Thread(target=work, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(worker.is_alive() for worker in workers)
+    for step in range(10):
+        name = f"{stem}.n{step}"
+        assert logging.getLogger(name).handlers is femtologging.getLogger(name).handlers
+    lines = stream.getvalue().splitlines()
+    assert sorted(lines) == sorted(
+        f"t{index} s{step}" for index in range(threads) for step in range(per_thread)
+    )

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
@@ -103,15 +103,54 @@ pub struct FastPlan {
     /// lookup neither builds nor hashes one.
     pub extra_keys: Vec<(Name, Py<PyString>)>,
     pub level_names: LevelNames,
-    /// Sized objects (handler and filter lists, the stdlib's logger
-    /// registry) with the length they had.
-    watched: Vec<(Py<PyAny>, usize)>,
+    /// Handler and filter lists with the items they held, and other sized
+    /// objects (the stdlib's logger registry) with the length they had.
+    watched: Vec<Watched>,
     /// Classes whose attributes the plan read (logger, handler, formatter
     /// and style classes), with their type version tags at that time.
     watched_types: Vec<(Py<PyType>, u32)>,
     /// Instance dicts (formatters without setters of ours) with their
     /// version tags at that time.
     watched_dicts: Vec<(Py<PyDict>, u64)>,
+}
+
+/// A container the plan read, as it was then.
+enum Watched {
+    /// A list and its items: a handler list the stdlib's code changed with
+    /// `removeHandler` then `addHandler` keeps its length, not its items.
+    /// The items are held, so none can be freed and its address reused.
+    List(Py<PyList>, Vec<Py<PyAny>>),
+    Sized(Py<PyAny>, usize),
+}
+
+impl Watched {
+    fn of(container: Bound<'_, PyAny>) -> PyResult<Self> {
+        match container.cast_into::<PyList>() {
+            Ok(list) => {
+                let items = list.iter().map(Bound::unbind).collect();
+                Ok(Self::List(list.unbind(), items))
+            }
+            Err(error) => {
+                let container = error.into_inner();
+                let len = container.len()?;
+                Ok(Self::Sized(container.unbind(), len))
+            }
+        }
+    }
+
+    fn unchanged(&self, py: Python<'_>) -> bool {
+        match self {
+            Self::List(list, items) => {
+                let list = list.bind(py);
+                list.len() == items.len()
+                    && list
+                        .iter()
+                        .zip(items)
+                        .all(|(now, then)| now.as_ptr() == then.as_ptr())
+            }
+            Self::Sized(sized, len) => sized.bind(py).len().is_ok_and(|now| now == *len),
+        }
+    }
 }
 
 pub enum Plan {
@@ -121,16 +160,13 @@ pub enum Plan {
 }
 
 impl FastPlan {
-    /// False once a list or registry the plan read changed length in place,
-    /// or an attribute of one of its classes was reassigned.
+    /// False once a list the plan read changed its items, the registry its
+    /// length, or an attribute of one of its classes was reassigned.
     pub fn still_valid(&self, py: Python<'_>) -> bool {
         self.watched_types
             .iter()
             .all(|(class, tag)| version_tag(class.bind(py)) == *tag)
-            && self
-                .watched
-                .iter()
-                .all(|(sized, len)| sized.bind(py).len().is_ok_and(|now| now == *len))
+            && self.watched.iter().all(|watched| watched.unchanged(py))
             && self
                 .watched_dicts
                 .iter()
@@ -170,10 +206,8 @@ pub fn build(
         targets.push(target);
     }
     let mut watched = Vec::new();
-    for sized in described.get_item(1)?.try_iter()? {
-        let sized = sized?;
-        let len = sized.len()?;
-        watched.push((sized.unbind(), len));
+    for container in described.get_item(1)?.try_iter()? {
+        watched.push(Watched::of(container?)?);
     }
     let mut extra_keys = Vec::new();
     for key in described.get_item(2)?.try_iter()? {

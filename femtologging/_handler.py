@@ -25,6 +25,7 @@ from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
 from ._overrides import set_on_instance
+from ._record import makeLogRecord
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 
@@ -263,6 +264,8 @@ class StreamHandler(Handler):
         with _holding(self):
             if self.stream and hasattr(self.stream, "flush"):
                 self.stream.flush()
+                if isinstance(self.stream, FileStream):
+                    _report_failed_write(self, self.stream)
 
     def emit(self, record: Any) -> None:
         try:
@@ -385,16 +388,37 @@ def open_file_stream(
     )
 
 
+def _report_failed_write(handler: Handler, stream: Any) -> None:
+    """A write the worker made for `handler` failed and no logging call has
+    reported it yet (the application logged nothing since, or is exiting):
+    reported now through `handleError`, as the stdlib's `emit` reports its
+    own, with the line that could not be written as the message."""
+    failure = stream.take_failure()
+    if failure is None:
+        return
+    errno, message, line = failure
+    error = OSError(errno, os.strerror(errno)) if errno is not None else OSError(message)
+    record = makeLogRecord({"msg": line if line is not None else message, "args": ()})
+    try:
+        raise error
+    except OSError:
+        handler.handleError(record)
+
+
 def _summarize_failures(handler: Handler, stream: Any) -> None:
-    """Only the first failed write of a worker-written file is reported in
-    full (through handleError); the rest are counted and summed up here,
-    so a full disk does not flood stderr."""
+    """Only the first failed write of an outage is reported in full
+    (through handleError); the rest are counted, with the records they
+    lost, and summed up here, so a full disk does not flood stderr."""
+    _report_failed_write(handler, stream)
     repeats = stream.take_unreported_failures()
-    if repeats and _globals.flag("raiseExceptions") and sys.stderr:
-        sys.stderr.write(
-            f"--- Logging error ---\n{handler!r}: {repeats} more failed write(s) "
-            "after the one reported above\n"
-        )
+    lost = stream.take_lost_records()
+    if (repeats or lost) and _globals.flag("raiseExceptions") and sys.stderr:
+        counts = []
+        if repeats:
+            counts.append(f"{repeats} more failed write(s) after the one reported above")
+        if lost:
+            counts.append(f"{lost} record(s) could not be written")
+        sys.stderr.write(f"--- Logging error ---\n{handler!r}: {'; '.join(counts)}\n")
 
 
 def _nonempty(path: str) -> bool:

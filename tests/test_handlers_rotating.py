@@ -252,10 +252,11 @@ def test_worker_rollover_then_python_sees_the_true_size(tmp_path: Path) -> None:
     assert_same(run_both(tmp_path, scenario))
 
 
-def test_failed_rollover_loses_the_records_the_stdlib_loses(tmp_path: Path) -> None:
+def test_failed_rollover_keeps_the_records_the_stdlib_loses(tmp_path: Path) -> None:
     """A backup name taken by a directory: every rollover fails. The stdlib
-    reports each failure and drops the record being written; so does the
-    worker (the first failure reported in full, later ones counted)."""
+    reports each failure and drops the record being written; the worker
+    reports the first in full, counts the later ones, and writes every
+    record to the file it still has open."""
 
     def scenario(logging_module: ModuleType, handlers_module: ModuleType, directory: Path) -> Any:
         (directory / "stuck.log.1").mkdir()
@@ -273,7 +274,12 @@ def test_failed_rollover_loses_the_records_the_stdlib_loses(tmp_path: Path) -> N
             logging_module.raiseExceptions = previous
         return (directory / "stuck.log").read_bytes(), sorted(os.listdir(directory))
 
-    assert_same(run_both(tmp_path, scenario))
+    results = run_both(tmp_path, scenario)
+    stdlib_bytes, stdlib_listing = results["stdlib"]
+    femto_bytes, femto_listing = results["femtologging"]
+    assert femto_listing == stdlib_listing
+    assert stdlib_bytes == b"record number 0\nrecord number 1\n"
+    assert femto_bytes == b"".join(b"record number %d\n" % index for index in range(8))
 
 
 THREADS = 4

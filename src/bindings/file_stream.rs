@@ -187,14 +187,15 @@ impl FileStream {
     }
 
     /// Queues `text`; returns the number of characters, like `TextIOBase.write`.
+    /// Then raises the OSError of an earlier write the worker could not
+    /// make, not reported yet: the caller's `handleError` reports it, as
+    /// the stdlib's `emit` reports its own failed write.
     fn write(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<usize> {
-        self.check_open()?;
-        self.raise_failure()?;
-        self.submit(py, text, level::NOTSET)
+        self.write_record(py, text, level::NOTSET)
     }
 
     /// Queues `text` as one record at `level`: at or above the flush level it
-    /// is written before this returns.
+    /// is written before this returns. Raises as `write` does.
     fn write_record(
         &self,
         py: Python<'_>,
@@ -202,28 +203,49 @@ impl FileStream {
         level: LevelNo,
     ) -> PyResult<usize> {
         self.check_open()?;
-        self.submit(py, text, level)
+        let queued = self.submit(py, text, level)?;
+        self.raise_failure()?;
+        Ok(queued)
     }
 
-    /// Returns once everything written before is handed to the OS; raises
-    /// the OSError of a failed write, as a text file's flush would.
-    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+    /// Returns once everything written before is handed to the OS. A
+    /// failed write is not raised here: the handler reports it
+    /// (`take_failure`), as the stdlib's handlers report from `emit`.
+    fn flush(&self, py: Python<'_>) {
         let waiter = self.core.begin_flush();
         thread_exit::detach(py, || waiter.wait());
-        self.raise_failure()
     }
 
-    /// Writes what is queued, then closes the file. Idempotent. Raises the
-    /// OSError of a failed write not reported yet.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    /// Writes what is queued, then closes the file. Idempotent. Like
+    /// `flush`, leaves a failed write to the handler to report.
+    fn close(&self, py: Python<'_>) {
         let waiter = self.core.begin_close();
         thread_exit::detach(py, || waiter.wait());
-        self.raise_failure()
+    }
+
+    /// The failed write not reported yet, if any: `(errno or None,
+    /// message, the first line it could not write or None)`.
+    fn take_failure(&self) -> Option<(Option<i32>, String, Option<String>)> {
+        self.core
+            .take_pending_failure()
+            .map(|failure| (failure.errno, failure.message, failure.line))
     }
 
     /// Failed writes after the first reported one, since the last call.
     fn take_unreported_failures(&self) -> u64 {
         self.core.take_unreported_failures()
+    }
+
+    /// Records lost to failed writes since the last call.
+    fn take_lost_records(&self) -> u64 {
+        self.core.stats().reporter.take_lost()
+    }
+
+    /// Records lost to failed writes (a full disk, a removed directory)
+    /// since the file was opened.
+    #[getter]
+    fn records_lost(&self) -> u64 {
+        self.core.stats().reporter.lost()
     }
 
     /// Bytes written or queued so far, counting what the file held at open.

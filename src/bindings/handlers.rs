@@ -93,6 +93,12 @@ impl FemtoHandler {
         self.core.write_errors()
     }
 
+    /// Records lost to failed writes (a full disk, a closed pipe).
+    #[getter]
+    fn records_lost(&self) -> u64 {
+        self.core.records_lost()
+    }
+
     fn __repr__(&self) -> String {
         format!("<{}>", self.core.label())
     }

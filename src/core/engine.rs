@@ -10,7 +10,7 @@
 //! one.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -85,8 +85,10 @@ pub struct Engine {
     pub batch_pending: OwnLine<AtomicBool>,
     /// The handler closes: the worker writes everything and exits.
     closing: AtomicBool,
-    /// The last rollover failed: logging threads try again with each record.
-    rollover_failed: AtomicBool,
+    /// The file's size after a failed rollover (`NO_SIZE`: none since the
+    /// logging threads last looked), so their size-based decisions start
+    /// again from the file the worker writes to now.
+    size_after_failed_rollover: AtomicU64,
     progress: Mutex<()>,
     progressed: Condvar,
     /// Threads waiting in `wait_until_committed`.
@@ -96,6 +98,7 @@ pub struct Engine {
 }
 
 const NO_SLOT: usize = usize::MAX;
+const NO_SIZE: u64 = u64::MAX;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
@@ -123,7 +126,7 @@ impl Engine {
             doorbell_rung,
             batch_pending: OwnLine(AtomicBool::new(false)),
             closing: AtomicBool::new(false),
-            rollover_failed: AtomicBool::new(false),
+            size_after_failed_rollover: AtomicU64::new(NO_SIZE),
             progress: Mutex::new(()),
             progressed: Condvar::new(),
             waiters: AtomicU32::new(0),
@@ -184,12 +187,18 @@ impl Engine {
         !self.journal.is_empty() || self.has_commands() || self.is_closing()
     }
 
-    pub fn rollover_failed(&self) -> bool {
-        self.rollover_failed.load(Ordering::Acquire)
+    /// A rollover failed, leaving the file at `size` bytes.
+    pub fn rollover_failed(&self, size: u64) {
+        self.size_after_failed_rollover
+            .store(size, Ordering::Release);
     }
 
-    pub fn set_rollover_failed(&self, failed: bool) {
-        self.rollover_failed.store(failed, Ordering::Release);
+    /// The file's size after a failed rollover, once.
+    pub fn take_size_after_failed_rollover(&self) -> Option<u64> {
+        let size = self
+            .size_after_failed_rollover
+            .swap(NO_SIZE, Ordering::AcqRel);
+        (size != NO_SIZE).then_some(size)
     }
 
     pub fn close(&self) {

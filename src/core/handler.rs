@@ -37,6 +37,10 @@ pub trait FemtoHandlerTrait: Send + Sync {
     fn dropped(&self) -> u64;
     /// Write failures since the handler started.
     fn write_errors(&self) -> u64;
+    /// Records lost to failed writes since the handler started.
+    fn records_lost(&self) -> u64 {
+        0
+    }
 }
 
 /// What a caller still has to do after `submit`.

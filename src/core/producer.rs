@@ -125,8 +125,11 @@ impl Producer {
         if !journal.fits(bytes.len() as u64)? {
             return Err(AppendError::Full);
         }
+        if let Some(size) = engine.take_size_after_failed_rollover() {
+            self.size = size;
+        }
         if let Some(facts) = facts {
-            if let Some(rollover) = self.rollover_for(facts, engine.rollover_failed()) {
+            if let Some(rollover) = self.rollover_for(facts) {
                 engine.schedule(journal.published(), Command::Rollover(rollover));
             }
         }
@@ -141,11 +144,13 @@ impl Producer {
     }
 
     /// `shouldRollover` and the decisions of `doRollover` that belong on
-    /// the logging thread (the next rollover time, the backup's name). While
-    /// rollovers fail, every record tries again, as in the stdlib.
-    fn rollover_for(&mut self, facts: RecordFacts, failing: bool) -> Option<Rollover> {
+    /// the logging thread (the next rollover time, the backup's name). After
+    /// a failed rollover the next record that is due tries again, as in the
+    /// stdlib: a file still too big at once, a time rollover (its time was
+    /// not moved on) at once, a reopened empty file when it fills.
+    fn rollover_for(&mut self, facts: RecordFacts) -> Option<Rollover> {
         let kind = match &self.rotation {
-            Some(Rotation::Size(size)) if failing || size.is_due(self.size, facts.chars) => {
+            Some(Rotation::Size(size)) if size.is_due(self.size, facts.chars) => {
                 if size.backup_count > 0 {
                     self.size = 0;
                 }
@@ -174,10 +179,7 @@ impl Producer {
             }
             _ => return None,
         };
-        Some(Rollover {
-            kind,
-            retry: failing,
-        })
+        Some(Rollover { kind })
     }
 }
 

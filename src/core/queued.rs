@@ -741,6 +741,10 @@ impl FemtoHandlerTrait for QueuedHandler {
     fn write_errors(&self) -> u64 {
         self.stats.write_errors.load(Ordering::Relaxed)
     }
+
+    fn records_lost(&self) -> u64 {
+        self.stats.reporter.lost()
+    }
 }
 
 /// A handler dropped without `close()` (its Python object collected): the

@@ -1,9 +1,12 @@
 //! Reporting failures of handlers without flooding stderr.
 //!
 //! A worker cannot call Python's `handleError`, so it writes its report to
-//! file descriptor 2 directly. Each handler prints its first failure in full;
-//! later ones are only counted, and the count is printed when it closes.
-//! `logging.raiseExceptions = False` silences the reports, as in the stdlib.
+//! file descriptor 2 directly, or keeps it for the Python side to report.
+//! Each handler reports the first failure of an outage in full; later ones
+//! are only counted, with the records they lost, and the counts are printed
+//! when writing works again (the next failure is then reported in full) and
+//! when the handler closes. `logging.raiseExceptions = False` silences the
+//! reports, as in the stdlib.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -53,6 +56,8 @@ pub struct Failure {
     /// The OS error number, when the failure was an OS error.
     pub errno: Option<i32>,
     pub message: String,
+    /// The first line that could not be written, when it was a write.
+    pub line: Option<String>,
 }
 
 /// Failure accounting of one handler: the first failure is reported in
@@ -63,6 +68,10 @@ pub struct ErrorReporter {
     mode: ReportMode,
     reported: AtomicBool,
     unreported: AtomicU64,
+    /// Records a failing destination lost, in all (readable by the user)
+    /// and since the last summary.
+    lost: AtomicU64,
+    lost_unsummarized: AtomicU64,
     has_pending: AtomicBool,
     pending: Mutex<Option<Failure>>,
 }
@@ -74,6 +83,8 @@ impl ErrorReporter {
             mode,
             reported: AtomicBool::new(false),
             unreported: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+            lost_unsummarized: AtomicU64::new(0),
             has_pending: AtomicBool::new(false),
             pending: Mutex::new(None),
         }
@@ -83,16 +94,35 @@ impl ErrorReporter {
         &self.label
     }
 
+    pub fn mode(&self) -> ReportMode {
+        self.mode
+    }
+
     /// Reports the first failure (printing it or keeping it for Python);
     /// counts the others.
     pub fn report(&self, what: &str, errno: Option<i32>) {
         self.report_as(self.mode, what, errno);
     }
 
+    /// Reports a failed write of `line` (the first line it could not write).
+    pub fn report_write(&self, what: &str, errno: Option<i32>, line: Option<String>) {
+        self.report_failure(self.mode, what, errno, line);
+    }
+
     /// Reports in `mode` whatever the handler's own mode: a failure the
     /// stdlib reports from `emit` (a failed rollover) is printed, not kept
     /// to be raised from a later `flush` or `close`.
     pub fn report_as(&self, mode: ReportMode, what: &str, errno: Option<i32>) {
+        self.report_failure(mode, what, errno, None);
+    }
+
+    fn report_failure(
+        &self,
+        mode: ReportMode,
+        what: &str,
+        errno: Option<i32>,
+        line: Option<String>,
+    ) {
         if mode == ReportMode::Stderr && !raise_exceptions() {
             return;
         }
@@ -103,7 +133,7 @@ impl ErrorReporter {
         match mode {
             ReportMode::Stderr => write_stderr(&format!(
                 "--- Logging error ---\n{}: {what}\n\
-                 Further errors of this handler are counted and summarised when it closes.\n",
+                 Further errors of this handler are counted and summarised when writing works again or it closes.\n",
                 self.label
             )),
             ReportMode::Deferred => {
@@ -113,6 +143,7 @@ impl ErrorReporter {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Failure {
                     errno,
                     message: what.to_owned(),
+                    line,
                 });
                 self.has_pending.store(true, Ordering::Release);
             }
@@ -140,17 +171,66 @@ impl ErrorReporter {
         self.unreported.swap(0, Ordering::AcqRel)
     }
 
-    /// Prints how many failures were counted but not printed (fd 2 mode).
+    /// Counts records a failing destination lost.
+    pub fn count_lost(&self, records: u64) {
+        self.lost.fetch_add(records, Ordering::Relaxed);
+        self.lost_unsummarized.fetch_add(records, Ordering::Relaxed);
+    }
+
+    /// Records lost to failing writes since the handler was made.
+    pub fn lost(&self) -> u64 {
+        self.lost.load(Ordering::Relaxed)
+    }
+
+    /// Records lost since the last summary; resets the count.
+    pub fn take_lost(&self) -> u64 {
+        self.lost_unsummarized.swap(0, Ordering::AcqRel)
+    }
+
+    /// Writing works again after failures: what the outage cost is printed
+    /// now, and the next failure is reported in full again.
+    pub fn recovered(&self) {
+        let unreported = self.take_unreported();
+        let lost = self.take_lost();
+        if raise_exceptions() && (unreported > 0 || lost > 0) {
+            write_stderr(&format!(
+                "--- Logging error ---\n{}: writing works again; {}\n",
+                self.label,
+                outage_cost(unreported, lost)
+            ));
+        }
+        self.reported.store(false, Ordering::Release);
+    }
+
+    /// Prints how many failures were counted but not printed, and the
+    /// records they lost (fd 2 mode; the Python side summarises its own).
     pub fn summarize(&self) {
         if self.mode != ReportMode::Stderr {
             return;
         }
         let unreported = self.take_unreported();
-        if unreported > 0 && raise_exceptions() {
+        let lost = self.take_lost();
+        if (unreported > 0 || lost > 0) && raise_exceptions() {
             write_stderr(&format!(
-                "--- Logging error ---\n{}: {unreported} more error(s) after the first were not printed\n",
-                self.label
+                "--- Logging error ---\n{}: {}\n",
+                self.label,
+                outage_cost(unreported, lost)
             ));
         }
     }
+}
+
+/// "3 more error(s) after the first were not printed; 12 record(s) could
+/// not be written", leaving out a zero count.
+pub fn outage_cost(unreported: u64, lost: u64) -> String {
+    let mut parts = Vec::new();
+    if unreported > 0 {
+        parts.push(format!(
+            "{unreported} more error(s) after the first were not printed"
+        ));
+    }
+    if lost > 0 {
+        parts.push(format!("{lost} record(s) could not be written"));
+    }
+    parts.join("; ")
 }

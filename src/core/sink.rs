@@ -10,6 +10,20 @@ use std::sync::{Arc, Mutex};
 
 use super::own_line::OwnLine;
 
+/// A write that failed after `written` bytes had reached the destination
+/// (a full disk takes part of a range, then refuses the rest).
+#[derive(Debug)]
+pub struct WriteError {
+    pub written: usize,
+    pub error: io::Error,
+}
+
+impl From<io::Error> for WriteError {
+    fn from(error: io::Error) -> Self {
+        WriteError { written: 0, error }
+    }
+}
+
 /// Where a worker's bytes go. Owned by exactly one worker thread at a time.
 pub trait Sink: Send {
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
@@ -17,9 +31,17 @@ pub trait Sink: Send {
     /// `writev(2)` where the sink has a descriptor: a write to a file opened
     /// for appending lands whole, so another process's lines never split
     /// one of ours.
-    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
         self.write_all(first)?;
-        self.write_all(second)
+        self.write_all(second).map_err(|error| WriteError {
+            written: first.len(),
+            error,
+        })
+    }
+    /// Whether the bytes are text lines (a file, a stream), which a failed
+    /// write must not leave cut; not so for an exporter's frames.
+    fn writes_lines(&self) -> bool {
+        true
     }
     /// Pushes buffered bytes to the OS.
     fn flush(&mut self) -> io::Result<()> {
@@ -112,7 +134,7 @@ impl FdSink {
 }
 
 impl Sink for FdSink {
-    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
         writev_all(self.fd, first, second)
     }
 
@@ -148,14 +170,19 @@ impl Adoption for FdSink {
 }
 
 /// `writev(2)` of two slices until both are written.
-fn writev_all(fd: RawFd, first: &[u8], second: &[u8]) -> io::Result<()> {
-    writev_all_raw(fd, first, second).map_err(io::Error::from_raw_os_error)
+fn writev_all(fd: RawFd, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
+    writev_all_raw(fd, first, second).map_err(|(written, errno)| WriteError {
+        written,
+        error: io::Error::from_raw_os_error(errno),
+    })
 }
 
 /// The same with system calls only (the crash path runs it in a signal
 /// handler): one call for the whole range where it can, so the range lands
-/// whole in a file others append to; the errno on failure.
-pub fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> Result<(), i32> {
+/// whole in a file others append to; on failure, how many bytes were
+/// written and the errno.
+pub fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> Result<(), (usize, i32)> {
+    let mut total = 0;
     while !first.is_empty() || !second.is_empty() {
         let parts = [
             libc::iovec {
@@ -175,9 +202,10 @@ pub fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> Result<
             if errno == libc::EINTR {
                 continue;
             }
-            return Err(errno);
+            return Err((total, errno));
         }
         let written = written as usize;
+        total += written;
         if written >= first.len() {
             second = &second[written - first.len()..];
             first = &[];
@@ -210,6 +238,10 @@ pub struct FileSink {
     position: Arc<OwnLine<AtomicU64>>,
     /// The open file's descriptor (-1: none), for a forked child's adoption.
     descriptor: Arc<AtomicI32>,
+    /// Closed by its handler; otherwise a file lost to a failed reopen (its
+    /// directory was removed during a rollover) is opened again on the next
+    /// write, as the stdlib's `emit` opens a stream it lost.
+    closed: bool,
 }
 
 /// A watched file as the logging threads see it. They check the path before
@@ -317,6 +349,7 @@ impl FileSink {
             watch: None,
             position: Arc::new(OwnLine(AtomicU64::new(0))),
             descriptor: Arc::new(AtomicI32::new(-1)),
+            closed: false,
         };
         sink.set_file(Some(open_file(path, mode)?));
         sink.position.0.store(sink.len()?, Ordering::Release);
@@ -327,6 +360,14 @@ impl FileSink {
         let fd = file.as_ref().map_or(-1, AsRawFd::as_raw_fd);
         self.file = file;
         self.descriptor.store(fd, Ordering::Release);
+    }
+
+    /// Opens the file again if a failed reopen lost it (not if it was closed).
+    fn open_if_lost(&mut self) -> io::Result<()> {
+        if self.file.is_none() && !self.closed {
+            self.open_again()?;
+        }
+        Ok(())
     }
 
     /// Bytes in the file as of the last write; follows reopens and rollovers.
@@ -404,9 +445,10 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
+        self.open_if_lost()?;
         let Some(file) = &self.file else {
-            return Err(io::Error::other("the file is closed"));
+            return Err(io::Error::other("the file is closed").into());
         };
         let written = writev_all(file.as_raw_fd(), first, second);
         let position = match written {
@@ -419,6 +461,7 @@ impl Sink for FileSink {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.open_if_lost()?;
         let Some(file) = &mut self.file else {
             return Err(io::Error::other("the file is closed"));
         };
@@ -459,6 +502,7 @@ impl Sink for FileSink {
     }
 
     fn close(&mut self) -> io::Result<()> {
+        self.closed = true;
         self.set_file(None);
         // A closed watched file is not reopened later.
         if let Some(watch) = self.watch.take() {
@@ -505,6 +549,9 @@ impl Adoption for FileAdoption {
         Box::new(FileSink {
             path: self.path.clone(),
             mode: self.mode,
+            // No file in the parent: closed there, or not to be reopened by
+            // a child that cannot tell.
+            closed: file.is_none(),
             file,
             watch: self.watch.clone(),
             position: Arc::clone(&self.position),

@@ -42,9 +42,6 @@ pub enum Command {
 /// A rollover the logging thread decided, as the stdlib's `emit` does.
 pub struct Rollover {
     pub kind: RolloverKind,
-    /// Decided because the last rollover failed (the stdlib tries again on
-    /// every record while it fails); moot once one succeeded.
-    pub retry: bool,
 }
 
 pub enum RolloverKind {
@@ -76,9 +73,17 @@ impl Stats {
         }
     }
 
+    /// A record refused (sent after `close()`, or the queue was full with
+    /// `overflow="drop"`): counted, and printed by a handler that reports on
+    /// fd 2. A `FileHandler`'s is only counted: not being a failed write, it
+    /// is not raised from its next call as one, and a thread logging while
+    /// the interpreter exits (after `shutdown()` closed it) is not reported
+    /// where the stdlib's handler, which reopens its file, reports nothing.
     pub fn count_drop(&self, why: &str) {
         self.dropped.fetch_add(1, Ordering::Relaxed);
-        self.reporter.report(why, None);
+        if self.reporter.mode() == ReportMode::Stderr {
+            self.reporter.report(why, None);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use super::engine::Engine;
 use super::fork_gate::ForkGate;
 use super::report::ReportMode;
 use super::rotation;
-use super::sink::Sink;
+use super::sink::{Sink, WriteError};
 use super::worker::{Command, RolloverKind, Stats};
 
 /// The sink, behind the engine's output lock.
@@ -24,10 +24,12 @@ pub struct Output {
     sink: Box<dyn Sink>,
     stats: Arc<Stats>,
     gate: Arc<ForkGate>,
-    /// A rollover failed: the records after it are dropped until the next
-    /// command, as the stdlib's `emit` drops each record whose rollover
-    /// fails.
-    dropping: bool,
+    /// A write failed and none has succeeded since.
+    failing: bool,
+    /// The rest of a line the destination took only part of (a full
+    /// disk): written before anything else once it takes bytes again, so
+    /// no line is left cut.
+    unfinished: Vec<u8>,
 }
 
 /// Locks an output; its critical sections leave it consistent even if they
@@ -52,7 +54,8 @@ impl Output {
             sink,
             stats,
             gate,
-            dropping: false,
+            failing: false,
+            unfinished: Vec::new(),
         }
     }
 
@@ -107,25 +110,69 @@ impl Output {
         if !journal.claim(from, to, self.sink.position().unwrap_or(0)) {
             return; // the crash path owns the journal now
         }
-        if self.dropping {
-            journal.commit_claim(to);
-            return;
-        }
         let (first, second) = journal.spans(from, to);
-        let written = self.io(|sink| sink.write_two(first, second));
-        // On failure the bytes are dropped: retrying would repeat the error
-        // for every later record and hold the journal full.
-        match written {
-            Ok(()) => journal.commit_claim(to),
-            Err(error) => {
-                journal.abandon_claim(to);
-                report_write_error(&self.stats, &error);
+        if self.write_lines(first, second) {
+            journal.commit_claim(to);
+        } else {
+            // Given up, not kept: retrying would hold the journal full and
+            // block the application until the destination works again.
+            journal.abandon_claim(to);
+        }
+    }
+
+    /// Writes a range of whole lines, after the rest of a line an earlier
+    /// failure cut. On failure, the rest of a line cut now is kept for the
+    /// next write, the lines after it are counted as lost, and the failure
+    /// is reported (the first of an outage in full). False on failure.
+    fn write_lines(&mut self, first: &[u8], second: &[u8]) -> bool {
+        let lines = self.sink.writes_lines();
+        if !self.unfinished.is_empty() {
+            let rest = std::mem::take(&mut self.unfinished);
+            if let Err(failure) = self.io(|sink| sink.write_two(&rest, &[])) {
+                self.unfinished = rest[failure.written.min(rest.len())..].to_vec();
+                self.fail(&failure, Lines::new(first, second), 0, lines);
+                return false;
+            }
+        }
+        match self.io(|sink| sink.write_two(first, second)) {
+            Ok(()) => {
+                if self.failing {
+                    self.failing = false;
+                    self.stats.reporter.recovered();
+                }
+                true
+            }
+            Err(failure) => {
+                let range = Lines::new(first, second);
+                let mut lost_from = failure.written.min(range.len());
+                if lines && !range.at_line_start(lost_from) {
+                    let end = range.line_end(lost_from);
+                    self.unfinished = range.copy(lost_from, end);
+                    lost_from = end;
+                }
+                self.fail(&failure, range, lost_from, lines);
+                false
             }
         }
     }
 
+    fn fail(&mut self, failure: &WriteError, range: Lines<'_>, lost_from: usize, lines: bool) {
+        self.failing = true;
+        // The line the write stopped in (cut, or the first lost).
+        let stopped_in = range.line_start(failure.written.min(lost_from));
+        let first_lost = lines.then(|| range.first_line(stopped_in)).flatten();
+        if lines {
+            self.stats.reporter.count_lost(range.count_lines(lost_from));
+        }
+        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+        self.stats.reporter.report_write(
+            &format!("could not write a record: {}", failure.error),
+            failure.error.raw_os_error(),
+            first_lost,
+        );
+    }
+
     fn run(&mut self, engine: &Engine, command: Command) {
-        self.dropping = false;
         match command {
             Command::Reopen(ack) => {
                 // A failure goes back to the thread that asked (see
@@ -135,11 +182,12 @@ impl Output {
                 let _ = ack.send(());
             }
             Command::Rollover(rollover) => {
-                if rollover.retry && !engine.rollover_failed() {
-                    return; // an earlier try succeeded: the file is small again
-                }
+                // A failed rollover keeps writing to whatever file is open
+                // (the old one when the rename failed, a new one when only
+                // the rename of a backup did): the record that called for
+                // it is kept, where the stdlib's emit loses it.
                 match self.roll_over(&rollover.kind) {
-                    Ok(()) => engine.set_rollover_failed(false),
+                    Ok(()) => {}
                     Err(error) => {
                         if let RolloverKind::Timed {
                             rotation,
@@ -150,8 +198,7 @@ impl Output {
                             // doRollover failed before moving rolloverAt on.
                             rotation.rollover_at.store(*previous_at, Ordering::Release);
                         }
-                        engine.set_rollover_failed(true);
-                        self.dropping = true;
+                        engine.rollover_failed(self.sink.position().unwrap_or(0));
                         self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
                         self.stats.reporter.report_as(
                             ReportMode::Stderr,
@@ -213,5 +260,102 @@ impl Output {
         if let Err(error) = self.io(|sink| sink.close()) {
             report_write_error(&self.stats, &error);
         }
+    }
+}
+
+/// A journal range (two slices where it wraps) read as text lines.
+#[derive(Clone, Copy)]
+struct Lines<'a> {
+    first: &'a [u8],
+    second: &'a [u8],
+}
+
+impl<'a> Lines<'a> {
+    fn new(first: &'a [u8], second: &'a [u8]) -> Self {
+        Lines { first, second }
+    }
+
+    fn len(&self) -> usize {
+        self.first.len() + self.second.len()
+    }
+
+    fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
+        self.first.iter().chain(self.second).copied()
+    }
+
+    /// The start of the line that holds `at`.
+    fn line_start(&self, at: usize) -> usize {
+        self.bytes()
+            .take(at)
+            .enumerate()
+            .filter(|&(_, byte)| byte == b'\n')
+            .last()
+            .map_or(0, |(index, _)| index + 1)
+    }
+
+    /// Whether `at` is the start of a line (or the end of the range).
+    fn at_line_start(&self, at: usize) -> bool {
+        at == 0 || self.bytes().nth(at - 1) == Some(b'\n')
+    }
+
+    /// Just past the newline ending the line that holds `at` (the end of
+    /// the range if none does).
+    fn line_end(&self, at: usize) -> usize {
+        self.bytes()
+            .skip(at)
+            .position(|byte| byte == b'\n')
+            .map_or(self.len(), |offset| at + offset + 1)
+    }
+
+    fn copy(&self, from: usize, to: usize) -> Vec<u8> {
+        self.bytes().skip(from).take(to - from).collect()
+    }
+
+    /// Lines from `from` on (a last one without its newline counts).
+    fn count_lines(&self, from: usize) -> u64 {
+        if from >= self.len() {
+            return 0;
+        }
+        let newlines = self
+            .bytes()
+            .skip(from)
+            .filter(|&byte| byte == b'\n')
+            .count();
+        let unterminated = self.bytes().last() != Some(b'\n');
+        (newlines + usize::from(unterminated)) as u64
+    }
+
+    /// The line starting at `from`, for the report (at most 1000 bytes).
+    fn first_line(&self, from: usize) -> Option<String> {
+        if from >= self.len() {
+            return None;
+        }
+        let end = self.line_end(from).min(from + 1000);
+        let bytes = self.copy(from, end);
+        let text = String::from_utf8_lossy(&bytes);
+        Some(text.trim_end_matches('\n').to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn a_cut_line_is_found_and_the_rest_counted() {
+        let range = Lines::new(b"one\ntw", b"o\nthree\n");
+        assert!(range.at_line_start(0));
+        assert!(range.at_line_start(4));
+        assert!(!range.at_line_start(5));
+        assert_eq!(range.line_end(5), 8);
+        assert_eq!(range.copy(5, 8), b"wo\n");
+        assert_eq!(range.count_lines(8), 1);
+        assert_eq!(range.count_lines(4), 2);
+        assert_eq!(range.count_lines(range.len()), 0);
+        assert_eq!(range.first_line(4).as_deref(), Some("two"));
+        assert_eq!(range.line_start(5), 4);
+        assert_eq!(range.line_start(4), 4);
+        assert_eq!(range.line_start(2), 0);
+        assert_eq!(Lines::new(b"no newline", b"").count_lines(0), 1);
     }
 }

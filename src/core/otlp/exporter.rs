@@ -20,7 +20,7 @@ use flate2::Compression;
 
 use super::log_record::frames;
 use super::request::encode_request;
-use crate::core::sink::{Adoption, Sink};
+use crate::core::sink::{Adoption, Sink, WriteError};
 
 /// Where and how a handler exports.
 #[derive(Debug, Clone)]
@@ -268,9 +268,13 @@ impl Sink for OtlpSink {
         self.export(bytes)
     }
 
-    fn write_two(&mut self, first: &[u8], second: &[u8]) -> io::Result<()> {
+    fn writes_lines(&self) -> bool {
+        false
+    }
+
+    fn write_two(&mut self, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
         if second.is_empty() {
-            return self.export(first);
+            return Ok(self.export(first)?);
         }
         // A frame may straddle the wrap: export the joined range.
         let mut joined = std::mem::take(&mut self.joined);
@@ -279,7 +283,7 @@ impl Sink for OtlpSink {
         joined.extend_from_slice(second);
         let exported = self.export(&joined);
         self.joined = joined;
-        exported
+        Ok(exported?)
     }
 
     fn adoption(&self) -> Arc<dyn Adoption> {

@@ -275,7 +275,13 @@ class StreamHandler(Handler):
         except RecursionError:
             raise
         except Exception:
-            self.handleError(record)
+            report_stream_failure(self, record)
+
+    def close(self) -> None:
+        try:
+            _summarize_stream_failures(self)
+        finally:
+            Handler.close(self)
 
     def setStream(self, stream: Any) -> Any:
         """Replaces the stream; returns the old one, or None if unchanged."""
@@ -388,6 +394,45 @@ def open_file_stream(
     )
 
 
+def report_stream_failure(handler: Handler, record: Any) -> None:
+    """`handleError` for the exception being handled, raised by `emit`.
+
+    A stream whose writes fail with an OS error (a pipe whose reader
+    exited, a full disk) fails for every record: the first failure of each
+    errno is reported in full, the repeats are counted and summed up at
+    `close()`, instead of one traceback per record. A handler whose class
+    overrides `handleError` sees every failure."""
+    error = sys.exc_info()[1]
+    bounded = type(handler).handleError is Handler.handleError and not set_on_instance(
+        handler, "handleError"
+    )
+    if bounded and isinstance(error, OSError) and error.errno is not None:
+        seen = handler.__dict__.get("_stream_failures")
+        if seen is None:
+            seen = {}
+            object.__setattr__(handler, "_stream_failures", seen)
+        if error.errno in seen:
+            seen[error.errno] += 1
+            return
+        seen[error.errno] = 0
+    handler.handleError(record)
+
+
+def _summarize_stream_failures(handler: Handler) -> None:
+    seen = handler.__dict__.get("_stream_failures")
+    repeats = sum(seen.values()) if seen else 0
+    if seen:
+        seen.clear()
+    if repeats and _globals.flag("raiseExceptions") and sys.stderr:
+        try:
+            sys.stderr.write(
+                f"--- Logging error ---\n{handler!r}: {repeats} more failed write(s) "
+                "after the one(s) reported above\n"
+            )
+        except OSError:
+            pass
+
+
 def _report_failed_write(handler: Handler, stream: Any) -> None:
     """A write the worker made for `handler` failed and no logging call has
     reported it yet (the application logged nothing since, or is exiting):
@@ -419,6 +464,9 @@ def _summarize_failures(handler: Handler, stream: Any) -> None:
         if lost:
             counts.append(f"{lost} record(s) could not be written")
         sys.stderr.write(f"--- Logging error ---\n{handler!r}: {'; '.join(counts)}\n")
+
+
+_I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 
 def _nonempty(path: str) -> bool:
@@ -480,8 +528,12 @@ class FileHandler(StreamHandler):
             try:
                 text = self.format(record)
                 level = record.levelno
-                # Records made by makeLogRecord({...}) may carry any levelno.
-                stream.write_record(text + self.terminator, level if type(level) is int else NOTSET)
+                # Records made by makeLogRecord({...}) may carry any levelno,
+                # and a level may be any int: only its rank against the
+                # stream's flush level matters here.
+                if type(level) is not int:
+                    level = NOTSET
+                stream.write_record(text + self.terminator, min(max(level, _I32_MIN), _I32_MAX))
             except RecursionError:
                 raise
             except Exception:

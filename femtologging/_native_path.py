@@ -19,6 +19,7 @@ from . import _femtologging_rs as _rs
 from . import _globals, _json_native, _record, _stdlib_bridge, contextvars
 from ._exception_text import exception_text
 from ._formatter import _defaultFormatter
+from ._handler import report_stream_failure
 from ._levels import _levelToName
 from ._overrides import set_on_instance
 
@@ -217,7 +218,7 @@ def _report_error(
     try:
         raise error
     except Exception:
-        handler.handleError(record)
+        report_stream_failure(handler, record)
 
 
 def install() -> None:

@@ -247,10 +247,12 @@ def test_dev_full_is_reported_when_the_app_just_exits() -> None:
             assert reports(result.stderr) == 20
 
 
+#: Logs 2000 records to `HANDLER` on standard output, which the test pipes
+#: into `head -1`: after the first line, every write meets a closed pipe.
 BROKEN_PIPE = """
 import importlib, sys, time
 logging = importlib.import_module(sys.argv[1])
-handler = logging.FileHandler("/dev/stdout")
+handler = HANDLER
 logger = logging.getLogger("app")
 logger.addHandler(handler)
 logger.propagate = False
@@ -266,14 +268,87 @@ print("ended", file=sys.stderr)
 """
 
 
-def test_a_file_handler_on_a_pipe_whose_reader_exits_reports_once() -> None:
+def run_into_head(handler: str, library: str) -> subprocess.CompletedProcess[str]:
     reader = subprocess.Popen(["head", "-1"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     assert reader.stdin is not None
-    result = run_script(BROKEN_PIPE, "femtologging", stdout=reader.stdin)
+    result = run_script(BROKEN_PIPE.replace("HANDLER", handler), library, stdout=reader.stdin)
     reader.stdin.close()
     reader.wait(timeout=30)
     assert result.returncode == 0, result.stderr
     assert "ended" in result.stderr
+    return result
+
+
+def test_a_file_handler_on_a_pipe_whose_reader_exits_reports_once() -> None:
+    result = run_into_head('logging.FileHandler("/dev/stdout")', "femtologging")
     assert "close raised" not in result.stderr
     assert 1 <= reports(result.stderr) <= MOST_REPORTS, result.stderr
     assert re.search(r"Broken pipe|BrokenPipe", result.stderr)
+
+
+UNUSUAL_LEVELS_AND_NAMES = """
+import importlib, os, sys, tempfile
+logging = importlib.import_module(sys.argv[1])
+directory = tempfile.mkdtemp()
+path = os.path.join(directory, "levels.log")
+handler = logging.FileHandler(path, encoding="utf-8", errors="surrogateescape")
+handler.setFormatter(logging.Formatter("%(levelname)s|%(levelno)s|%(name)s|%(message)s"))
+strict = logging.FileHandler(os.path.join(directory, "strict.log"), encoding="utf-8")
+strict.setFormatter(handler.formatter)
+for name in ("levels", "\\udc80name"):
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.addHandler(strict)
+    logger.propagate = False
+    logger.setLevel(1)
+    for level in (2**70, 2**31, 2**32 + 5, -5, 15):
+        logger.log(level, "m %d", level)
+logging.addLevelName(15, "\\udcffX")
+logging.getLogger("levels").log(15, "named level")
+handler.close()
+strict.close()
+sys.stdout.buffer.write(open(path, "rb").read())
+sys.stdout.buffer.write(b"--\\n" + open(os.path.join(directory, "strict.log"), "rb").read())
+"""
+
+
+def test_levels_beyond_32_bits_and_names_with_lone_surrogates_as_the_stdlib() -> None:
+    """Written as the stdlib writes them where the encoding can
+    (surrogateescape), reported as it reports them where it cannot (strict
+    UTF-8), and never raised into the application."""
+    outputs = {}
+    for library in ("logging", "femtologging"):
+        result = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(UNUSUAL_LEVELS_AND_NAMES), library],
+            capture_output=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
+        )
+        assert result.returncode == 0, result.stderr.decode(errors="replace")
+        errors = [
+            line
+            for line in result.stderr.decode(errors="replace").splitlines()
+            if line.startswith(("UnicodeEncodeError", "Message:", "Arguments:"))
+        ]
+        outputs[library] = (result.stdout, errors)
+    assert outputs["femtologging"] == outputs["logging"]
+    written, errors = outputs["logging"]
+    assert b"Level 1180591620717411303424|1180591620717411303424|levels|" in written
+    assert b"\x80name" in written
+    # Four records of the surrogate logger and one of the surrogate level
+    # name, each reported with its message and arguments.
+    assert len(errors) == 3 * 5
+
+
+def test_a_stream_handler_on_a_broken_pipe_reports_once_then_counts() -> None:
+    """The stdlib prints one traceback per record; femtologging prints the
+    first one as the stdlib does, and the count of the rest at close."""
+    stderr = {
+        library: run_into_head("logging.StreamHandler(sys.stdout)", library).stderr
+        for library in ("logging", "femtologging")
+    }
+    assert reports(stderr["logging"]) >= 100
+    femto = stderr["femtologging"]
+    assert reports(femto) == 2, femto
+    assert "BrokenPipeError: [Errno 32] Broken pipe" in femto
+    assert re.search(r"\d+ more failed write\(s\) after the one\(s\) reported above", femto)

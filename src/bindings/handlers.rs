@@ -259,6 +259,15 @@ pub fn os_error(error: std::io::Error, path: &std::path::Path) -> PyErr {
     }
 }
 
+/// `OSError(errno, strerror)` for an error with no file: what a Python
+/// stream's `write` raises (BrokenPipeError for a closed pipe).
+pub fn stream_os_error(error: std::io::Error) -> PyErr {
+    match error.raw_os_error() {
+        Some(errno) => PyOSError::new_err((errno, strerror(errno))),
+        None => PyOSError::new_err(error.to_string()),
+    }
+}
+
 /// The C library's message for `errno`, as Python's OSError shows it.
 pub fn strerror(errno: i32) -> String {
     // SAFETY: strerror returns a NUL-terminated message that stays valid

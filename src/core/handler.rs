@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::engine::Engine;
-use super::format::Needs;
+use super::format::{Needs, RenderError};
 use super::level::LevelNo;
 use super::record::FemtoLogRecord;
 
@@ -53,13 +53,18 @@ pub enum Submit {
     Durable(Wait),
     /// The journal is full and the policy is to wait for room.
     Blocked(Box<dyn Pending>),
+    /// The handler's format could not render the record (a conversion
+    /// Python rejects): nothing was written, and the caller reports it
+    /// where a failing `Formatter.format` is reported, with the call's
+    /// message and arguments.
+    Unformatted(RenderError),
 }
 
 impl Submit {
     /// Finishes the hand-over, blocking as needed. Call detached from Python.
     pub fn complete(self) {
         match self {
-            Submit::Done => {}
+            Submit::Done | Submit::Unformatted(_) => {}
             Submit::Durable(wait) => wait.wait(),
             Submit::Blocked(pending) => pending.finish().complete(),
         }
@@ -119,6 +124,7 @@ impl fmt::Debug for Submit {
             Submit::Done => "Submit::Done",
             Submit::Durable(_) => "Submit::Durable",
             Submit::Blocked(_) => "Submit::Blocked",
+            Submit::Unformatted(_) => "Submit::Unformatted",
         })
     }
 }

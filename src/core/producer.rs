@@ -72,7 +72,7 @@ impl Producer {
 
     /// Formats `record` into the line (terminator included). A formatter
     /// that panics costs the record, not the thread.
-    pub fn format(&mut self, record: &FemtoLogRecord) -> Result<RecordFacts, String> {
+    pub fn format(&mut self, record: &FemtoLogRecord) -> Result<RecordFacts, RenderError> {
         self.line.clear();
         let (formatter, cache, line) = (&self.formatter, &mut self.cache, &mut self.line);
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -80,10 +80,10 @@ impl Producer {
         }));
         match rendered {
             Ok(Ok(())) => {}
-            Ok(Err(error)) => return Err(describe(&error)),
+            Ok(Err(error)) => return Err(error),
             Err(_) => {
                 self.cache = FormatCache::default();
-                return Err("the formatter panicked".into());
+                return Err(RenderError::Type("the formatter panicked".into()));
             }
         }
         // Only a size rotation counts characters (as `shouldRollover` does).
@@ -181,8 +181,4 @@ impl Producer {
         };
         Some(Rollover { kind })
     }
-}
-
-fn describe(error: &RenderError) -> String {
-    error.to_string()
 }

@@ -323,7 +323,13 @@ impl QueuedHandler {
             Ok(facts) => facts,
             Err(cause) => {
                 drop(producer);
-                self.report_unformatted(record, &cause);
+                self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
+                if self.stats.reporter.mode() == ReportMode::Deferred {
+                    // A Python handler: its caller reports it through
+                    // handleError, with the call's message and arguments.
+                    return Submit::Unformatted(cause);
+                }
+                self.report_unformatted(record, &cause.to_string());
                 return Submit::Done;
             }
         };
@@ -451,7 +457,6 @@ impl QueuedHandler {
     }
 
     fn report_unformatted(&self, record: &FemtoLogRecord, cause: &str) {
-        self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
         self.stats.reporter.report(
             &format!(
                 "could not format a record: {cause}\nMessage: {:?}",

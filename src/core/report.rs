@@ -101,19 +101,12 @@ impl ErrorReporter {
     /// Reports the first failure (printing it or keeping it for Python);
     /// counts the others.
     pub fn report(&self, what: &str, errno: Option<i32>) {
-        self.report_as(self.mode, what, errno);
+        self.report_failure(self.mode, what, errno, None);
     }
 
     /// Reports a failed write of `line` (the first line it could not write).
     pub fn report_write(&self, what: &str, errno: Option<i32>, line: Option<String>) {
         self.report_failure(self.mode, what, errno, line);
-    }
-
-    /// Reports in `mode` whatever the handler's own mode: a failure the
-    /// stdlib reports from `emit` (a failed rollover) is printed, not kept
-    /// to be raised from a later `flush` or `close`.
-    pub fn report_as(&self, mode: ReportMode, what: &str, errno: Option<i32>) {
-        self.report_failure(mode, what, errno, None);
     }
 
     fn report_failure(

@@ -14,7 +14,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::engine::Engine;
 use super::fork_gate::ForkGate;
-use super::report::ReportMode;
 use super::rotation;
 use super::sink::{Sink, WriteError};
 use super::worker::{Command, RolloverKind, Stats};
@@ -200,8 +199,9 @@ impl Output {
                         }
                         engine.rollover_failed(self.sink.position().unwrap_or(0));
                         self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
-                        self.stats.reporter.report_as(
-                            ReportMode::Stderr,
+                        // As the stdlib's emit reports it: through the
+                        // handler's handleError (a core handler's on fd 2).
+                        self.stats.reporter.report(
                             &format!("could not roll the file over: {error}"),
                             error.raw_os_error(),
                         );

@@ -107,20 +107,27 @@ fn directory_of(path: &str) -> &str {
 }
 
 /// The facts of `code`, a code object; `package_dir` is femtologging's.
-pub fn facts_of(code: &Bound<'_, PyAny>, package_dir: &str) -> PyResult<Arc<CodeFacts>> {
+pub fn facts_of(code: &Bound<'_, PyAny>, package_dir: &str) -> PyResult<Option<Arc<CodeFacts>>> {
     let key = code.as_ptr() as usize;
     if let Some(cache) = cache().as_ref() {
         if let Some((_, facts)) = cache.codes.get(&key) {
-            return Ok(Arc::clone(facts));
+            return Ok(Some(Arc::clone(facts)));
         }
     }
     let py = code.py();
     let filename = code.getattr(intern!(py, "co_filename"))?;
-    let filename = filename.cast::<PyString>()?.to_str()?;
     let function = code.getattr(intern!(py, "co_name"))?;
+    // A file or function name that is no UTF-8 text (a lone surrogate from
+    // an undecodable path): only Python writes it as the stdlib does.
+    let (Ok(filename), Ok(function)) = (
+        filename.cast::<PyString>()?.to_str(),
+        function.cast::<PyString>()?.to_str(),
+    ) else {
+        return Ok(None);
+    };
     let facts = Arc::new(CodeFacts {
         filename: Arc::from(filename),
-        function: Arc::from(function.cast::<PyString>()?.to_str()?),
+        function: Arc::from(function),
         internal: directory_of(filename) == package_dir
             || (filename.contains("importlib") && filename.contains("_bootstrap")),
     });
@@ -129,7 +136,7 @@ pub fn facts_of(code: &Bound<'_, PyAny>, package_dir: &str) -> PyResult<Arc<Code
     insert_with_room(move |cache| {
         cache.codes.insert(key, (kept, entry));
     });
-    Ok(facts)
+    Ok(Some(facts))
 }
 
 /// The instruction the frame is at.

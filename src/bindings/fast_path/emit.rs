@@ -15,6 +15,7 @@ use super::environment::Environment;
 use super::extras;
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
 use super::thread_name;
+use crate::bindings::handlers::stream_os_error;
 use crate::bindings::otlp_exporter::OtlpExporter;
 use crate::core::clock;
 use crate::core::format::message::format_message;
@@ -196,7 +197,9 @@ fn caller_frame<'py>(
     let mut remaining = stacklevel;
     loop {
         let code = code_of(&frame);
-        let facts = call_sites::facts_of(&code, &environment.package_dir)?;
+        let Some(facts) = call_sites::facts_of(&code, &environment.package_dir)? else {
+            return Ok(None);
+        };
         if !facts.internal {
             remaining -= 1;
         }
@@ -299,6 +302,10 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     if plan.targets.iter().any(moved) {
         return Ok(Outcome::Fallback);
     }
+    // Before any user code runs (the message's arguments' `__str__`).
+    let Some(level_name) = environment.level_name(py, call.level, &plan.level_names)? else {
+        return Ok(Outcome::Fallback);
+    };
     let native = native_message(call.msg, call.args)?;
     let rendered = match native {
         Some(_) => None,
@@ -386,24 +393,25 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         Some(exc_info) => {
             let normalized = environment.normalize_exc_info.bind(py).call1((exc_info,))?;
             let text = environment.exception_text.bind(py).call1((normalized,))?;
-            Some(text.cast::<PyString>()?.to_str()?.to_owned())
+            let Ok(text) = text.cast::<PyString>()?.to_str() else {
+                return Ok(Outcome::Fallback); // a lone surrogate: Python writes it
+            };
+            Some(text.to_owned())
         }
         None => None,
     };
     let stack_text = match (&frame, options.stack_info) {
         (Some(caller), true) => {
             let text = environment.stack_text.bind(py).call1((&caller.frame,))?;
-            Some(text.cast::<PyString>()?.to_str()?.to_owned())
+            let Ok(text) = text.cast::<PyString>()?.to_str() else {
+                return Ok(Outcome::Fallback);
+            };
+            Some(text.to_owned())
         }
         _ => None,
     };
-    let mut record = FemtoLogRecord::from_parts(
-        call.name.clone(),
-        call.level,
-        environment.level_name(py, call.level, &plan.level_names)?,
-        text,
-        metadata,
-    );
+    let mut record =
+        FemtoLogRecord::from_parts(call.name.clone(), call.level, level_name, text, metadata);
     record.exc_text = exc_text;
     record.stack_text = stack_text;
     extras::push_all(&mut record, extras)?;
@@ -508,18 +516,61 @@ fn dispatch(
             }
         }
     }
+    let mut unformatted = Vec::new();
     for target in reached() {
         let Sink::Queued(core) = &target.sink else {
             continue;
         };
-        let submit = core.submit(&record);
-        if !matches!(submit, Submit::Done) {
-            waits.push(submit);
+        match core.submit(&record) {
+            Submit::Done => {}
+            Submit::Unformatted(error) => unformatted.push((target, error)),
+            submit => waits.push(submit),
         }
     }
     if !waits.is_empty() {
         thread_exit::detach(py, || waits.into_iter().for_each(Submit::complete));
     }
+    for (target, error) in unformatted {
+        report_failure(environment, call, target, render_error(error))?;
+    }
+    Ok(())
+}
+
+/// The exception Python's `Formatter.format` raises where the native
+/// format could not render a record.
+fn render_error(error: RenderError) -> PyErr {
+    match error {
+        RenderError::MissingField(key) => {
+            PyValueError::new_err(format!("Formatting field not found in record: '{key}'"))
+        }
+        other => PyTypeError::new_err(other.to_string()),
+    }
+}
+
+/// Reports `error` through the target handler's `handleError`, with the
+/// record the stdlib would have had, as its `emit` does.
+fn report_failure(
+    environment: &Environment,
+    call: &Call<'_, '_>,
+    target: &Target,
+    error: PyErr,
+) -> PyResult<()> {
+    let py = call.logger.py();
+    // Keep the traceback on the exception, so handleError prints the
+    // frames of the failing write as the stdlib's emit would.
+    let value = error.value(py);
+    if let Some(traceback) = error.traceback(py) {
+        value.setattr(intern!(py, "__traceback__"), traceback)?;
+    }
+    environment.report_error.bind(py).call1((
+        &target.handler,
+        call.logger,
+        call.level,
+        call.msg,
+        call.args.to_tuple()?,
+        call.kwargs.to_dict()?,
+        value,
+    ))?;
     Ok(())
 }
 
@@ -584,29 +635,12 @@ fn write_stream(
                 None => stream.call_method1(intern!(py, "write"), (text,)).map(drop),
             }
         }
-        Err(RenderError::MissingField(key)) => Err(PyValueError::new_err(format!(
-            "Formatting field not found in record: '{key}'"
-        ))),
-        Err(other) => Err(PyTypeError::new_err(other.to_string())),
+        Err(error) => Err(render_error(error)),
     };
-    if let Err(error) = result {
-        // Keep the traceback on the exception, so handleError prints the
-        // frames of the failing write as the stdlib's emit would.
-        let value = error.value(py);
-        if let Some(traceback) = error.traceback(py) {
-            value.setattr(intern!(py, "__traceback__"), traceback)?;
-        }
-        environment.report_error.bind(py).call1((
-            &target.handler,
-            call.logger,
-            call.level,
-            call.msg,
-            call.args.to_tuple()?,
-            call.kwargs.to_dict()?,
-            value,
-        ))?;
+    match result {
+        Ok(()) => Ok(()),
+        Err(error) => report_failure(environment, call, target, error),
     }
-    Ok(())
 }
 
 fn write_and_flush(stream: &Bound<'_, PyAny>, text: Bound<'_, PyString>) -> PyResult<()> {
@@ -634,7 +668,7 @@ fn write_unbuffered(
     }
     FdSink::borrowed(stdio.fd)
         .write_all(text.to_str()?.as_bytes())
-        .map_err(PyErr::from)
+        .map_err(stream_os_error)
 }
 
 /// `StreamHandler.flush`: only streams that are truthy and have `flush`.

@@ -87,10 +87,14 @@ impl Environment {
                 version = u64::MAX;
                 continue;
             };
+            let Ok(text) = text.to_str() else {
+                version = u64::MAX; // a lone surrogate: Python writes it
+                continue;
+            };
             names.push(KnownLevelName {
                 level,
                 object: name.unbind(),
-                text: Name::intern(text.to_str()?),
+                text: Name::intern(text),
             });
         }
         // `str()` above may have changed the table: then no shortcut.
@@ -103,36 +107,40 @@ impl Environment {
         Ok(LevelNames { names, version })
     }
 
-    /// `getLevelName(level)` through the live `_levelToName` table.
+    /// `getLevelName(level)` through the live `_levelToName` table; None
+    /// for a name that is no UTF-8 text (a lone surrogate), which only
+    /// Python writes as the stdlib does.
     pub fn level_name(
         &self,
         py: Python<'_>,
         level: LevelNo,
         planned: &LevelNames,
-    ) -> PyResult<Name> {
+    ) -> PyResult<Option<Name>> {
         let table = self.level_to_name.bind(py);
         if dict_version::of(table) == planned.version {
             // The table is unchanged since the plan: its entry, or none.
-            return Ok(
+            return Ok(Some(
                 match planned.names.iter().find(|entry| entry.level == level) {
                     Some(entry) => entry.text.clone(),
                     None => Name::intern(&format!("Level {level}")),
                 },
-            );
+            ));
         }
         let Some(name) = table.get_item(level)? else {
-            return Ok(Name::intern(&format!("Level {level}")));
+            return Ok(Some(Name::intern(&format!("Level {level}"))));
         };
         let same = |entry: &&KnownLevelName| entry.level == level && entry.object.is(&name);
         if let Some(entry) = planned.names.iter().find(same) {
-            return Ok(entry.text.clone());
+            return Ok(Some(entry.text.clone()));
         }
         // The table was edited in place since the plan was made.
         if let Some(entry) = self.known_level_names().iter().find(same) {
-            return Ok(entry.text.clone());
+            return Ok(Some(entry.text.clone()));
         }
         // `str()` runs Python code (which may log): not under the lock.
-        let text = Name::intern(name.str()?.to_str()?);
+        let Ok(text) = name.str()?.to_str().map(Name::intern) else {
+            return Ok(None);
+        };
         let stale = {
             let mut known = self.known_level_names();
             let (stale, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut *known)
@@ -148,7 +156,7 @@ impl Environment {
         };
         // Dropping a str may run Python code too: after the lock is released.
         drop(stale);
-        Ok(text)
+        Ok(Some(text))
     }
 
     fn known_level_names(&self) -> std::sync::MutexGuard<'_, Vec<KnownLevelName>> {

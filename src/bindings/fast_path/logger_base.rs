@@ -88,15 +88,21 @@ impl LoggerBase {
             environment.threshold.bind(py).call1((slf,))?.extract()?;
         let name = slf.getattr(intern!(py, "name"))?;
         let name = match name.cast::<PyString>() {
-            Ok(name) => Name::intern(name.to_str()?),
-            Err(_) => Name::intern(name.str()?.to_str()?),
+            Ok(name) => name.to_str().map(Name::intern),
+            Err(_) => name.str()?.to_str().map(Name::intern),
+        };
+        // A name that is no UTF-8 text (a lone surrogate) is written by
+        // Python, as the stdlib writes it: the plan is the Python path.
+        let (name, plan) = match name {
+            Ok(name) => (name, None),
+            Err(_) => (Name::intern(""), Some(Arc::new(Plan::Slow))),
         };
         *lock(&slf.get().cached) = Some(Cached {
             generation: now,
             threshold,
             custom_is_enabled_for: custom,
             name,
-            plan: None,
+            plan,
         });
         let quick = if custom { ASK_PYTHON } else { threshold };
         slf.get().quick_threshold.store(quick, Ordering::Relaxed);

@@ -33,12 +33,23 @@ pub enum Conversion {
     Str,
     Repr,
     Ascii,
-    Decimal,
+    /// `d`, `i` or `u` (the letter Python names in its errors).
+    Decimal {
+        letter: char,
+    },
     Octal,
-    Hex { upper: bool },
-    Fixed { upper: bool },
-    Exponent { upper: bool },
-    General { upper: bool },
+    Hex {
+        upper: bool,
+    },
+    Fixed {
+        upper: bool,
+    },
+    Exponent {
+        upper: bool,
+    },
+    General {
+        upper: bool,
+    },
 }
 
 impl Conversion {
@@ -47,7 +58,7 @@ impl Conversion {
             's' => Conversion::Str,
             'r' => Conversion::Repr,
             'a' => Conversion::Ascii,
-            'd' | 'i' | 'u' => Conversion::Decimal,
+            'd' | 'i' | 'u' => Conversion::Decimal { letter: c },
             'o' => Conversion::Octal,
             'x' => Conversion::Hex { upper: false },
             'X' => Conversion::Hex { upper: true },
@@ -133,10 +144,10 @@ pub fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), Co
             pad_text(out, truncate_chars(&text, spec.precision), spec);
             Ok(())
         }
-        Conversion::Decimal | Conversion::Octal | Conversion::Hex { .. } => {
+        Conversion::Decimal { .. } | Conversion::Octal | Conversion::Hex { .. } => {
             let number = match (value, spec.conversion) {
                 (Value::Int(n), _) => n,
-                (Value::Float(f), Conversion::Decimal) => float_to_int(f)?,
+                (Value::Float(f), Conversion::Decimal { .. }) => float_to_int(f)?,
                 _ => return Err(integer_type_error(value, spec.conversion)),
             };
             write_integer(out, number, spec);
@@ -161,7 +172,7 @@ pub fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), Co
 
 fn integer_type_error(value: Value<'_>, conversion: Conversion) -> ConvertError {
     let (letter, wanted) = match conversion {
-        Conversion::Decimal => ('d', "a real number"),
+        Conversion::Decimal { letter } => (letter, "a real number"),
         Conversion::Octal => ('o', "an integer"),
         Conversion::Hex { upper: true } => ('X', "an integer"),
         _ => ('x', "an integer"),
@@ -573,6 +584,12 @@ mod tests {
             convert(&mut out, Value::Str("x"), &spec("d")),
             Err(ConvertError::Type(
                 "%d format: a real number is required, not str".into()
+            ))
+        );
+        assert_eq!(
+            convert(&mut out, Value::Str("x"), &spec("i")),
+            Err(ConvertError::Type(
+                "%i format: a real number is required, not str".into()
             ))
         );
         assert_eq!(

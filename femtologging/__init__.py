@@ -23,7 +23,6 @@ import weakref
 from string import Formatter as _StrFormatter
 from string import Template
 from types import GenericAlias
-from typing import Any as _Any
 
 from . import _femtologging_rs, _globals, _lifecycle, _native_path, _shared_state, _stdlib_bridge
 from ._adapter import LoggerAdapter
@@ -113,6 +112,10 @@ from ._record import (
     setLogRecordFactory,
 )
 from ._warnings_capture import _showwarning, captureWarnings
+
+_TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if _TYPE_CHECKING:
+    from typing import Any as _Any
 
 __all__ = [
     "BASIC_FORMAT",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import warnings
 from types import GenericAlias
-from typing import Any
 
 from ._femtologging_rs import LoggerAdapter as AdapterBase
 from ._femtologging_rs import _install_adapter_methods
 from ._levels import ERROR, getLevelName
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _MERGE_EXTRA = sys.version_info >= (3, 13)
 

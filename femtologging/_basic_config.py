@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from . import _globals
 from ._formatter import _STYLES, Formatter
 from ._handler import FileHandler, StreamHandler
 from ._logger import root
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def basicConfig(**kwargs: Any) -> None:

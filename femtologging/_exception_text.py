@@ -26,7 +26,11 @@ import io
 import linecache
 import sys
 import traceback
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 _MEMO_LIMIT = 256
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging as _stdlib_logging
 import sys
-from typing import Any
 
 from . import _globals
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _FILTERS_RETURN_RECORDS = sys.version_info >= (3, 12)
 

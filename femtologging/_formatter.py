@@ -12,11 +12,14 @@ import string
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from . import _globals, _json_native
 from ._exception_text import exception_text
 from ._femtologging_rs import NativeFormat
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 

@@ -13,11 +13,14 @@ import sys
 import threading
 import weakref
 from types import ModuleType
-from typing import Any
 
 # Imported once here: imports inside functions fail during interpreter
 # finalization, when objects' __del__ methods may still log.
 from ._femtologging_rs import _configuration_changed
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 PACKAGE_NAME = "femtologging"
 PACKAGE_DIR = os.path.dirname(os.path.normcase(os.path.abspath(__file__)))

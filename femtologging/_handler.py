@@ -17,7 +17,6 @@ import threading
 import traceback
 import weakref
 from types import GenericAlias
-from typing import Any
 
 from . import _globals
 from ._femtologging_rs import FileStream
@@ -26,6 +25,10 @@ from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
 from ._overrides import set_on_instance
 from ._record import makeLogRecord
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any
 
 from . import _formatter
 from ._femtologging_rs import NativeFormat
 from ._overrides import set_on_instance
 
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
     import json
+    from typing import Any
 
 #: The attributes of a stdlib LogRecord of this Python, in `__dict__` order:
 #: what python-json-logger merges when they are not reserved.

@@ -6,10 +6,12 @@ them); `addLevelName` updates both.
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import _globals
 from ._femtologging_rs import FemtoLevel
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 CRITICAL = 50
 FATAL = CRITICAL

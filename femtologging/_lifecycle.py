@@ -11,11 +11,14 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from typing import Any, NoReturn
 
 from . import _femtologging_rs as _rs
 from . import _globals, _record
 from ._handler import _handlerList
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 _FLUSH_ON_CLOSE_FLAG = sys.version_info >= (3, 12)
 

@@ -9,7 +9,6 @@ import logging as _stdlib_logging
 import sys
 import traceback
 import warnings
-from typing import Any
 
 from . import _globals, _shared_state, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
@@ -23,6 +22,10 @@ from ._levels import (
 )
 from ._record import record_factory
 from .contextvars import apply_bound
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 _STACKLEVEL_SKIPS_INTERNAL = sys.version_info >= (3, 11)

@@ -5,10 +5,13 @@ handler, as the stdlib does."""
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 from . import _globals
 from ._logger import root
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _ensure_configured() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging as _stdlib_logging
 import sys
 import threading
-from typing import Any
 
 from . import _femtologging_rs as _rs
 from . import _globals, _json_native, _record, _stdlib_bridge, contextvars
@@ -22,6 +21,10 @@ from ._formatter import _defaultFormatter
 from ._handler import report_stream_failure
 from ._levels import _levelToName
 from ._overrides import set_on_instance
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Logger hooks the stdlib path calls; overriding any of them needs Python.
 _LOGGER_HOOKS = ("_log", "makeRecord", "handle", "callHandlers", "findCaller", "filter")
@@ -68,7 +71,8 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type], list[dict[str, Any]]]
+if TYPE_CHECKING:
+    Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type], list[dict[str, Any]]]
 
 
 def plan(logger: Any) -> Plan | None:

@@ -6,7 +6,9 @@ an instance must send calls through Python, where the replacement runs.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def set_on_instance(obj: Any, name: str) -> bool:

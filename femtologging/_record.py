@@ -13,10 +13,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from . import _globals
 from ._levels import getLevelName
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _NS_CLOCK = sys.version_info >= (3, 13)
 _HAS_TASK_NAME = sys.version_info >= (3, 12)

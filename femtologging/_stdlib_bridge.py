@@ -34,11 +34,14 @@ from __future__ import annotations
 import logging as _stdlib
 import os
 from collections.abc import Iterator
-from typing import Any
 
 from . import _globals, _shared_state
 from ._levels import NOTSET
 from .contextvars import apply_bound
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _original_make_record: Any = None
 _original_clear_cache: Any = None

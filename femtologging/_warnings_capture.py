@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import warnings
-from typing import Any
 
 from . import _globals
 from ._handler import NullHandler
 from ._logger import getLogger
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 _LOG_TEXT_AS_MESSAGE = sys.version_info >= (3, 11)
 _original_showwarning: Any = None

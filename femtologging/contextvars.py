@@ -26,9 +26,12 @@ import contextvars
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 from ._record import RECORD_ATTRIBUTE_NAMES
+
+TYPE_CHECKING = False  # typing is not imported at run time (import cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "bind_contextvars",

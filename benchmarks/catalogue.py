@@ -210,13 +210,100 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "peak RSS during the burst",
                 "MiB",
                 MIB,
-                Target("stated", stated=True),
+                Target("<= stdlib + 6 MiB", max_over=6 * MIB),
                 has_ratio=False,
             ),
             Metric("rss_growth_kb", "RSS growth during the burst", "MiB", MIB, has_ratio=False),
             Metric("per_op_ns", "burst, end to end", "us/record", US),
         ),
         repeated=False,
+    ),
+    # The cost of being there (issue 17): measured once per run, each
+    # figure itself a median where it is noisy.
+    Scenario(
+        "presence_import",
+        "17",
+        "`python -X importtime -c 'import <library>'`, median of fresh interpreters",
+        15,
+        5,
+        (
+            Metric(
+                "import_us",
+                "import time (cumulative)",
+                "ms",
+                1000.0,
+                Target("<= stdlib + 3 ms", max_over=3000),
+                has_ratio=False,
+            ),
+        ),
+        repeated=False,
+        verify_n=2,
+    ),
+    Scenario(
+        "presence_rss",
+        "17",
+        "RSS of a fresh interpreter after `import <library>`, median",
+        9,
+        3,
+        (
+            Metric(
+                "rss_import_kb",
+                "RSS after import",
+                "MiB",
+                MIB,
+                Target("<= stdlib + 2 MiB", max_over=2 * MIB),
+                has_ratio=False,
+            ),
+        ),
+        repeated=False,
+        verify_n=2,
+    ),
+    Scenario(
+        "presence_idle",
+        "17",
+        "N idle handlers of each kind (file, rotating, timed, watched): RSS per handler",
+        100,
+        20,
+        tuple(
+            Metric(
+                f"idle_{kind}_kb",
+                f"idle {label}, RSS each",
+                "KiB",
+                1.0,
+                Target("<= 128 KiB", max_ns=128),
+                has_ratio=False,
+            )
+            for kind, label in (
+                ("file", "FileHandler"),
+                ("rotating", "RotatingFileHandler"),
+                ("timed", "TimedRotatingFileHandler"),
+                ("watched", "WatchedFileHandler"),
+            )
+        )
+        + (Metric("threads_added", "threads started, all kinds", "threads", 1.0, has_ratio=False),),
+        repeated=False,
+        verify_n=5,
+    ),
+    Scenario(
+        "presence_thousand",
+        "17",
+        "1,000 FileHandlers on one logger, one record each: RSS, threads, descriptors",
+        1000,
+        200,
+        (
+            Metric(
+                "rss_after_kb",
+                "RSS after one record each",
+                "MiB",
+                MIB,
+                Target("<= stdlib + 64 MiB", max_over=64 * MIB),
+                has_ratio=False,
+            ),
+            Metric("threads_added", "threads started", "threads", 1.0, has_ratio=False),
+            Metric("fds_added", "descriptors opened", "fds", 1.0, has_ratio=False),
+        ),
+        repeated=False,
+        verify_n=20,
     ),
 )
 

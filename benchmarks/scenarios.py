@@ -11,6 +11,7 @@ The ids match `catalogue.SCENARIOS`.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import io
 import os
 import resource
@@ -36,6 +37,7 @@ NAME = "bench"
 THREADS = 4
 
 STD_LINE = line_pattern(rb" INFO bench msg 42")
+_PRESENCE_LINE = line_pattern(rb" INFO presence msg 42")
 # One formatted record of STD_FORMAT: every field has a fixed width, so the
 # bytes written to /dev/null tell whether all records arrived.
 STD_LINE_CHARS = len("2000-01-01 00:00:00,000 INFO bench msg 42\n")
@@ -462,6 +464,128 @@ def memory(logging: ModuleType, ctx: Context) -> Outcome:
     return Outcome(elapsed, n, count_lines(path, STD_LINE, n), output=path, metrics=metrics)
 
 
+def _status_field(name: str) -> int:
+    """A number from this process's /proc status (VmRSS in KiB, Threads)."""
+    with open(f"/proc/{os.getpid()}/status") as status:
+        for line in status:
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    raise LookupError(name)
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir(f"/proc/{os.getpid()}/fd"))
+
+
+def _fresh_runs(ctx: Context, args: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """`ctx.n` runs of this interpreter with `args`, from the private directory
+    (the repository's sources must not shadow the installed build)."""
+    return [
+        subprocess.run(
+            [sys.executable, *args], capture_output=True, text=True, cwd=ctx.workdir, timeout=120
+        )
+        for _ in range(ctx.n)
+    ]
+
+
+def _cumulative_import_us(report: str, module: str) -> float | None:
+    """The cumulative time `-X importtime` gives the top-level `module`."""
+    for line in report.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[2].strip() == module and parts[2].startswith(" " + module):
+            return float(parts[1])
+    return None
+
+
+def presence_import(logging: ModuleType, ctx: Context) -> Outcome:
+    module = logging.__name__
+    start = perf_counter_ns()
+    runs = _fresh_runs(ctx, ["-X", "importtime", "-c", f"import {module}"])
+    elapsed = perf_counter_ns() - start
+    times = [_cumulative_import_us(run.stderr, module) for run in runs]
+    measured = sorted(time for time in times if time is not None)
+    metrics = {"import_us": measured[len(measured) // 2]} if measured else {}
+    return Outcome(elapsed, ctx.n, Arrival(ctx.n, len(measured), unit="imports"), metrics=metrics)
+
+
+RSS_AFTER_IMPORT = """
+import {module}
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmRSS:")))
+"""
+
+
+def presence_rss(logging: ModuleType, ctx: Context) -> Outcome:
+    code = RSS_AFTER_IMPORT.format(module=logging.__name__)
+    start = perf_counter_ns()
+    runs = _fresh_runs(ctx, ["-c", code])
+    elapsed = perf_counter_ns() - start
+    values = sorted(float(run.stdout) for run in runs if run.returncode == 0)
+    metrics = {"rss_import_kb": values[len(values) // 2]} if values else {}
+    return Outcome(elapsed, ctx.n, Arrival(ctx.n, len(values), unit="imports"), metrics=metrics)
+
+
+def _idle_handlers(logging: ModuleType, kind: str, ctx: Context) -> list[Any]:
+    handlers = importlib.import_module(logging.__name__ + ".handlers")
+    folder = ctx.workdir / kind
+    folder.mkdir()
+    make = {
+        "file": lambda path: logging.FileHandler(path),
+        "rotating": lambda path: handlers.RotatingFileHandler(path, maxBytes=10**6, backupCount=1),
+        "timed": lambda path: handlers.TimedRotatingFileHandler(path, when="D"),
+        "watched": lambda path: handlers.WatchedFileHandler(path),
+    }[kind]
+    return [make(str(folder / f"{index}.log")) for index in range(ctx.n)]
+
+
+def presence_idle(logging: ModuleType, ctx: Context) -> Outcome:
+    metrics: dict[str, float] = {}
+    threads_before = _status_field("Threads")
+    start = perf_counter_ns()
+    made: list[Any] = []
+    for kind in ("file", "rotating", "timed", "watched"):
+        before = _status_field("VmRSS")
+        handlers = _idle_handlers(logging, kind, ctx)
+        metrics[f"idle_{kind}_kb"] = (_status_field("VmRSS") - before) / ctx.n
+        made.extend(handlers)
+    metrics["threads_added"] = float(_status_field("Threads") - threads_before)
+    elapsed = perf_counter_ns() - start
+    for handler in made:
+        handler.close()
+    arrival = Arrival(len(made), len(made), unit="handlers")
+    return Outcome(elapsed, len(made), arrival, metrics=metrics)
+
+
+def presence_thousand(logging: ModuleType, ctx: Context) -> Outcome:
+    logger = logging.getLogger("presence")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    rss, threads, descriptors = (
+        _status_field("VmRSS"),
+        _status_field("Threads"),
+        _open_descriptors(),
+    )
+    start = perf_counter_ns()
+    paths = [ctx.workdir / f"h{index}.log" for index in range(ctx.n)]
+    handlers = [logging.FileHandler(str(path)) for path in paths]
+    for handler in handlers:
+        handler.setFormatter(_formatter(logging, STD_FORMAT))
+        logger.addHandler(handler)
+    logger.info("msg %s", 42)
+    metrics = {
+        "rss_after_kb": float(_status_field("VmRSS")),
+        "rss_growth_kb": float(_status_field("VmRSS") - rss),
+        "threads_added": float(_status_field("Threads") - threads),
+        "fds_added": float(_open_descriptors() - descriptors),
+    }
+    for handler in handlers:
+        handler.close()
+        logger.removeHandler(handler)
+    elapsed = perf_counter_ns() - start
+    arrived = sum(count_lines(path, _PRESENCE_LINE, 1).ok is True for path in paths)
+    return Outcome(elapsed, ctx.n, Arrival(ctx.n, arrived, unit="files"), metrics=metrics)
+
+
 def _high_water_kb() -> int:
     """The process's peak RSS so far (VmHWM), in KiB.
 
@@ -495,4 +619,8 @@ BODIES: dict[str, Body] = {
     "adapter": adapter,
     "propagate": propagate,
     "memory": memory,
+    "presence_import": presence_import,
+    "presence_rss": presence_rss,
+    "presence_idle": presence_idle,
+    "presence_thousand": presence_thousand,
 }

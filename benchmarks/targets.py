@@ -16,11 +16,13 @@ SUBJECT = "femtologging"
 
 @dataclass(frozen=True)
 class Target:
-    """One goal: any combination of a minimum ratio, a maximum value, a rival to beat."""
+    """One goal: any combination of a minimum ratio, a maximum value, a most
+    above the stdlib's value (`max_over`, in the metric's raw unit), a rival to beat."""
 
     text: str
     min_ratio: float | None = None
     max_ns: float | None = None
+    max_over: float | None = None
     beat: str | None = None
     stated: bool = False
 
@@ -67,6 +69,17 @@ def judge(
             passes.append(f"{shown} <= {limit}")
         else:
             failures.append(f"{shown} > {limit}")
+    if target.max_over is not None:
+        reference = summaries.get("stdlib")
+        if reference is None:
+            unknown.append("no stdlib figure")
+        else:
+            over = mine.median - reference.median
+            shown = f"{over / unit_scale:+.2f} {unit} vs stdlib"
+            if over <= target.max_over:
+                passes.append(shown)
+            else:
+                failures.append(f"{shown}, more than +{target.max_over / unit_scale:g} {unit}")
     if target.beat is not None:
         rival = summaries.get(target.beat)
         if rival is None:

@@ -2,10 +2,10 @@
 
 Each test runs one scenario under the stdlib's `logging` and under
 `femtologging` and compares what can be observed: bytes written, record
-attributes, return values, exceptions. This module is loaded by path (pytest
-runs with `--import-mode=importlib`), see `load()` in each test file:
+attributes, return values, exceptions. Test files import it by name (the
+tests directory is on pytest's `pythonpath`):
 
-    support = _load_support()
+    import api_support as support
     isolate_logging = support.isolate_logging   # the autouse fixture
 
 Global state of BOTH libraries (root handlers and level, logger tree, level

@@ -1,19 +1,8 @@
 """OTLP/HTTP logs receivers for the tests of `femtologging.handlers.OTLPHandler`.
 
-This is a helper module, not a test file. pytest runs with
-`--import-mode=importlib`, so test files load it by path:
-
-    def _load_support() -> Any:
-        name = "femtologging_tests_otlp_support"
-        module = sys.modules.get(name)
-        if module is None:
-            path = Path(__file__).with_name("otlp_support.py")
-            spec = importlib.util.spec_from_file_location(name, path)
-            assert spec is not None and spec.loader is not None
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module  # before exec: dataclasses look it up
-            spec.loader.exec_module(module)
-        return module
+This is a helper module, not a test file; test files import it by name
+(`import otlp_support as support`: the tests directory is on pytest's
+`pythonpath`).
 
 It provides:
 

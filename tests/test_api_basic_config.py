@@ -3,30 +3,14 @@ stdlib `logging` vs femtologging."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import api_support as support
 import pytest
 
-
-def _load_support() -> Any:
-    name = "femtologging_tests_api_support"
-    module = sys.modules.get(name)
-    if module is None:
-        path = Path(__file__).with_name("api_support.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-support = _load_support()
 isolate_logging = support.isolate_logging
 STD, FEM = support.STD, support.FEM
 assert_same = support.assert_same

@@ -10,29 +10,12 @@ classes built on the stdlib's `logging` as a third-party library's are.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-
-
-def _load_harness() -> ModuleType:
-    name = "femtologging_tests_config_harness"
-    module = sys.modules.get(name)
-    if module is None:
-        path = Path(__file__).with_name("test_config_harness.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-harness = _load_harness()
+import test_config_harness as harness
 
 PY312 = sys.version_info >= (3, 12)
 

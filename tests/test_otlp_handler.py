@@ -9,7 +9,6 @@ same calls from the same source lines.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import otlp_support as support
 import pytest
 
 import femtologging
@@ -31,20 +31,6 @@ from femtologging.handlers import OTLPHandler
 pytest.importorskip("opentelemetry.proto", reason="opentelemetry-proto is not installed")
 
 
-def _load_support() -> Any:
-    name = "femtologging_tests_otlp_support"
-    module = sys.modules.get(name)
-    if module is None:
-        path = Path(__file__).with_name("otlp_support.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-support = _load_support()
 Receiver = support.Receiver
 otlp_receiver = support.otlp_receiver
 

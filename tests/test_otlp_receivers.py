@@ -7,11 +7,9 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
-import importlib.util
 import logging
 import os
 import ssl
-import sys
 import threading
 import time
 import urllib.error
@@ -25,27 +23,13 @@ import pytest
 
 pytest.importorskip("opentelemetry.proto", reason="opentelemetry-proto is not installed")
 
+import otlp_support as support  # noqa: E402
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2  # noqa: E402
 
-def _load_support() -> Any:
-    name = "femtologging_tests_otlp_support"
-    module = sys.modules.get(name)
-    if module is None:
-        path = Path(__file__).with_name("otlp_support.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-support = _load_support()
 Receiver = support.Receiver
 Rotel = support.Rotel
 otlp_receiver = support.otlp_receiver
 otlp_tls_receiver = support.otlp_tls_receiver
-
-from opentelemetry.proto.collector.logs.v1 import logs_service_pb2  # noqa: E402
 
 ATTRS = {"user": "ann", "count": 3, "ratio": 0.5, "ok": True, "tags": ["a", "b"]}
 

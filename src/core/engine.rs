@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
@@ -21,6 +21,7 @@ use super::fork_gate::ForkGate;
 use super::journal::Journal;
 use super::own_line::OwnLine;
 use super::sink::Sink;
+use super::sync::lock_unpoisoned;
 use super::worker::{Command, Stats};
 use super::writer::Output;
 
@@ -100,12 +101,6 @@ pub struct Engine {
 const NO_SLOT: usize = usize::MAX;
 const NO_SIZE: u64 = u64::MAX;
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Engine {
     pub fn new(
         journal: Journal,
@@ -152,7 +147,7 @@ impl Engine {
     /// Places `command` at offset `at` (the journal's published offset,
     /// taken under its append lock so that commands stay in offset order).
     pub fn schedule(&self, at: u64, command: Command) {
-        lock(&self.commands).push_back(Scheduled { at, command });
+        lock_unpoisoned(&self.commands).push_back(Scheduled { at, command });
         self.has_commands.store(true, Ordering::Release);
     }
 
@@ -165,7 +160,7 @@ impl Engine {
         if !self.has_commands() {
             return None;
         }
-        let mut commands = lock(&self.commands);
+        let mut commands = lock_unpoisoned(&self.commands);
         let due = commands.front().is_some_and(|first| first.at <= to);
         let taken = if due { commands.pop_front() } else { None };
         self.has_commands
@@ -218,7 +213,7 @@ impl Engine {
     /// Called by whoever committed bytes or ran a command.
     pub fn notify_progress(&self) {
         if self.waiters.load(Ordering::Acquire) > 0 {
-            let _guard = lock(&self.progress);
+            let _guard = lock_unpoisoned(&self.progress);
             self.progressed.notify_all();
         }
     }
@@ -227,7 +222,7 @@ impl Engine {
     /// says nobody will write any more). Call detached from Python.
     pub fn wait_until_committed(&self, to: u64, gone: &dyn Fn() -> bool) {
         self.waiters.fetch_add(1, Ordering::AcqRel);
-        let mut guard = lock(&self.progress);
+        let mut guard = lock_unpoisoned(&self.progress);
         while self.journal.committed() < to && !gone() {
             // A timeout bounds a lost wake-up; progress is normally signalled.
             guard = self

@@ -29,9 +29,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::io::{AsRawFd, FromRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use super::sink::writev_all_raw;
+use super::sync::lock_unpoisoned;
 
 /// "FEMTOJNL" followed by the layout version.
 const MAGIC: [u8; 8] = *b"FEMTOJNL";
@@ -180,12 +181,6 @@ pub struct Journal {
     backing: Option<Backing>,
     /// Serializes appends (callers hold the GIL, so it is uncontended).
     append: Mutex<()>,
-}
-
-fn lock(mutex: &Mutex<()>) -> MutexGuard<'_, ()> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Ring bytes for a handler of `capacity` records: 128 bytes a record.
@@ -366,7 +361,7 @@ impl Journal {
 
     /// Copies `bytes` in and publishes them; returns the end offset.
     pub fn append(&self, bytes: &[u8]) -> Result<u64, AppendError> {
-        let _guard = lock(&self.append);
+        let _guard = lock_unpoisoned(&self.append);
         self.append_locked(bytes)
     }
 

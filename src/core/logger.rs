@@ -12,6 +12,7 @@ use super::handler::{FemtoHandlerTrait, Submit};
 use super::level::{self, LevelNo};
 use super::name::Name;
 use super::record::FemtoLogRecord;
+use super::sync::lock_unpoisoned;
 
 pub type HandlerRef = Arc<dyn FemtoHandlerTrait>;
 
@@ -50,11 +51,11 @@ impl FemtoLogger {
     }
 
     pub fn handlers(&self) -> Arc<Vec<HandlerRef>> {
-        Arc::clone(&self.handlers.lock().unwrap_or_else(|p| p.into_inner()))
+        Arc::clone(&lock_unpoisoned(&self.handlers))
     }
 
     pub fn add_handler(&self, handler: HandlerRef) {
-        let mut slot = self.handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock_unpoisoned(&self.handlers);
         if slot.iter().any(|existing| same_handler(existing, &handler)) {
             return;
         }
@@ -65,7 +66,7 @@ impl FemtoLogger {
 
     /// Detaches `handler`; returns whether it was attached.
     pub fn remove_handler(&self, handler: &HandlerRef) -> bool {
-        let mut slot = self.handlers.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = lock_unpoisoned(&self.handlers);
         let next: Vec<HandlerRef> = slot
             .iter()
             .filter(|existing| !same_handler(existing, handler))
@@ -142,17 +143,14 @@ mod tests {
 
     impl Sink for Memory {
         fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-            self.0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend_from_slice(bytes);
+            lock_unpoisoned(&self.0).extend_from_slice(bytes);
             Ok(())
         }
     }
 
     impl Memory {
         fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+            String::from_utf8_lossy(&lock_unpoisoned(&self.0)).into_owned()
         }
     }
 

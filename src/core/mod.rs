@@ -22,6 +22,7 @@ pub mod registry;
 pub mod report;
 pub mod rotation;
 pub mod sink;
+pub mod sync;
 pub mod timed_rotation;
 pub mod worker;
 pub mod writer;

@@ -15,6 +15,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
+use super::sync::lock_unpoisoned;
 use once_cell::sync::Lazy;
 
 const INTERNED_LIMIT: usize = 100_000;
@@ -32,9 +33,7 @@ impl Name {
     pub fn intern(text: &str) -> Name {
         // Held only for a lookup or an insert; nothing in here can panic
         // half-way through an update.
-        let mut interned = INTERNED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut interned = lock_unpoisoned(&INTERNED);
         if let Some(found) = interned.get(text) {
             return Name::Interned(found);
         }

@@ -16,7 +16,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::bounded;
@@ -34,8 +34,8 @@ use super::registry;
 use super::report::{Failure, ReportMode};
 use super::rotation::Rotation;
 use super::sink::{Adoption, Sink};
+use super::sync::lock_unpoisoned;
 use super::worker::{self, Command, Exit, Stats};
-use super::writer::lock_output;
 
 /// What a full journal does to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,14 +169,6 @@ pub struct QueuedHandler {
     me: Weak<QueuedHandler>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section here leaves the state consistent even if it
-    // unwinds, so a poisoned lock is still safe to use.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 fn thread_name(label: &str) -> String {
     format!("femtologging {label}")
 }
@@ -251,7 +243,7 @@ impl QueuedHandler {
     }
 
     pub fn formatter(&self) -> Arc<Formatter> {
-        Arc::clone(&lock(&self.producer).formatter)
+        Arc::clone(&lock_unpoisoned(&self.producer).formatter)
     }
 
     /// Replaces the formatter for records submitted from now on.
@@ -261,12 +253,12 @@ impl QueuedHandler {
 
     /// Makes `formatter` the one records submitted from now on get.
     pub fn use_formatter(&self, formatter: Arc<Formatter>) {
-        lock(&self.producer).set_formatter(formatter);
+        lock_unpoisoned(&self.producer).set_formatter(formatter);
     }
 
     /// Makes `terminator` the text written after each record.
     pub fn use_terminator(&self, terminator: &str) {
-        let mut producer = lock(&self.producer);
+        let mut producer = lock_unpoisoned(&self.producer);
         if producer.terminator != terminator {
             producer.terminator = terminator.to_owned();
         }
@@ -275,7 +267,7 @@ impl QueuedHandler {
     /// Makes the file roll over by size or time for records submitted from
     /// now on (`None`: never).
     pub fn use_rotation(&self, rotation: Option<Rotation>) {
-        let mut producer = lock(&self.producer);
+        let mut producer = lock_unpoisoned(&self.producer);
         if producer.rotation != rotation {
             producer.rotation = rotation;
         }
@@ -318,7 +310,7 @@ impl QueuedHandler {
             return Submit::Done;
         }
         let engine = self.engine.get();
-        let mut producer = lock(&self.producer);
+        let mut producer = lock_unpoisoned(&self.producer);
         let facts = match producer.format(record) {
             Ok(facts) => facts,
             Err(cause) => {
@@ -351,7 +343,7 @@ impl QueuedHandler {
             return Submit::Done;
         }
         let engine = self.engine.get();
-        let appended = lock(&self.producer).append(engine, &bytes, None);
+        let appended = lock_unpoisoned(&self.producer).append(engine, &bytes, None);
         match appended {
             Ok(end) => self.appended(end, durable),
             Err(error) => self.not_appended(error, bytes, None, durable),
@@ -366,7 +358,7 @@ impl QueuedHandler {
             return false;
         }
         let engine = self.engine.get();
-        let appended = lock(&self.producer).append(engine, bytes, None);
+        let appended = lock_unpoisoned(&self.producer).append(engine, bytes, None);
         match appended {
             Ok(end) => {
                 let _ = self.appended(end, false);
@@ -384,7 +376,7 @@ impl QueuedHandler {
         }
         let engine = self.engine.get();
         let (ack, done) = bounded(1);
-        lock(&self.producer).schedule(engine, Command::Reopen(ack));
+        lock_unpoisoned(&self.producer).schedule(engine, Command::Reopen(ack));
         if self.write_out_here(engine.journal.published()) {
             return Submit::Done;
         }
@@ -487,7 +479,7 @@ impl QueuedHandler {
     }
 
     pub fn is_closed(&self) -> bool {
-        matches!(*lock(&self.state), State::Closed)
+        matches!(*lock_unpoisoned(&self.state), State::Closed)
     }
 
     /// The gate the fork hook watches this handler's worker through.
@@ -498,7 +490,7 @@ impl QueuedHandler {
     /// Before `fork()` (or at exit), part 1 (attached): asks the worker to
     /// park. Logging threads stop writing the journal out meanwhile.
     pub(crate) fn begin_park(&self) -> Option<JoinHandle<Exit>> {
-        let mut state = lock(&self.state);
+        let mut state = lock_unpoisoned(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Running { worker } => {
                 self.writes_through.0.store(false, Ordering::Release);
@@ -516,7 +508,7 @@ impl QueuedHandler {
 
     /// Part 3 (attached): notes how the worker answered.
     pub(crate) fn finish_park(&self, outcome: ParkOutcome) {
-        let mut state = lock(&self.state);
+        let mut state = lock_unpoisoned(&self.state);
         if let State::Parking = &*state {
             *state = match outcome {
                 ParkOutcome::Parked(Some(Exit::Parked)) => State::Parked,
@@ -533,14 +525,14 @@ impl QueuedHandler {
         self.gate.cancel_park();
         self.writes_through.0.store(true, Ordering::Release);
         let engine = self.engine.get();
-        lock_output(&engine.output).write_out(engine, engine.journal.published());
+        lock_unpoisoned(&engine.output).write_out(engine, engine.journal.published());
         engine.journal.retire();
     }
 
     /// After `fork()`: restarts the worker. In the child the engine is
     /// replaced (see `rebuild_in_child`).
     pub(crate) fn resume(&self, in_child: bool) {
-        let mut state = lock(&self.state);
+        let mut state = lock_unpoisoned(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Parked => {}
             State::Frozen { worker } if !in_child => {
@@ -609,7 +601,7 @@ impl QueuedHandler {
             self.options.gather.clone(),
         );
         self.engine.replace_leaking_old(engine);
-        lock(&self.producer).set_size(size);
+        lock_unpoisoned(&self.producer).set_size(size);
     }
 }
 
@@ -634,7 +626,8 @@ impl Pending for Refused {
                 return Submit::Done;
             }
             let engine = handler.engine.shared();
-            let appended = lock(&handler.producer).append(&engine, &self.bytes, self.facts);
+            let appended =
+                lock_unpoisoned(&handler.producer).append(&engine, &self.bytes, self.facts);
             match appended {
                 Ok(end) => return handler.appended(end, self.durable),
                 Err(AppendError::Full) => {
@@ -644,7 +637,7 @@ impl Pending for Refused {
                     });
                 }
                 Err(AppendError::TooLarge) => {
-                    let mut output = lock_output(&engine.output);
+                    let mut output = lock_unpoisoned(&engine.output);
                     output.write_out(&engine, engine.journal.published());
                     output.write_past_journal(&self.bytes);
                     return Submit::Done;
@@ -682,7 +675,7 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn needs(&self) -> Needs {
-        lock(&self.producer).formatter.needs()
+        lock_unpoisoned(&self.producer).formatter.needs()
     }
 
     fn submit(&self, record: &FemtoLogRecord) -> Submit {
@@ -702,7 +695,7 @@ impl FemtoHandlerTrait for QueuedHandler {
     }
 
     fn begin_close(&self) -> Waiter {
-        let mut state = lock(&self.state);
+        let mut state = lock_unpoisoned(&self.state);
         let previous = std::mem::replace(&mut *state, State::Closed);
         self.writes_through.0.store(false, Ordering::Release);
         self.closed.0.store(true, Ordering::Release);
@@ -757,12 +750,12 @@ impl FemtoHandlerTrait for QueuedHandler {
 /// the engine, as the stdlib's file is closed when its handler goes.
 impl Drop for QueuedHandler {
     fn drop(&mut self) {
-        let state = std::mem::replace(&mut *lock(&self.state), State::Closed);
+        let state = std::mem::replace(&mut *lock_unpoisoned(&self.state), State::Closed);
         let engine = self.engine.get();
         match state {
             State::Running { .. } | State::Frozen { .. } => engine.close(),
             State::Parked | State::Parking => {
-                let mut output = lock_output(&engine.output);
+                let mut output = lock_unpoisoned(&engine.output);
                 output.write_out(engine, engine.journal.published());
                 output.close_sink();
                 engine.journal.retire();
@@ -830,14 +823,14 @@ mod tests {
             if self.fail {
                 return Err(io::Error::from_raw_os_error(libc::ENOSPC));
             }
-            lock(&self.written).extend_from_slice(bytes);
+            lock_unpoisoned(&self.written).extend_from_slice(bytes);
             Ok(())
         }
     }
 
     impl Probe {
         fn text(&self) -> String {
-            String::from_utf8_lossy(&lock(&self.written)).into_owned()
+            String::from_utf8_lossy(&lock_unpoisoned(&self.written)).into_owned()
         }
     }
 

@@ -14,6 +14,7 @@ use once_cell::sync::Lazy;
 use super::fork_gate::IoCall;
 use super::handler::{FemtoHandlerTrait, Waiter};
 use super::queued::{ParkOutcome, QueuedHandler};
+use super::sync::lock_unpoisoned;
 use super::worker::Exit;
 
 static LIVE: Lazy<Mutex<Vec<Weak<QueuedHandler>>>> = Lazy::new(|| Mutex::new(Vec::new()));
@@ -28,14 +29,14 @@ pub fn is_shut_down() -> bool {
 }
 
 pub(crate) fn register(handler: &Arc<QueuedHandler>) {
-    let mut live = LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut live = lock_unpoisoned(&LIVE);
     live.retain(|weak| weak.strong_count() > 0);
     live.push(Arc::downgrade(handler));
 }
 
 /// Live handlers, newest first.
 pub fn live_handlers() -> Vec<Arc<QueuedHandler>> {
-    let live = LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let live = lock_unpoisoned(&LIVE);
     live.iter().rev().filter_map(Weak::upgrade).collect()
 }
 

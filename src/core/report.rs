@@ -8,6 +8,7 @@
 //! when the handler closes. `logging.raiseExceptions = False` silences the
 //! reports, as in the stdlib.
 
+use super::sync::lock_unpoisoned;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -130,10 +131,7 @@ impl ErrorReporter {
                 self.label
             )),
             ReportMode::Deferred => {
-                *self
-                    .pending
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Failure {
+                *lock_unpoisoned(&self.pending) = Some(Failure {
                     errno,
                     message: what.to_owned(),
                     line,
@@ -153,10 +151,7 @@ impl ErrorReporter {
         if !self.has_pending.swap(false, Ordering::AcqRel) {
             return None;
         }
-        self.pending
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        lock_unpoisoned(&self.pending).take()
     }
 
     /// Failures counted but not reported; resets the count.

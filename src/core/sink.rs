@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::own_line::OwnLine;
+use super::sync::lock_unpoisoned;
 
 /// A write that failed after `written` bytes had reached the destination
 /// (a full disk takes part of a range, then refuses the rest).
@@ -277,10 +278,7 @@ impl FileWatch {
 
     /// Takes the error of the last reopen, if it failed.
     pub fn take_reopen_error(&self) -> Option<io::Error> {
-        self.reopen_error
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        lock_unpoisoned(&self.reopen_error).take()
     }
 }
 
@@ -494,10 +492,7 @@ impl Sink for FileSink {
     fn reopen(&mut self) {
         let outcome = self.reopen_if_moved().err();
         if let Some(watch) = &self.watch {
-            *watch
-                .reopen_error
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = outcome;
+            *lock_unpoisoned(&watch.reopen_error) = outcome;
         }
     }
 

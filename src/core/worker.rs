@@ -21,8 +21,8 @@ use crossbeam_channel::{Select, Sender};
 use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
 use super::report::{ErrorReporter, ReportMode};
+use super::sync::lock_unpoisoned;
 use super::timed_rotation::TimedRotation;
-use super::writer::lock_output;
 
 /// How long an idle worker polls its journal before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
@@ -138,7 +138,7 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
             // line to reach the OS).
             gather(engine, gate);
         }
-        let mut output = lock_output(&engine.output);
+        let mut output = lock_unpoisoned(&engine.output);
         output.write_out(engine, engine.journal.published());
         if gate.park_requested() {
             return Exit::Parked;

@@ -10,7 +10,7 @@
 use std::io;
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use super::engine::Engine;
 use super::fork_gate::ForkGate;
@@ -29,14 +29,6 @@ pub struct Output {
     /// disk): written before anything else once it takes bytes again, so
     /// no line is left cut.
     unfinished: Vec<u8>,
-}
-
-/// Locks an output; its critical sections leave it consistent even if they
-/// unwind, so a poisoned lock is still safe to use.
-pub fn lock_output(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
-    output
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn report_write_error(stats: &Stats, error: &io::Error) {

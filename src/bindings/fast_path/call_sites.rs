@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::core::sync::lock_unpoisoned;
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -72,9 +73,7 @@ struct Cache {
 static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
 
 fn cache() -> MutexGuard<'static, Option<Cache>> {
-    CACHE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock_unpoisoned(&CACHE)
 }
 
 /// Makes room for one more entry; the old entries are dropped after the

@@ -1,7 +1,7 @@
 //! Building a record on the caller's thread and handing it to a plan's targets.
 
 use crate::bindings::{python_clock, thread_exit};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -20,12 +20,13 @@ use crate::bindings::otlp_exporter::OtlpExporter;
 use crate::core::clock;
 use crate::core::format::message::format_message;
 use crate::core::format::printf::Value;
-use crate::core::format::{FormatCache, RenderError};
+use crate::core::format::RenderError;
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::record::{self, FemtoLogRecord, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
+use crate::core::sync::lock_unpoisoned;
 
 /// Whether the fast path wrote the record or the call must go to Python.
 pub enum Outcome {
@@ -452,7 +453,7 @@ fn format_size_limited(
         let formatter = target.formatter.as_ref()?;
         let mut text = String::with_capacity(record.message().len() + 64);
         formatter
-            .format_into(record, &mut lock_cache(cache), &mut text)
+            .format_into(record, &mut lock_unpoisoned(cache), &mut text)
             .ok()?;
         let position = stream.get().queued_position()?;
         let needed = text.chars().count() as u64 + 1;
@@ -574,12 +575,6 @@ fn report_failure(
     Ok(())
 }
 
-fn lock_cache(cache: &Mutex<FormatCache>) -> MutexGuard<'_, FormatCache> {
-    cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Where `write_stream` writes: the stream, its handler's lock (bound
 /// `acquire` and `release`), and the descriptor behind an unbuffered stdio
 /// stream.
@@ -609,9 +604,7 @@ fn write_stream(
         return Ok(());
     };
     let rendered = {
-        let mut scratch = cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut scratch = lock_unpoisoned(cache);
         let LineCache { format, line } = &mut *scratch;
         line.clear();
         formatter.format_into(record, format, line).map(|()| {

@@ -12,6 +12,7 @@ use pyo3::types::{PyDict, PyTuple};
 use crate::bindings::dict_version;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
+use crate::core::sync::lock_unpoisoned;
 
 pub struct Environment {
     pub package_dir: String,
@@ -160,9 +161,7 @@ impl Environment {
     }
 
     fn known_level_names(&self) -> std::sync::MutexGuard<'_, Vec<KnownLevelName>> {
-        self.level_names
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock_unpoisoned(&self.level_names)
     }
 }
 

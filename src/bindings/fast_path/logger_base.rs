@@ -7,7 +7,7 @@
 //! `_log`, `makeRecord`, `handle`, ... gets a slow plan and its hooks run.
 
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -21,6 +21,7 @@ use super::plan::{self, Plan};
 use crate::core::generation;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
+use crate::core::sync::lock_unpoisoned;
 
 /// What a logger cached from the configuration of one generation.
 struct Cached {
@@ -56,12 +57,6 @@ pub struct LoggerBase {
 /// A threshold no level is below: the full check must run.
 const ASK_PYTHON: LevelNo = LevelNo::MIN;
 
-fn lock(cached: &Mutex<Option<Cached>>) -> MutexGuard<'_, Option<Cached>> {
-    cached
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl LoggerBase {
     /// The threshold (refreshed if the configuration changed) and whether
     /// the class's own `isEnabledFor` must be asked instead.
@@ -76,7 +71,7 @@ impl LoggerBase {
     fn threshold(slf: &Bound<'_, Self>) -> PyResult<(LevelNo, bool)> {
         let py = slf.py();
         let now = generation::current();
-        if let Some(cached) = &*lock(&slf.get().cached) {
+        if let Some(cached) = &*lock_unpoisoned(&slf.get().cached) {
             if cached.generation == now {
                 return Ok((cached.threshold, cached.custom_is_enabled_for));
             }
@@ -97,7 +92,7 @@ impl LoggerBase {
             Ok(name) => (name, None),
             Err(_) => (Name::intern(""), Some(Arc::new(Plan::Slow))),
         };
-        *lock(&slf.get().cached) = Some(Cached {
+        *lock_unpoisoned(&slf.get().cached) = Some(Cached {
             generation: now,
             threshold,
             custom_is_enabled_for: custom,
@@ -113,7 +108,7 @@ impl LoggerBase {
     fn plan(slf: &Bound<'_, Self>) -> PyResult<(Arc<Plan>, Name)> {
         let py = slf.py();
         let generation = {
-            let cached = lock(&slf.get().cached);
+            let cached = lock_unpoisoned(&slf.get().cached);
             match &*cached {
                 Some(Cached {
                     plan: Some(plan),
@@ -127,7 +122,7 @@ impl LoggerBase {
         let environment = environment::get(py)
             .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
         let built = Arc::new(plan::build(py, environment, slf.as_any())?);
-        let mut cached = lock(&slf.get().cached);
+        let mut cached = lock_unpoisoned(&slf.get().cached);
         match &mut *cached {
             Some(entry) if entry.generation == generation => {
                 entry.plan = Some(Arc::clone(&built));
@@ -195,7 +190,7 @@ impl LoggerBase {
         let py = slf.py();
         // The common case in one lock: configuration unchanged, level
         // enabled, plan already built.
-        let ready = match &*lock(&slf.get().cached) {
+        let ready = match &*lock_unpoisoned(&slf.get().cached) {
             Some(Cached {
                 generation: seen,
                 threshold,

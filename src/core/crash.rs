@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::dying;
 use super::journal::Journal;
 
 /// Journals the crash path can reach; more live handlers than this are
@@ -34,15 +35,6 @@ struct Entry {
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY: AtomicPtr<Entry> = AtomicPtr::new(std::ptr::null_mut());
 static REGISTRY: [AtomicPtr<Entry>; SLOTS] = [EMPTY; SLOTS];
-
-/// Set for good once a crash flush started: entries and journals are then
-/// never freed (a handler may be reading them).
-static FLUSHING: AtomicBool = AtomicBool::new(false);
-
-/// Whether a crash flush ever started in this process.
-pub fn flushing() -> bool {
-    FLUSHING.load(Ordering::SeqCst)
-}
 
 /// Makes `journal` (owned by an engine that unregisters it before dropping
 /// it) reachable from the crash path.
@@ -71,23 +63,23 @@ pub fn register(journal: &Journal, descriptor: Arc<AtomicI32>) -> Option<usize> 
 
 pub fn unregister(index: usize) {
     let entry = REGISTRY[index].swap(std::ptr::null_mut(), Ordering::SeqCst);
-    if !entry.is_null() && !flushing() {
+    if !entry.is_null() && !dying::is_dying() {
         // SAFETY: unpublished above, and no crash flush can have loaded it
-        // (one would have set FLUSHING before reading the table).
+        // (one would have marked the process dying before reading the table).
         drop(unsafe { Box::from_raw(entry) });
     }
 }
 
 /// Writes every registered journal's unwritten bytes. Async-signal-safe.
 pub fn flush_all() {
-    FLUSHING.store(true, Ordering::SeqCst);
+    dying::mark_dying();
     for slot in &REGISTRY {
         let entry = slot.load(Ordering::SeqCst);
         if entry.is_null() {
             continue;
         }
-        // SAFETY: entries and their journals are not freed once FLUSHING is
-        // set (see `unregister` and `Journal`'s mapping).
+        // SAFETY: entries and their journals are not freed once the process
+        // is marked dying (see `unregister` and `Journal`'s mapping).
         unsafe {
             let entry = &*entry;
             (*entry.journal).crash_flush(entry.descriptor.load(Ordering::Acquire), PATIENCE);

@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 
+use super::command::Command;
 use super::crash;
 use super::fork_gate::ForkGate;
 use super::journal::Journal;
 use super::own_line::OwnLine;
 use super::sink::Sink;
+use super::stats::Stats;
 use super::sync::lock_unpoisoned;
-use super::worker::{Command, Stats};
 use super::writer::Output;
 
 /// A command and the journal offset at which it applies: after every byte
@@ -233,6 +234,29 @@ impl Engine {
         }
         drop(guard);
         self.waiters.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Writes the journal up to offset `to` through `output` (this engine's,
+    /// locked by the caller), running the commands placed up to there, and
+    /// pushes it all to the OS.
+    pub fn write_out(&self, output: &mut Output, to: u64) {
+        // Cleared before the journal is read: a record appended from now on
+        // starts a new batch and rings again.
+        self.batch_pending.0.store(false, Ordering::Release);
+        loop {
+            let command = self.next_command(to);
+            let until = command.as_ref().map_or(to, |scheduled| scheduled.at);
+            output.write_journal(&self.journal, until);
+            let Some(scheduled) = command else { break };
+            // Claimed like a write: the crash path waits for the file to be
+            // open again rather than find it closed.
+            if self.journal.claim_for_command() {
+                output.run(scheduled.command, |size| self.rollover_failed(size));
+                self.journal.release_command_claim();
+            }
+        }
+        output.flush();
+        self.notify_progress();
     }
 
     /// Blocks until the journal has room for `len` more bytes.

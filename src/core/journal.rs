@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use super::sink::writev_all_raw;
+use super::dying;
+use super::raw_write::writev_all_raw;
 use super::sync::lock_unpoisoned;
 
 /// "FEMTOJNL" followed by the layout version.
@@ -137,7 +138,7 @@ impl Mapping {
 
 impl Drop for Mapping {
     fn drop(&mut self) {
-        if super::crash::flushing() {
+        if dying::is_dying() {
             // The dying process's crash path may be reading it.
             return;
         }
@@ -160,7 +161,7 @@ impl Drop for Journal {
     fn drop(&mut self) {
         // Dropped after a normal end (the crash path keeps journals alive):
         // a journal with nothing left to write has no reason to stay.
-        if !super::crash::flushing() {
+        if !dying::is_dying() {
             self.retire();
         }
     }

@@ -2,7 +2,9 @@
 //! Nothing in here holds or calls Python objects.
 
 pub mod clock;
+pub mod command;
 pub mod crash;
+pub mod dying;
 pub mod engine;
 pub mod fork_gate;
 pub mod format;
@@ -17,12 +19,17 @@ pub mod otlp;
 pub mod own_line;
 pub mod producer;
 pub mod queued;
+pub mod raw_write;
 pub mod record;
 pub mod registry;
 pub mod report;
 pub mod rotation;
 pub mod sink;
+pub mod stats;
 pub mod sync;
 pub mod timed_rotation;
 pub mod worker;
 pub mod writer;
+
+#[cfg(test)]
+mod layout_tests;

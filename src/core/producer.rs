@@ -8,12 +8,12 @@
 
 use std::path::PathBuf;
 
+use super::command::{Command, Rollover, RolloverKind};
 use super::engine::Engine;
 use super::format::{FormatCache, Formatter, RenderError};
 use super::journal::AppendError;
 use super::record::FemtoLogRecord;
 use super::rotation::Rotation;
-use super::worker::{Command, Rollover, RolloverKind};
 
 /// What a formatted record brings besides its bytes: what rollovers look at.
 #[derive(Debug, Clone, Copy)]

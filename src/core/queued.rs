@@ -21,6 +21,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::bounded;
 
+use super::command::Command;
 use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
 use super::format::{Formatter, Needs};
@@ -30,12 +31,13 @@ use super::level::{self, LevelNo};
 use super::own_line::OwnLine;
 use super::producer::{Producer, RecordFacts};
 use super::record::FemtoLogRecord;
-use super::registry;
+use super::registry::{self, ParkOutcome, Parkable};
 use super::report::{Failure, ReportMode};
 use super::rotation::Rotation;
 use super::sink::{Adoption, Sink};
+use super::stats::Stats;
 use super::sync::lock_unpoisoned;
-use super::worker::{self, Command, Exit, Stats};
+use super::worker::{self, Exit};
 
 /// What a full journal does to the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,12 +98,6 @@ enum State {
         worker: JoinHandle<Exit>,
     },
     Closed,
-}
-
-/// How a worker answered the fork hook's request to park.
-pub enum ParkOutcome {
-    Parked(Option<Exit>),
-    Frozen(JoinHandle<Exit>),
 }
 
 /// The handler's engine. Replaced only in a forked child, where the old one
@@ -423,7 +419,7 @@ impl QueuedHandler {
         let Ok(mut output) = engine.output.try_lock() else {
             return false;
         };
-        output.write_out(engine, engine.journal.published().max(to));
+        engine.write_out(&mut output, engine.journal.published().max(to));
         true
     }
 
@@ -482,14 +478,47 @@ impl QueuedHandler {
         matches!(*lock_unpoisoned(&self.state), State::Closed)
     }
 
+    /// In a child: a journal, output and worker of its own, on the same
+    /// destination. What the parent's journal holds is the parent's to
+    /// write, and its output may be held by a thread that does not exist
+    /// here: the old engine is left untouched and leaked.
+    fn rebuild_in_child(&self) {
+        let old = self.engine.get();
+        old.forget_in_child();
+        old.journal.release_lock_in_child();
+        let sink = self.adoption.adopt();
+        let size = sink.position().unwrap_or(0);
+        let journal = match journal_for(self.log_path.as_deref(), self.options.capacity) {
+            Ok(journal) => journal,
+            Err(error) => {
+                self.stats.reporter.report(
+                    &format!("could not make a journal in the forked process: {error}"),
+                    error.raw_os_error(),
+                );
+                return;
+            }
+        };
+        let engine = Engine::new(
+            journal,
+            sink,
+            Arc::clone(&self.stats),
+            Arc::clone(&self.gate),
+            self.options.gather.clone(),
+        );
+        self.engine.replace_leaking_old(engine);
+        lock_unpoisoned(&self.producer).set_size(size);
+    }
+}
+
+impl Parkable for QueuedHandler {
     /// The gate the fork hook watches this handler's worker through.
-    pub(crate) fn gate(&self) -> &ForkGate {
+    fn gate(&self) -> &ForkGate {
         &self.gate
     }
 
     /// Before `fork()` (or at exit), part 1 (attached): asks the worker to
     /// park. Logging threads stop writing the journal out meanwhile.
-    pub(crate) fn begin_park(&self) -> Option<JoinHandle<Exit>> {
+    fn begin_park(&self) -> Option<JoinHandle<Exit>> {
         let mut state = lock_unpoisoned(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Running { worker } => {
@@ -507,7 +536,7 @@ impl QueuedHandler {
     }
 
     /// Part 3 (attached): notes how the worker answered.
-    pub(crate) fn finish_park(&self, outcome: ParkOutcome) {
+    fn finish_park(&self, outcome: ParkOutcome) {
         let mut state = lock_unpoisoned(&self.state);
         if let State::Parking = &*state {
             *state = match outcome {
@@ -521,17 +550,20 @@ impl QueuedHandler {
     /// At exit, once the worker parked: writes what is left, then lets the
     /// logging threads write from now on, and removes the journal's file
     /// (a process that ends normally leaves none).
-    pub(crate) fn retire(&self) {
+    fn retire(&self) {
         self.gate.cancel_park();
         self.writes_through.0.store(true, Ordering::Release);
         let engine = self.engine.get();
-        lock_unpoisoned(&engine.output).write_out(engine, engine.journal.published());
+        engine.write_out(
+            &mut lock_unpoisoned(&engine.output),
+            engine.journal.published(),
+        );
         engine.journal.retire();
     }
 
     /// After `fork()`: restarts the worker. In the child the engine is
     /// replaced (see `rebuild_in_child`).
-    pub(crate) fn resume(&self, in_child: bool) {
+    fn resume(&self, in_child: bool) {
         let mut state = lock_unpoisoned(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Parked => {}
@@ -572,37 +604,6 @@ impl QueuedHandler {
             ),
         }
     }
-
-    /// In a child: a journal, output and worker of its own, on the same
-    /// destination. What the parent's journal holds is the parent's to
-    /// write, and its output may be held by a thread that does not exist
-    /// here: the old engine is left untouched and leaked.
-    fn rebuild_in_child(&self) {
-        let old = self.engine.get();
-        old.forget_in_child();
-        old.journal.release_lock_in_child();
-        let sink = self.adoption.adopt();
-        let size = sink.position().unwrap_or(0);
-        let journal = match journal_for(self.log_path.as_deref(), self.options.capacity) {
-            Ok(journal) => journal,
-            Err(error) => {
-                self.stats.reporter.report(
-                    &format!("could not make a journal in the forked process: {error}"),
-                    error.raw_os_error(),
-                );
-                return;
-            }
-        };
-        let engine = Engine::new(
-            journal,
-            sink,
-            Arc::clone(&self.stats),
-            Arc::clone(&self.gate),
-            self.options.gather.clone(),
-        );
-        self.engine.replace_leaking_old(engine);
-        lock_unpoisoned(&self.producer).set_size(size);
-    }
 }
 
 /// A record the journal had no room for: the caller waits (detached) and
@@ -638,7 +639,7 @@ impl Pending for Refused {
                 }
                 Err(AppendError::TooLarge) => {
                     let mut output = lock_unpoisoned(&engine.output);
-                    output.write_out(&engine, engine.journal.published());
+                    engine.write_out(&mut output, engine.journal.published());
                     output.write_past_journal(&self.bytes);
                     return Submit::Done;
                 }
@@ -756,7 +757,7 @@ impl Drop for QueuedHandler {
             State::Running { .. } | State::Frozen { .. } => engine.close(),
             State::Parked | State::Parking => {
                 let mut output = lock_unpoisoned(&engine.output);
-                output.write_out(engine, engine.journal.published());
+                engine.write_out(&mut output, engine.journal.published());
                 output.close_sink();
                 engine.journal.retire();
             }

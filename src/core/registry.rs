@@ -11,13 +11,32 @@ use std::time::Duration;
 
 use once_cell::sync::Lazy;
 
-use super::fork_gate::IoCall;
+use super::fork_gate::{ForkGate, IoCall};
 use super::handler::{FemtoHandlerTrait, Waiter};
-use super::queued::{ParkOutcome, QueuedHandler};
 use super::sync::lock_unpoisoned;
 use super::worker::Exit;
 
-static LIVE: Lazy<Mutex<Vec<Weak<QueuedHandler>>>> = Lazy::new(|| Mutex::new(Vec::new()));
+/// What the registry asks of a live handler: its part in flushing at exit
+/// and in parking its worker around `fork()`.
+pub trait Parkable: FemtoHandlerTrait {
+    /// The gate the fork hook watches this handler's worker through.
+    fn gate(&self) -> &ForkGate;
+    fn begin_park(&self) -> Option<JoinHandle<Exit>>;
+    fn finish_park(&self, outcome: ParkOutcome);
+    fn retire(&self);
+    fn resume(&self, in_child: bool);
+}
+
+/// How a worker answered the fork hook's request to park.
+pub enum ParkOutcome {
+    Parked(Option<Exit>),
+    Frozen(JoinHandle<Exit>),
+}
+
+/// A live handler, held by reference.
+type Live = Arc<dyn Parkable>;
+
+static LIVE: Lazy<Mutex<Vec<Weak<dyn Parkable>>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
 /// Set once the exit-time shutdown has run. Anything logged after it (from
 /// `__del__` methods during interpreter finalization) is written before the
@@ -28,14 +47,16 @@ pub fn is_shut_down() -> bool {
     SHUT_DOWN.load(Ordering::Relaxed)
 }
 
-pub(crate) fn register(handler: &Arc<QueuedHandler>) {
+pub(crate) fn register<H: Parkable + 'static>(handler: &Arc<H>) {
+    let handler: Weak<H> = Arc::downgrade(handler);
+    let handler: Weak<dyn Parkable> = handler;
     let mut live = lock_unpoisoned(&LIVE);
     live.retain(|weak| weak.strong_count() > 0);
-    live.push(Arc::downgrade(handler));
+    live.push(handler);
 }
 
 /// Live handlers, newest first.
-pub fn live_handlers() -> Vec<Arc<QueuedHandler>> {
+pub fn live_handlers() -> Vec<Live> {
     let live = lock_unpoisoned(&LIVE);
     live.iter().rev().filter_map(Weak::upgrade).collect()
 }
@@ -59,10 +80,10 @@ pub fn begin_flush_all() -> Vec<Waiter> {
 }
 
 /// Workers asked to park before `fork()`, not yet joined.
-pub struct Parking(Vec<(Arc<QueuedHandler>, JoinHandle<Exit>)>);
+pub struct Parking(Vec<(Live, JoinHandle<Exit>)>);
 
 /// How each worker answered, ready to be recorded in its handler.
-pub struct Parked(Vec<(Arc<QueuedHandler>, ParkOutcome)>);
+pub struct Parked(Vec<(Live, ParkOutcome)>);
 
 /// Before `fork()`, part 1 (attached).
 pub fn begin_park_all() -> Parking {
@@ -96,7 +117,7 @@ impl Parking {
     /// `STUCK_AFTER`: then it is frozen at the end of that call instead, and
     /// the fork goes ahead.
     pub fn wait(self) -> Parked {
-        let mut waiting: Vec<(Arc<QueuedHandler>, JoinHandle<Exit>, Option<IoCall>)> = self
+        let mut waiting: Vec<(Live, JoinHandle<Exit>, Option<IoCall>)> = self
             .0
             .into_iter()
             .map(|(handler, worker)| (handler, worker, None))

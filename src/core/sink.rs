@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::own_line::OwnLine;
+use super::raw_write::writev_all_raw;
 use super::sync::lock_unpoisoned;
 
 /// A write that failed after `written` bytes had reached the destination
@@ -170,51 +171,12 @@ impl Adoption for FdSink {
     }
 }
 
-/// `writev(2)` of two slices until both are written.
+/// `writev(2)` of two slices until both are written (see raw_write.rs).
 fn writev_all(fd: RawFd, first: &[u8], second: &[u8]) -> Result<(), WriteError> {
     writev_all_raw(fd, first, second).map_err(|(written, errno)| WriteError {
         written,
         error: io::Error::from_raw_os_error(errno),
     })
-}
-
-/// The same with system calls only (the crash path runs it in a signal
-/// handler): one call for the whole range where it can, so the range lands
-/// whole in a file others append to; on failure, how many bytes were
-/// written and the errno.
-pub fn writev_all_raw(fd: RawFd, mut first: &[u8], mut second: &[u8]) -> Result<(), (usize, i32)> {
-    let mut total = 0;
-    while !first.is_empty() || !second.is_empty() {
-        let parts = [
-            libc::iovec {
-                iov_base: first.as_ptr() as *mut libc::c_void,
-                iov_len: first.len(),
-            },
-            libc::iovec {
-                iov_base: second.as_ptr() as *mut libc::c_void,
-                iov_len: second.len(),
-            },
-        ];
-        // SAFETY: both iovecs describe live slices; writev is a system call.
-        let written = unsafe { libc::writev(fd, parts.as_ptr(), 2) };
-        if written < 0 {
-            // SAFETY: reading errno is async-signal-safe.
-            let errno = unsafe { *libc::__errno_location() };
-            if errno == libc::EINTR {
-                continue;
-            }
-            return Err((total, errno));
-        }
-        let written = written as usize;
-        total += written;
-        if written >= first.len() {
-            second = &second[written - first.len()..];
-            first = &[];
-        } else {
-            first = &first[written..];
-        }
-    }
-    Ok(())
 }
 
 /// How a file handler opens its file.

@@ -1,5 +1,4 @@
-//! The worker thread behind every native handler, and the commands placed
-//! in its journal.
+//! The worker thread behind every native handler.
 //!
 //! Logging threads format their records and append the lines to the
 //! handler's journal; the worker waits for bytes without taking them, lets
@@ -10,19 +9,16 @@
 //! needs the GIL.
 
 use std::io;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Select, Sender};
+use crossbeam_channel::Select;
 
 use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
-use super::report::{ErrorReporter, ReportMode};
 use super::sync::lock_unpoisoned;
-use super::timed_rotation::TimedRotation;
 
 /// How long an idle worker polls its journal before it sleeps.
 const IDLE_POLL: Duration = Duration::from_micros(50);
@@ -31,61 +27,6 @@ const IDLE_POLL: Duration = Duration::from_micros(50);
 pub const GATHER: Duration = Duration::from_micros(200);
 /// How often a worker gathering for longer looks whether it should stop.
 const GATHER_CHECK: Duration = Duration::from_millis(1);
-
-/// What runs between two bytes of the journal, in their order.
-pub enum Command {
-    /// Reopen a watched file that was moved; acknowledged when done.
-    Reopen(Sender<()>),
-    Rollover(Rollover),
-}
-
-/// A rollover the logging thread decided, as the stdlib's `emit` does.
-pub struct Rollover {
-    pub kind: RolloverKind,
-}
-
-pub enum RolloverKind {
-    /// Shift `name.<i>` up and make the file `name.1`.
-    Size { backup_count: u32 },
-    /// Rename the file to `backup` (the name of the interval it covered);
-    /// `rolloverAt` was `previous_at` before the logging thread moved it on.
-    Timed {
-        rotation: TimedRotation,
-        backup: Option<PathBuf>,
-        previous_at: i64,
-    },
-}
-
-/// Counters shared by a handler and its worker.
-#[derive(Debug)]
-pub struct Stats {
-    pub dropped: AtomicU64,
-    pub write_errors: AtomicU64,
-    pub reporter: ErrorReporter,
-}
-
-impl Stats {
-    pub fn new(label: impl Into<String>, mode: ReportMode) -> Self {
-        Stats {
-            dropped: AtomicU64::new(0),
-            write_errors: AtomicU64::new(0),
-            reporter: ErrorReporter::new(label, mode),
-        }
-    }
-
-    /// A record refused (sent after `close()`, or the queue was full with
-    /// `overflow="drop"`): counted, and printed by a handler that reports on
-    /// fd 2. A `FileHandler`'s is only counted: not being a failed write, it
-    /// is not raised from its next call as one, and a thread logging while
-    /// the interpreter exits (after `shutdown()` closed it) is not reported
-    /// where the stdlib's handler, which reopens its file, reports nothing.
-    pub fn count_drop(&self, why: &str) {
-        self.dropped.fetch_add(1, Ordering::Relaxed);
-        if self.reporter.mode() == ReportMode::Stderr {
-            self.reporter.report(why, None);
-        }
-    }
-}
 
 /// How a worker ended.
 pub enum Exit {
@@ -139,7 +80,7 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
             gather(engine, gate);
         }
         let mut output = lock_unpoisoned(&engine.output);
-        output.write_out(engine, engine.journal.published());
+        engine.write_out(&mut output, engine.journal.published());
         if gate.park_requested() {
             return Exit::Parked;
         }

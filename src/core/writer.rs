@@ -12,11 +12,12 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::engine::Engine;
+use super::command::{Command, RolloverKind};
 use super::fork_gate::ForkGate;
+use super::journal::Journal;
 use super::rotation;
 use super::sink::{Sink, WriteError};
-use super::worker::{Command, RolloverKind, Stats};
+use super::stats::Stats;
 
 /// The sink, behind the engine's output lock.
 pub struct Output {
@@ -64,36 +65,15 @@ impl Output {
         self.sink.position()
     }
 
-    /// Writes the journal up to offset `to`, running the commands placed up
-    /// to there, and pushes it all to the OS.
-    pub fn write_out(&mut self, engine: &Engine, to: u64) {
-        // Cleared before the journal is read: a record appended from now on
-        // starts a new batch and rings again.
-        engine.batch_pending.0.store(false, Ordering::Release);
-        loop {
-            let command = engine.next_command(to);
-            let until = command.as_ref().map_or(to, |scheduled| scheduled.at);
-            self.write_journal(engine, until);
-            match command {
-                Some(scheduled) => {
-                    // Claimed like a write: the crash path waits for the
-                    // file to be open again rather than find it closed.
-                    if engine.journal.claim_for_command() {
-                        self.run(engine, scheduled.command);
-                        engine.journal.release_command_claim();
-                    }
-                }
-                None => break,
-            }
-        }
+    /// Pushes what was written to the OS.
+    pub fn flush(&mut self) {
         if let Err(error) = self.io(|sink| sink.flush()) {
             report_write_error(&self.stats, &error);
         }
-        engine.notify_progress();
     }
 
-    fn write_journal(&mut self, engine: &Engine, to: u64) {
-        let journal = &engine.journal;
+    /// Writes the journal's bytes from its committed offset up to `to`.
+    pub fn write_journal(&mut self, journal: &Journal, to: u64) {
         let from = journal.committed();
         if from >= to {
             return;
@@ -163,7 +143,10 @@ impl Output {
         );
     }
 
-    fn run(&mut self, engine: &Engine, command: Command) {
+    /// Runs a command. A failed rollover tells `rollover_failed` the size of
+    /// the file written to from then on, before it is reported (whoever
+    /// sees the report must find the size).
+    pub fn run(&mut self, command: Command, rollover_failed: impl FnOnce(u64)) {
         match command {
             Command::Reopen(ack) => {
                 // A failure goes back to the thread that asked (see
@@ -189,7 +172,7 @@ impl Output {
                             // doRollover failed before moving rolloverAt on.
                             rotation.rollover_at.store(*previous_at, Ordering::Release);
                         }
-                        engine.rollover_failed(self.sink.position().unwrap_or(0));
+                        rollover_failed(self.sink.position().unwrap_or(0));
                         self.stats.write_errors.fetch_add(1, Ordering::Relaxed);
                         // As the stdlib's emit reports it: through the
                         // handler's handleError (a core handler's on fd 2).

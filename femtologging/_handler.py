@@ -19,7 +19,7 @@ import weakref
 from types import GenericAlias
 
 from . import _globals
-from ._femtologging_rs import FileStream
+from ._femtologging_rs import FileStream, TargetSpec
 from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
@@ -171,7 +171,7 @@ class Handler(Filterer):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} ({getLevelName(self.level)})>"
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         """How the Rust fast path can serve this handler, or None if only
         Python can (see femtologging/_native_path.py)."""
         return None
@@ -296,22 +296,25 @@ class StreamHandler(Handler):
             self.stream = stream
         return previous
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         if self.filters or not _stock(self, StreamHandler, _STREAM_METHODS):
             return None
         native = native_format(self.formatter)
         if native is None:
             return None
         stream = self.stream
-        if _is_unbuffered_stdio(stream):
-            # Rust writes the line to the descriptor itself (plan.rs,
-            # UnbufferedStdio), checking again on each call.
-            target = (native, self.terminator, self.lock, self, stream.fileno())
-            return ("unbuffered-stdio", self.level, stream, *target)
-        # An io.StringIO writes without releasing the GIL and flushes to no
-        # effect: Rust skips the lock and the flush for it.
-        kind = "stringio" if type(stream) is io.StringIO else "stream"
-        return (kind, self.level, stream, native, self.terminator, self.lock, self)
+        common = {"level": self.level, "handler": self, "stream": stream, "native": native}
+        if type(stream) is io.StringIO:
+            # Writes without releasing the GIL and flushes to no effect: Rust
+            # skips the lock and the flush for it.
+            return TargetSpec.StringIO(**common, terminator=self.terminator)
+        # The interpreter's own unbuffered stdout/stderr: Rust writes the
+        # line to the descriptor itself (plan.rs, UnbufferedStdio), checking
+        # again on each call.
+        fd = stream.fileno() if _is_unbuffered_stdio(stream) else None
+        return TargetSpec.Stream(
+            **common, terminator=self.terminator, lock=self.lock, unbuffered_fd=fd
+        )
 
     def __repr__(self) -> str:
         name = str(getattr(self.stream, "name", ""))
@@ -353,11 +356,16 @@ def _resolve_encoding(encoding: str | None) -> str:
 
 
 def worker_file_target(
-    handler: Any, base: type, methods: tuple[str, ...], kind: str = "file", *extra: Any
-) -> tuple[Any, ...] | None:
-    """The fast-path target of a file handler whose worker formats records:
-    only for a UTF-8 `FileStream`, no filters, the emit path of `base`
-    unchanged and a formatter the core can reproduce."""
+    handler: Any,
+    base: type,
+    methods: tuple[str, ...],
+    spec: Any = TargetSpec.File,
+    **fields: Any,
+) -> TargetSpec | None:
+    """The fast-path target of a file handler whose worker formats records
+    (`spec`, one of `TargetSpec`'s file kinds, with its own `fields`): only
+    for a UTF-8 `FileStream`, no filters, the emit path of `base` unchanged
+    and a formatter the core can reproduce."""
     stream = handler.stream
     if not isinstance(stream, FileStream) or not stream.native_text or handler.filters:
         return None
@@ -366,7 +374,14 @@ def worker_file_target(
     native = native_format(handler.formatter)
     if native is None:
         return None
-    return (kind, handler.level, stream, native, handler.terminator, None, handler, *extra)
+    return spec(  # type: ignore[no-any-return]
+        level=handler.level,
+        handler=handler,
+        stream=stream,
+        native=native,
+        terminator=handler.terminator,
+        **fields,
+    )
 
 
 def open_file_stream(
@@ -544,7 +559,7 @@ class FileHandler(StreamHandler):
         elif stream:
             StreamHandler.emit(self, record)
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         stream = self.stream
         if not isinstance(stream, FileStream):
             # Not opened yet (delay=True), or a plain Python file.
@@ -561,7 +576,7 @@ class _StderrHandler(StreamHandler):
     def __init__(self, level: int | str = NOTSET) -> None:
         Handler.__init__(self, level)
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         return None  # its stream is looked up on every write
 
     @property  # type: ignore[override]
@@ -587,10 +602,10 @@ class NullHandler(Handler):
     def _at_fork_reinit(self) -> None:
         pass
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         if not _stock(self, NullHandler, ("handle",)):
             return None
-        return ("null", self.level, None, None, "", None, self)
+        return TargetSpec.Null(level=self.level, handler=self)
 
 
 for _class, _names in (

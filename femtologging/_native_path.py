@@ -71,12 +71,10 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-if TYPE_CHECKING:
-    Plan = tuple[list[tuple[Any, ...]], list[Any], list[str], list[type], list[dict[str, Any]]]
-
-
-def plan(logger: Any) -> Plan | None:
-    """How Rust serves each handler on `logger`'s path, or None for Python."""
+def plan(logger: Any) -> dict[str, Any] | None:
+    """How Rust serves each handler on `logger`'s path (the `TargetSpec` of
+    each, and what the plan watches: plan.rs, `PlanSpec`), or None for
+    Python."""
     cls = type(logger)
     if any(getattr(cls, hook, None) is not _STOCK_HOOKS[hook] for hook in _LOGGER_HOOKS):
         return None
@@ -84,7 +82,7 @@ def plan(logger: Any) -> Plan | None:
         return None  # patched on the instance (mock.patch.object)
     if logger.filters or not _flags_allow_fast_path():
         return None
-    targets: list[tuple[Any, ...]] = []
+    targets: list[_rs.TargetSpec] = []
     watched: list[Any] = [logger.filters]
     extra_keys: set[str] = set()
     # Instance dicts whose every change re-plans: a JSON formatter from
@@ -122,7 +120,7 @@ def plan(logger: Any) -> Plan | None:
             target = describe() if describe is not None else None
             if target is None:
                 return None
-            native_format = target[3]
+            native_format = getattr(target, "native", None)
             if native_format is not None:
                 extra_keys.update(native_format.extra_keys)
             watched.append(handler.filters)
@@ -143,7 +141,13 @@ def plan(logger: Any) -> Plan | None:
         # the plan compares tags; a class never looked up has none yet,
         # such as the stdlib style class of a python-json-logger formatter).
         getattr(cls, "__init__", None)
-    return targets, watched, sorted(extra_keys), list(classes), watched_dicts
+    return {
+        "targets": targets,
+        "watched": watched,
+        "extra_keys": sorted(extra_keys),
+        "classes": list(classes),
+        "watched_dicts": watched_dicts,
+    }
 
 
 def _own_dict(instance: Any) -> dict[str, Any]:
@@ -233,23 +237,23 @@ def install() -> None:
     reserved = set(_record.LogRecord("", 0, "", 0, "", (), None).__dict__)
     reserved |= {"message", "asctime"}
     _rs._install_fast_path(
-        _globals.PACKAGE_DIR,
-        _levelToName,
-        reserved,
-        sys.version_info < (3, 11),
-        (
-            exception_text,
-            _normalize_exc_info,
-            _render_stack,
-            _thread_name,
-            _process_name,
-            _task_name,
-            _report_error,
-            threshold,
-            plan,
-            _json_native.json_text,
-            contextvars.BOUND,
-            threading._active,  # type: ignore[attr-defined]
-            threading.Thread.name,
-        ),
+        package_dir=_globals.PACKAGE_DIR,
+        level_to_name=_levelToName,
+        reserved_keys=reserved,
+        legacy_stacklevel=sys.version_info < (3, 11),
+        helpers={
+            "exception_text": exception_text,
+            "normalize_exc_info": _normalize_exc_info,
+            "stack_text": _render_stack,
+            "thread_name": _thread_name,
+            "process_name": _process_name,
+            "task_name": _task_name,
+            "report_error": _report_error,
+            "threshold": threshold,
+            "plan": plan,
+            "json_text": _json_native.json_text,
+            "bound": contextvars.BOUND,
+            "active_threads": threading._active,  # type: ignore[attr-defined]
+            "thread_name_property": threading.Thread.name,
+        },
     )

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from ._femtologging_rs import OtlpExporter
+from ._femtologging_rs import OtlpExporter, TargetSpec
 from ._handler import _ORIGINALS, Handler, _stock
 from ._levels import NOTSET
 from ._record import RECORD_ATTRIBUTE_NAMES
@@ -253,10 +253,12 @@ class OTLPHandler(Handler):
         names = ("exported", "failed", "rejected", "dropped", "queued", "requests", "retries")
         return dict(zip(names, self._exporter.stats(), strict=True))
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         if self.filters or self.formatter is not None or not _stock(self, OTLPHandler, _METHODS):
             return None
-        return ("otlp", self.level, self._exporter, None, "", None, self, _span_reader())
+        return TargetSpec.Otlp(
+            level=self.level, handler=self, exporter=self._exporter, span_reader=_span_reader()
+        )
 
     def __repr__(self) -> str:
         from ._levels import getLevelName

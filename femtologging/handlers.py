@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._femtologging_rs import FileStream, RolloverCell, TimedSchedule
+from ._femtologging_rs import FileStream, RolloverCell, TargetSpec, TimedSchedule
 from ._handler import (
     _ORIGINALS,
     FileHandler,
@@ -196,7 +196,7 @@ class RotatingFileHandler(BaseRotatingHandler):
         if not self.delay:
             self.stream = self._open()
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         """A stock handler is rolled over by its worker; with a `namer`,
         `rotator` or overridden renames, the fast path formats records
         itself and checks them against `maxBytes`, and a record that may
@@ -218,12 +218,18 @@ class RotatingFileHandler(BaseRotatingHandler):
                 self,
                 RotatingFileHandler,
                 _ROTATING_METHODS,
-                "file-rotating",
-                self.maxBytes,
-                max(backups, 0),
-                _SIZE_ROLLOVER_SKIPS_EMPTY,
+                TargetSpec.RotatingFile,
+                max_bytes=self.maxBytes,
+                backup_count=max(backups, 0),
+                skip_empty=_SIZE_ROLLOVER_SKIPS_EMPTY,
             )
-        return _rotating_target(self, RotatingFileHandler, "file-limit", self.maxBytes)
+        return worker_file_target(
+            self,
+            RotatingFileHandler,
+            _ROTATING_METHODS,
+            TargetSpec.SizeLimitedFile,
+            max_bytes=self.maxBytes,
+        )
 
     def shouldRollover(self, record: Any) -> bool:
         if self.stream is None:  # a delayed handler opens on first use
@@ -297,10 +303,6 @@ _SYSTEM_TIME = time.time
 
 #: `rolloverAt` beyond any time: the largest whole second the worker keeps.
 _NEVER = 2**63 - 1
-
-
-def _rotating_target(handler: Any, base: type, kind: str, limit: int) -> tuple[Any, ...] | None:
-    return worker_file_target(handler, base, _ROTATING_METHODS, kind, limit)
 
 
 class TimedRotatingFileHandler(BaseRotatingHandler):
@@ -436,21 +438,27 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             return False
         return True
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         """A stock handler is rolled over by its worker. Otherwise the fast
         path writes until `rolloverAt`; from then on calls come back to
         Python, which rolls over and sets the next `rolloverAt`."""
         schedule = self._worker_schedule()
         if schedule is None:
-            return _rotating_target(self, TimedRotatingFileHandler, "file-until", self.rolloverAt)
+            return worker_file_target(
+                self,
+                TimedRotatingFileHandler,
+                _ROTATING_METHODS,
+                TargetSpec.FileUntil,
+                rollover_at=self.rolloverAt,
+            )
         return worker_file_target(
             self,
             TimedRotatingFileHandler,
             _ROTATING_METHODS,
-            "file-timed",
-            schedule,
-            self._rollover_cell,
-            max(self.backupCount, 0),
+            TargetSpec.TimedFile,
+            schedule=schedule,
+            rollover_cell=self._rollover_cell,
+            backup_count=max(self.backupCount, 0),
         )
 
     def _worker_schedule(self) -> TimedSchedule | None:
@@ -703,7 +711,7 @@ class WatchedFileHandler(FileHandler):
         self.reopenIfNeeded()
         FileHandler.emit(self, record)
 
-    def _femto_target(self) -> tuple[Any, ...] | None:
+    def _femto_target(self) -> TargetSpec | None:
         if not isinstance(self.stream, FileStream) or not self.stream.watched:
             return None
         return worker_file_target(self, WatchedFileHandler, _WATCHED_METHODS)

@@ -22,6 +22,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bindings::otlp_exporter::OtlpExporter>()?;
     module.add_class::<bindings::timed_rotation::TimedSchedule>()?;
     module.add_class::<bindings::timed_rotation::RolloverCell>()?;
+    module.add_class::<bindings::fast_path::target_spec::TargetSpec>()?;
     module.add_class::<bindings::fast_path::logger_base::LoggerBase>()?;
     bindings::fast_path::vectorcall::install(
         &module

@@ -385,15 +385,23 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         metadata.thread_name = thread_name::current(py, environment, metadata.thread_id)?;
     }
     if needs.process_name {
-        metadata.process_name = optional_text(environment.process_name.bind(py).call0()?)?;
+        metadata.process_name = optional_text(environment.helpers.process_name.bind(py).call0()?)?;
     }
     if needs.task_name {
-        metadata.task_name = optional_text(environment.task_name.bind(py).call0()?)?;
+        metadata.task_name = optional_text(environment.helpers.task_name.bind(py).call0()?)?;
     }
     let exc_text = match &options.exc_info {
         Some(exc_info) => {
-            let normalized = environment.normalize_exc_info.bind(py).call1((exc_info,))?;
-            let text = environment.exception_text.bind(py).call1((normalized,))?;
+            let normalized = environment
+                .helpers
+                .normalize_exc_info
+                .bind(py)
+                .call1((exc_info,))?;
+            let text = environment
+                .helpers
+                .exception_text
+                .bind(py)
+                .call1((normalized,))?;
             let Ok(text) = text.cast::<PyString>()?.to_str() else {
                 return Ok(Outcome::Fallback); // a lone surrogate: Python writes it
             };
@@ -403,7 +411,11 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     };
     let stack_text = match (&frame, options.stack_info) {
         (Some(caller), true) => {
-            let text = environment.stack_text.bind(py).call1((&caller.frame,))?;
+            let text = environment
+                .helpers
+                .stack_text
+                .bind(py)
+                .call1((&caller.frame,))?;
             let Ok(text) = text.cast::<PyString>()?.to_str() else {
                 return Ok(Outcome::Fallback);
             };
@@ -563,7 +575,7 @@ fn report_failure(
     if let Some(traceback) = error.traceback(py) {
         value.setattr(intern!(py, "__traceback__"), traceback)?;
     }
-    environment.report_error.bind(py).call1((
+    environment.helpers.report_error.bind(py).call1((
         &target.handler,
         call.logger,
         call.level,

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyDict;
 
 use crate::bindings::dict_version;
 use crate::core::level::LevelNo;
@@ -23,6 +23,18 @@ pub struct Environment {
     pub reserved_keys: ReservedKeys,
     /// Before 3.11, `stacklevel` counted frames of logging itself.
     pub legacy_stacklevel: bool,
+    pub helpers: Helpers,
+    /// Level names already converted, keyed by level and by the identity of
+    /// the str in `_levelToName` (which users may replace at any time).
+    level_names: Mutex<Vec<KnownLevelName>>,
+}
+
+/// The package's Python functions and objects the fast path calls, by name
+/// (a dict from `_native_path.install`: a missing name is an error naming
+/// it).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct Helpers {
     /// `(ei) -> str`: the stdlib `Formatter.formatException` text.
     pub exception_text: Py<PyAny>,
     /// `(exc_info) -> exc_info tuple`, normalised as `Logger._log` does.
@@ -40,7 +52,7 @@ pub struct Environment {
     pub report_error: Py<PyAny>,
     /// `(logger) -> (threshold, custom_is_enabled_for)`.
     pub threshold: Py<PyAny>,
-    /// `(logger) -> None | (targets, watched_lists, extra_keys, classes)`.
+    /// `(logger) -> None | dict`: the plan's description (plan.rs, `PlanSpec`).
     pub plan: Py<PyAny>,
     /// `(value) -> str | None`: an `extra` value as JSON text, non-ASCII
     /// left as is, as the JSON formatter's encoder writes it (None: only
@@ -53,9 +65,6 @@ pub struct Environment {
     /// `threading.Thread.name` property, to read the thread name natively.
     pub active_threads: Py<PyAny>,
     pub thread_name_property: Py<PyAny>,
-    /// Level names already converted, keyed by level and by the identity of
-    /// the str in `_levelToName` (which users may replace at any time).
-    level_names: Mutex<Vec<KnownLevelName>>,
 }
 
 struct KnownLevelName {
@@ -198,34 +207,21 @@ pub fn get(py: Python<'_>) -> Option<&Environment> {
 
 /// Called once by `femtologging/_native_path.py` at import.
 #[pyfunction]
-#[pyo3(signature = (package_dir, level_to_name, reserved_keys, legacy_stacklevel, helpers))]
+#[pyo3(signature = (*, package_dir, level_to_name, reserved_keys, legacy_stacklevel, helpers))]
 pub fn _install_fast_path(
     py: Python<'_>,
     package_dir: String,
     level_to_name: Py<PyDict>,
     reserved_keys: HashSet<String>,
     legacy_stacklevel: bool,
-    helpers: &Bound<'_, PyTuple>,
+    helpers: Helpers,
 ) -> PyResult<()> {
-    let helper = |index: usize| -> PyResult<Py<PyAny>> { Ok(helpers.get_item(index)?.unbind()) };
     let environment = Environment {
         package_dir,
         level_to_name,
         reserved_keys: ReservedKeys::new(reserved_keys),
         legacy_stacklevel,
-        exception_text: helper(0)?,
-        normalize_exc_info: helper(1)?,
-        stack_text: helper(2)?,
-        thread_name: helper(3)?,
-        process_name: helper(4)?,
-        task_name: helper(5)?,
-        report_error: helper(6)?,
-        threshold: helper(7)?,
-        plan: helper(8)?,
-        json_text: helper(9)?,
-        bound: helper(10)?,
-        active_threads: helper(11)?,
-        thread_name_property: helper(12)?,
+        helpers,
         level_names: Mutex::new(Vec::new()),
     };
     let _ = ENVIRONMENT.set(py, environment);

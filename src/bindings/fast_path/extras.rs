@@ -30,7 +30,7 @@ pub fn bound_values<'py>(
     py: Python<'py>,
     environment: &Environment,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let Some(value) = context_var::value(py, &environment.bound)? else {
+    let Some(value) = context_var::value(py, &environment.helpers.bound)? else {
         return Ok(None);
     };
     let bound = value.cast_into::<PyDict>()?;
@@ -152,7 +152,11 @@ fn json_extra<'py>(
         None if named => return Ok(None),
         None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
         None => {
-            let text = environment.json_text.bind(value.py()).call1((&value,))?;
+            let text = environment
+                .helpers
+                .json_text
+                .bind(value.py())
+                .call1((&value,))?;
             if text.is_none() {
                 return Ok(None);
             }

@@ -79,8 +79,12 @@ impl LoggerBase {
         let environment = environment::get(py)
             .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
         // Python runs here; the lock is not held meanwhile.
-        let (threshold, custom): (LevelNo, bool) =
-            environment.threshold.bind(py).call1((slf,))?.extract()?;
+        let (threshold, custom): (LevelNo, bool) = environment
+            .helpers
+            .threshold
+            .bind(py)
+            .call1((slf,))?
+            .extract()?;
         let name = slf.getattr(intern!(py, "name"))?;
         let name = match name.cast::<PyString>() {
             Ok(name) => name.to_str().map(Name::intern),

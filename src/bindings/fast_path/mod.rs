@@ -16,5 +16,6 @@ pub mod environment;
 pub mod extras;
 pub mod logger_base;
 pub mod plan;
+pub mod target_spec;
 pub mod thread_name;
 pub mod vectorcall;

@@ -1,21 +1,20 @@
 //! A logger's cached routing plan: which handlers a record reaches and how.
 //!
 //! The Python side (`femtologging/_native_path.py`) decides eligibility and
-//! describes each handler as a tuple; this turns the description into native
-//! targets. A plan also remembers the lists it was built from, because code
+//! describes each handler as a `TargetSpec` (target_spec.rs); this turns the
+//! descriptions into native targets. A plan also remembers the lists it was built from, because code
 //! in the wild mutates `logger.handlers` in place, which no setter sees.
 
 use std::sync::{Arc, Mutex};
 
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
 use super::super::otlp_exporter::{OtlpExporter, SpanReader};
-use super::super::timed_rotation::{RolloverCell, TimedSchedule};
 use super::environment::{Environment, LevelNames};
+use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::level::LevelNo;
@@ -174,23 +173,38 @@ impl FastPlan {
     }
 }
 
+/// What the Python planner returns for a logger the fast path can serve:
+/// the handlers' descriptions and what the plan must watch to stay valid.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct PlanSpec<'py> {
+    targets: Vec<Bound<'py, TargetSpec>>,
+    /// Handler and filter lists, and sized objects (the stdlib's registry).
+    watched: Vec<Bound<'py, PyAny>>,
+    /// `extra` keys some formatter prints.
+    extra_keys: Vec<Bound<'py, PyString>>,
+    /// Classes whose attributes the planner read.
+    classes: Vec<Bound<'py, PyType>>,
+    /// Instance dicts whose every change re-plans.
+    watched_dicts: Vec<Bound<'py, PyDict>>,
+}
+
 /// Builds the plan of `logger` through the Python planner.
 pub fn build(
     py: Python<'_>,
     environment: &Environment,
     logger: &Bound<'_, PyAny>,
 ) -> PyResult<Plan> {
-    let described = environment.plan.bind(py).call1((logger,))?;
+    let described = environment.helpers.plan.bind(py).call1((logger,))?;
     if described.is_none() {
         return Ok(Plan::Slow);
     }
-    let described = described.cast::<PyTuple>()?;
-    let targets_list = described.get_item(0)?;
+    let described: PlanSpec<'_> = described.extract()?;
     let mut targets = Vec::new();
     let mut needs = Needs::default();
     let mut exports_otlp = false;
-    for item in targets_list.try_iter()? {
-        let target = target_from(py, item?.cast::<PyTuple>()?)?;
+    for spec in &described.targets {
+        let target = target_from(py, spec.get())?;
         if let Some(formatter) = &target.formatter {
             needs = needs.union(formatter.needs());
         }
@@ -206,18 +220,16 @@ pub fn build(
         targets.push(target);
     }
     let mut watched = Vec::new();
-    for container in described.get_item(1)?.try_iter()? {
-        watched.push(Watched::of(container?)?);
+    for container in described.watched {
+        watched.push(Watched::of(container)?);
     }
     let mut extra_keys = Vec::new();
-    for key in described.get_item(2)?.try_iter()? {
-        let key = key?.cast_into::<PyString>()?;
+    for key in described.extra_keys {
         key.hash()?;
         extra_keys.push((Name::intern(key.to_str()?), key.unbind()));
     }
     let mut watched_types = Vec::new();
-    for class in described.get_item(3)?.try_iter()? {
-        let class = class?.cast_into::<PyType>()?;
+    for class in described.classes {
         // The planner's attribute lookups gave each class a tag, unless the
         // class was modified so often that CPython stopped: then no later
         // change could be noticed, and only the Python path is safe.
@@ -230,13 +242,14 @@ pub fn build(
         }
         watched_types.push((class.unbind(), tag));
     }
-    let mut watched_dicts = Vec::new();
-    if described.len() > 4 {
-        for dict in described.get_item(4)?.try_iter()? {
-            let dict = dict?.cast_into::<PyDict>()?;
-            watched_dicts.push((dict_version::of(&dict), dict.unbind()));
-        }
-    }
+    let watched_dicts = described
+        .watched_dicts
+        .into_iter()
+        .map(|dict| {
+            let tag = dict_version::of(&dict);
+            (dict.unbind(), tag)
+        })
+        .collect();
     Ok(Plan::Fast(FastPlan {
         targets,
         needs,
@@ -245,10 +258,7 @@ pub fn build(
         level_names: environment.level_names_now(py)?,
         watched,
         watched_types,
-        watched_dicts: watched_dicts
-            .into_iter()
-            .map(|(tag, dict)| (dict, tag))
-            .collect(),
+        watched_dicts,
     }))
 }
 
@@ -327,158 +337,193 @@ fn version_tag(class: &Bound<'_, PyType>) -> u32 {
 /// terminator and size rollover (if any) for the records sent from now on.
 fn worker_formatted(
     stream: &FileStream,
-    formatter: &Option<Arc<Formatter>>,
+    formatter: &Arc<Formatter>,
     terminator: &str,
     rotation: Option<Rotation>,
 ) -> Sink {
     let core = Arc::clone(stream.core());
-    if let Some(formatter) = formatter {
-        core.use_formatter(Arc::clone(formatter));
-    }
+    core.use_formatter(Arc::clone(formatter));
     core.use_terminator(terminator);
     core.use_rotation(rotation);
     Sink::Queued(core)
 }
 
-/// `(kind, level, target, native_format, terminator, lock, handler)`, then
-/// per kind: `rolloverAt`; `maxBytes`; `maxBytes, backupCount, skip_empty`;
-/// `TimedSchedule, RolloverCell, backupCount`; a descriptor.
-fn target_from(py: Python<'_>, item: &Bound<'_, PyTuple>) -> PyResult<Target> {
-    let kind: String = item.get_item(0)?.extract()?;
-    let level: LevelNo = item.get_item(1)?.extract()?;
-    let object = item.get_item(2)?;
-    let native = item.get_item(3)?;
-    let formatter = if native.is_none() {
-        None
-    } else {
-        Some(Arc::clone(native.cast::<NativeFormat>()?.get().formatter()))
-    };
-    let terminator: String = item.get_item(4)?.extract()?;
-    let lock = item.get_item(5)?;
-    let handler = item.get_item(6)?.unbind();
-    let limit = if item.len() > 7 {
-        Some(item.get_item(7)?)
-    } else {
-        None
-    };
-    let mut rollover_at = None;
-    let mut watch = None;
-    let sink = match kind.as_str() {
-        "file-until" => {
-            rollover_at = match &limit {
-                Some(limit) => Some(limit.extract::<i64>()?),
-                None => return Err(PyTypeError::new_err("file-until needs rolloverAt")),
-            };
-            worker_formatted(
-                object.cast::<FileStream>()?.get(),
-                &formatter,
-                &terminator,
-                None,
-            )
-        }
-        "file-rotating" => {
-            let rotation = SizeRotation {
-                max_bytes: match &limit {
-                    Some(limit) => limit.extract()?,
-                    None => return Err(PyTypeError::new_err("file-rotating needs maxBytes")),
-                },
-                backup_count: item.get_item(8)?.extract()?,
-                skip_empty: item.get_item(9)?.extract()?,
-            };
-            worker_formatted(
-                object.cast::<FileStream>()?.get(),
-                &formatter,
-                &terminator,
-                Some(Rotation::Size(rotation)),
-            )
-        }
-        "file-timed" => {
-            let Some(schedule) = &limit else {
-                return Err(PyTypeError::new_err("file-timed needs a TimedSchedule"));
-            };
-            let rotation = schedule.cast::<TimedSchedule>()?.get().rotation(
-                item.get_item(8)?.cast::<RolloverCell>()?.get(),
-                item.get_item(9)?.extract()?,
-            );
-            worker_formatted(
-                object.cast::<FileStream>()?.get(),
-                &formatter,
-                &terminator,
-                Some(Rotation::Timed(rotation)),
-            )
-        }
-        "file-limit" => Sink::SizeLimited {
-            stream: object.cast::<FileStream>()?.clone().unbind(),
-            max_bytes: match &limit {
-                Some(limit) => limit.extract()?,
-                None => return Err(PyTypeError::new_err("file-limit needs maxBytes")),
-            },
-            cache: Mutex::new(FormatCache::default()),
-        },
-        "file" => {
-            let stream = object.cast::<FileStream>()?.get();
-            watch = stream.watch().cloned();
-            worker_formatted(stream, &formatter, &terminator, None)
-        }
-        "stream" | "unbuffered-stdio" => Sink::Stream {
-            unbuffered: match (kind.as_str(), &limit) {
-                ("unbuffered-stdio", Some(fd)) => Some(UnbufferedStdio {
-                    fd: fd.extract()?,
-                    encoding: object.getattr("encoding")?.unbind(),
-                }),
-                _ => None,
-            },
-            stream: object.unbind(),
-            lock: if lock.is_none() {
-                None
-            } else {
-                Some((
-                    lock.getattr("acquire")?.unbind(),
-                    lock.getattr("release")?.unbind(),
-                ))
-            },
-            cache: Mutex::new(LineCache::default()),
-        },
-        "stringio" => Sink::Stream {
-            stream: object.unbind(),
-            lock: None,
-            cache: Mutex::new(LineCache::default()),
-            unbuffered: None,
-        },
-        "otlp" => Sink::Otlp {
-            exporter: object.cast::<OtlpExporter>()?.clone().unbind(),
-            span: match &limit {
-                Some(reader) if !reader.is_none() => {
-                    let (variable, key): (Bound<'_, PyAny>, Bound<'_, PyString>) =
-                        reader.extract()?;
-                    Some(SpanReader {
-                        variable: variable.unbind(),
-                        key: key.unbind(),
-                    })
-                }
-                _ => None,
-            },
-        },
-        "null" => Sink::Discard,
-        other => {
-            return Err(PyTypeError::new_err(format!(
-                "unknown fast-path target kind '{other}'"
-            )))
-        }
-    };
-    if formatter.is_none() && !matches!(sink, Sink::Discard | Sink::Otlp { .. }) {
-        return Err(PyTypeError::new_err(
-            "a fast-path target needs a native formatter",
-        ));
-    }
-    let _ = py;
-    Ok(Target {
+fn formatter_of(native: &Py<NativeFormat>) -> Arc<Formatter> {
+    Arc::clone(native.get().formatter())
+}
+
+/// The native target a handler's description stands for.
+fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
+    let formatted = |level: LevelNo,
+                     handler: &Py<PyAny>,
+                     native: &Py<NativeFormat>,
+                     terminator: &str,
+                     sink: Sink| Target {
         level,
-        formatter,
-        terminator,
-        handler,
+        formatter: Some(formatter_of(native)),
+        terminator: terminator.to_owned(),
+        handler: handler.clone_ref(py),
         sink,
-        rollover_at,
-        watch,
+        rollover_at: None,
+        watch: None,
+    };
+    let unformatted = |level: LevelNo, handler: &Py<PyAny>, sink: Sink| Target {
+        level,
+        formatter: None,
+        terminator: String::new(),
+        handler: handler.clone_ref(py),
+        sink,
+        rollover_at: None,
+        watch: None,
+    };
+    Ok(match spec {
+        TargetSpec::File {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+        } => {
+            let stream = stream.get();
+            let sink = worker_formatted(stream, &formatter_of(native), terminator, None);
+            Target {
+                watch: stream.watch().cloned(),
+                ..formatted(*level, handler, native, terminator, sink)
+            }
+        }
+        TargetSpec::RotatingFile {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+            max_bytes,
+            backup_count,
+            skip_empty,
+        } => {
+            let rotation = Rotation::Size(SizeRotation {
+                max_bytes: *max_bytes,
+                backup_count: *backup_count,
+                skip_empty: *skip_empty,
+            });
+            let sink = worker_formatted(
+                stream.get(),
+                &formatter_of(native),
+                terminator,
+                Some(rotation),
+            );
+            formatted(*level, handler, native, terminator, sink)
+        }
+        TargetSpec::SizeLimitedFile {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+            max_bytes,
+        } => {
+            let sink = Sink::SizeLimited {
+                stream: stream.clone_ref(py),
+                max_bytes: *max_bytes,
+                cache: Mutex::new(FormatCache::default()),
+            };
+            formatted(*level, handler, native, terminator, sink)
+        }
+        TargetSpec::TimedFile {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+            schedule,
+            rollover_cell,
+            backup_count,
+        } => {
+            let rotation = schedule.get().rotation(rollover_cell.get(), *backup_count);
+            let sink = worker_formatted(
+                stream.get(),
+                &formatter_of(native),
+                terminator,
+                Some(Rotation::Timed(rotation)),
+            );
+            formatted(*level, handler, native, terminator, sink)
+        }
+        TargetSpec::FileUntil {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+            rollover_at,
+        } => {
+            let sink = worker_formatted(stream.get(), &formatter_of(native), terminator, None);
+            Target {
+                rollover_at: Some(*rollover_at),
+                ..formatted(*level, handler, native, terminator, sink)
+            }
+        }
+        TargetSpec::Stream {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+            lock,
+            unbuffered_fd,
+        } => {
+            let lock = lock.bind(py);
+            let sink = Sink::Stream {
+                unbuffered: match unbuffered_fd {
+                    Some(fd) => Some(UnbufferedStdio {
+                        fd: *fd,
+                        encoding: stream.bind(py).getattr("encoding")?.unbind(),
+                    }),
+                    None => None,
+                },
+                stream: stream.clone_ref(py),
+                lock: if lock.is_none() {
+                    None
+                } else {
+                    Some((
+                        lock.getattr("acquire")?.unbind(),
+                        lock.getattr("release")?.unbind(),
+                    ))
+                },
+                cache: Mutex::new(LineCache::default()),
+            };
+            formatted(*level, handler, native, terminator, sink)
+        }
+        TargetSpec::StringIO {
+            level,
+            handler,
+            stream,
+            native,
+            terminator,
+        } => {
+            let sink = Sink::Stream {
+                stream: stream.clone_ref(py),
+                lock: None,
+                cache: Mutex::new(LineCache::default()),
+                unbuffered: None,
+            };
+            formatted(*level, handler, native, terminator, sink)
+        }
+        TargetSpec::Otlp {
+            level,
+            handler,
+            exporter,
+            span_reader,
+        } => unformatted(
+            *level,
+            handler,
+            Sink::Otlp {
+                exporter: exporter.clone_ref(py),
+                span: span_reader.as_ref().map(|(variable, key)| SpanReader {
+                    variable: variable.clone_ref(py),
+                    key: key.clone_ref(py),
+                }),
+            },
+        ),
+        TargetSpec::Null { level, handler } => unformatted(*level, handler, Sink::Discard),
     })
 }

@@ -24,17 +24,21 @@ pub fn current(
     if let Some(name) = native(py, environment, ident)? {
         return Ok(Some(name));
     }
-    optional_text(environment.thread_name.bind(py).call0()?)
+    optional_text(environment.helpers.thread_name.bind(py).call0()?)
 }
 
 fn native(py: Python<'_>, environment: &Environment, ident: u64) -> PyResult<Option<Arc<str>>> {
-    let active = environment.active_threads.bind(py).cast::<PyDict>()?;
+    let active = environment
+        .helpers
+        .active_threads
+        .bind(py)
+        .cast::<PyDict>()?;
     let key = PyInt::new(py, ident);
     let Some(thread) = active.get_item(key)? else {
         return Ok(None);
     };
     let property = thread.get_type().getattr(pyo3::intern!(py, "name"))?;
-    if !property.is(environment.thread_name_property.bind(py)) {
+    if !property.is(environment.helpers.thread_name_property.bind(py)) {
         return Ok(None);
     }
     let Ok(attributes) = thread.getattr(pyo3::intern!(py, "__dict__")) else {

@@ -21,6 +21,7 @@ from ._formatter import _defaultFormatter
 from ._handler import report_stream_failure
 from ._levels import _levelToName
 from ._overrides import set_on_instance
+from .contextvars import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
@@ -229,6 +230,32 @@ def _report_error(
         report_stream_failure(handler, record)
 
 
+def _handle_rendered(
+    logger: Any,
+    level: int,
+    message: str,
+    exc_info: Any,
+    exc_text: str | None,
+    stack_text: str | None,
+    extra: Any,
+    stacklevel: int,
+) -> None:
+    """Finishes a call whose message (and exception and stack text) the
+    fast path rendered, running the caller's code, but cannot write itself
+    (a lone surrogate, a value only Python's JSON encoder writes, a file due
+    for a rollover its own naming does): the record carries the rendered
+    text as its message, with no arguments, and its exception text, so that
+    no `__str__` of the caller's runs a second time."""
+    filename, lineno, function, _ = logger.findCaller(False, stacklevel)
+    record = logger.makeRecord(
+        logger.name, level, filename, lineno, message, (), exc_info, function, extra, stack_text
+    )
+    if exc_text is not None:
+        record.exc_text = exc_text
+    apply_bound(record)
+    logger.handle(record)
+
+
 def install() -> None:
     from ._logger import Logger, _render_stack
 
@@ -249,6 +276,7 @@ def install() -> None:
             "process_name": _process_name,
             "task_name": _task_name,
             "report_error": _report_error,
+            "handle_rendered": _handle_rendered,
             "threshold": threshold,
             "plan": plan,
             "json_text": _json_native.json_text,

@@ -3,16 +3,17 @@
 use crate::bindings::{python_clock, thread_exit};
 use std::sync::{Arc, Mutex};
 
+use pyo3::exceptions::PyBaseException;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use super::call_args::{CallArgs, CallKwargs};
 use super::call_sites::{self, CodeFacts};
 use super::environment::Environment;
-use super::extras;
+use super::extras::{self, CallExtra};
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
 use super::thread_name;
 use crate::bindings::handlers::stream_os_error;
@@ -28,10 +29,16 @@ use crate::core::record::{self, FemtoLogRecord, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
 use crate::core::sync::lock_unpoisoned;
 
-/// Whether the fast path wrote the record or the call must go to Python.
+/// How the fast path answered a call.
 pub enum Outcome {
+    /// Written natively.
     Emitted,
+    /// Nothing of the caller's ran: the Python `_log` takes the call.
     Fallback,
+    /// The caller's code ran (an argument's `__str__`) and the rest could
+    /// not be done natively: finished in Python with what was rendered
+    /// (`_native_path._handle_rendered`), never started again.
+    FinishedInPython,
 }
 
 /// The keyword arguments of a log call that the fast path understands.
@@ -40,6 +47,29 @@ struct CallOptions<'py> {
     extra: Option<Bound<'py, PyAny>>,
     stack_info: bool,
     stacklevel: i64,
+}
+
+/// `bool(value)` where that runs no code of the caller's: None, bool, int,
+/// tuple, or an exception whose class defines no truth of its own. `None`
+/// for anything else, which Python then decides.
+fn plain_truth(value: &Bound<'_, PyAny>) -> Option<bool> {
+    if value.is_none() {
+        return Some(false);
+    }
+    if let Ok(flag) = value.cast_exact::<PyBool>() {
+        return Some(flag.is_true());
+    }
+    if value.is_exact_instance_of::<PyInt>() || value.is_exact_instance_of::<PyTuple>() {
+        return value.is_truthy().ok();
+    }
+    if value.is_instance_of::<PyBaseException>() {
+        let class = value.get_type();
+        let py = value.py();
+        let own_truth = class.getattr(intern!(py, "__bool__")).is_ok()
+            || class.getattr(intern!(py, "__len__")).is_ok();
+        return (!own_truth).then_some(true);
+    }
+    None
 }
 
 fn call_options<'py>(kwargs: &CallKwargs<'_, 'py>) -> PyResult<Option<CallOptions<'py>>> {
@@ -52,9 +82,15 @@ fn call_options<'py>(kwargs: &CallKwargs<'_, 'py>) -> PyResult<Option<CallOption
     for (key, value) in kwargs.pairs() {
         let key = key.cast::<PyString>()?;
         match key.to_str()? {
-            "exc_info" => options.exc_info = value.is_truthy()?.then_some(value),
+            "exc_info" => match plain_truth(&value) {
+                Some(truth) => options.exc_info = truth.then_some(value),
+                None => return Ok(None),
+            },
             "extra" => options.extra = (!value.is_none()).then_some(value),
-            "stack_info" => options.stack_info = value.is_truthy()?,
+            "stack_info" => match plain_truth(&value) {
+                Some(truth) => options.stack_info = truth,
+                None => return Ok(None),
+            },
             "stacklevel" => match value.cast::<PyInt>() {
                 Ok(level) => match level.extract::<i64>() {
                     Ok(level) => options.stacklevel = level,
@@ -69,24 +105,24 @@ fn call_options<'py>(kwargs: &CallKwargs<'_, 'py>) -> PyResult<Option<CallOption
     Ok(Some(options))
 }
 
-/// `LogRecord.getMessage()`; `None` when Python would raise (the Python path
-/// then reports it through `handleError`, as the stdlib does).
+/// `LogRecord.getMessage()`, or the error it raises (each handler that
+/// formats reports it, as the stdlib's do).
 fn render_message<'py>(
     py: Python<'py>,
     msg: &Bound<'py, PyAny>,
     args: &CallArgs<'_, 'py>,
-) -> PyResult<Option<Bound<'py, PyString>>> {
+) -> PyResult<Result<Bound<'py, PyString>, PyErr>> {
     // Exactly str: a subclass may define its own __str__, which
     // `str(self.msg)` in getMessage calls.
     let text = match msg.cast_exact::<PyString>() {
         Ok(text) => text.clone(),
         Err(_) => match msg.str() {
             Ok(text) => text,
-            Err(_) => return Ok(None),
+            Err(error) => return Ok(Err(error)),
         },
     };
     if args.is_empty() {
-        return Ok(Some(text));
+        return Ok(Ok(text));
     }
     let single = match (args.len(), args.get(0)) {
         (1, Some(only)) => {
@@ -113,10 +149,7 @@ fn render_message<'py>(
     let formatted = unsafe {
         Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_Format(text.as_ptr(), operands.as_ptr()))
     };
-    match formatted {
-        Ok(formatted) => Ok(formatted.cast_into::<PyString>().ok()),
-        Err(_) => Ok(None),
-    }
+    Ok(formatted.and_then(|formatted| Ok(formatted.cast_into::<PyString>()?)))
 }
 
 /// Most calls pass a few str, int or float arguments; more go to Python.
@@ -252,10 +285,63 @@ pub struct Call<'a, 'py> {
     pub kwargs: &'a CallKwargs<'a, 'py>,
 }
 
+/// One call in the stdlib's phases: precheck, find the caller, make the
+/// record, call the handlers. Only the first two may hand the call to
+/// Python; once the record is being made the caller's code has run (an
+/// argument's `__str__`, an exception's, a JSON `default`) and the call is
+/// finished from here, so none of it runs twice.
 pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> PyResult<Outcome> {
     let py = call.logger.py();
-    let Some(options) = call_options(call.kwargs)? else {
+    let Some(checked) = precheck(environment, plan, call)? else {
         return Ok(Outcome::Fallback);
+    };
+    // Only null handlers reached: the stdlib formats nothing either.
+    let formats = |t: &Target| call.level >= t.level && !matches!(t.sink, Sink::Discard);
+    if !plan.targets.iter().any(formats) {
+        return Ok(Outcome::Emitted);
+    }
+    let caller = if plan.needs.call_site || checked.options.stack_info {
+        match caller_frame(py, environment, checked.options.stacklevel)? {
+            Some(frame) => Some(frame),
+            None => return Ok(Outcome::Fallback),
+        }
+    } else {
+        None
+    };
+    match make_record(environment, plan, call, checked, caller.as_ref())? {
+        Made::Record(record, parts) => call_handlers(environment, plan, call, record, parts),
+        Made::Unrendered(error) => {
+            // Each handler that formats meets the error, as the stdlib's
+            // `Formatter.format` raises it in each handler's `emit`.
+            for target in plan.targets.iter().filter(|t| call.level >= t.level) {
+                if !matches!(target.sink, Sink::Discard) {
+                    report_failure(environment, call, target, error.clone_ref(py))?;
+                }
+            }
+            Ok(Outcome::Emitted)
+        }
+        Made::InPython(rendered) => finish_in_python(environment, call, rendered),
+    }
+}
+
+/// What the precheck established without running any code of the caller's.
+struct Checked<'py> {
+    options: CallOptions<'py>,
+    level_name: Name,
+    extras: Vec<(Name, CallExtra<'py>)>,
+    stamp: python_clock::Stamp,
+}
+
+/// Every reason to hand the call to Python that needs none of the caller's
+/// code, in one place: `None` sends the call to Python.
+fn precheck<'py>(
+    environment: &Environment,
+    plan: &FastPlan,
+    call: &Call<'_, 'py>,
+) -> PyResult<Option<Checked<'py>>> {
+    let py = call.logger.py();
+    let Some(options) = call_options(call.kwargs)? else {
+        return Ok(None);
     };
     // A write failed: the Python path raises it from FileHandler.emit, which
     // reports it through handleError, as the stdlib does.
@@ -265,13 +351,13 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         _ => false,
     });
     if failed {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
     // A time-rotated file due for rollover: Python rolls it over; so it does
     // under a replaced clock, which only Python's rollover follows.
     if plan.targets.iter().any(|t| t.rollover_at.is_some()) {
         if python_clock::is_replaced(py) {
-            return Ok(Outcome::Fallback);
+            return Ok(None);
         }
         let now_seconds = clock::whole_second(clock::now_ns());
         if plan
@@ -279,19 +365,19 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
             .iter()
             .any(|t| t.rollover_at.is_some_and(|at| now_seconds >= at))
         {
-            return Ok(Outcome::Fallback);
+            return Ok(None);
         }
     }
     // python-json-logger lays out a dict message's items itself.
     if plan.needs.all_extras && call.msg.is_instance_of::<PyDict>() {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
     // OTLP's exception attributes come from the exception object: Python.
     if plan.exports_otlp && options.exc_info.is_some() {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
     if options.stacklevel < 1 || (options.stacklevel != 1 && environment.legacy_stacklevel) {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
     // A watched file that moved: Python reopens it (reopenIfNeeded), with
     // the stdlib's errors, then writes.
@@ -301,46 +387,25 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
             .is_some_and(|watch| call.level >= t.level && watch.moved().unwrap_or(true))
     };
     if plan.targets.iter().any(moved) {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
-    // Before any user code runs (the message's arguments' `__str__`).
     let Some(level_name) = environment.level_name(py, call.level, &plan.level_names)? else {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     };
-    let native = native_message(call.msg, call.args)?;
-    let rendered = match native {
-        Some(_) => None,
-        None => match render_message(py, call.msg, call.args)? {
-            Some(message) => Some(message),
-            None => return Ok(Outcome::Fallback),
-        },
-    };
+    // Reserved keys (the stdlib's KeyError, raised before any formatting),
+    // missing or unusual values: Python.
     let bound = extras::bound_values(py, environment)?;
     let Some(extras) =
         extras::extra_values(environment, plan, options.extra.as_ref(), bound.as_ref())?
     else {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     };
-    // The message and the extra strings share one buffer.
-    let extra_len = extras::text_len(&extras)?;
-    let text = match (native, &rendered) {
-        (Some(mut text), _) => {
-            text.reserve(extra_len);
-            text
-        }
-        (None, Some(message)) => {
-            let Ok(message) = message.to_str() else {
-                return Ok(Outcome::Fallback);
-            };
-            let mut text = String::with_capacity(message.len() + extra_len);
-            text.push_str(message);
-            text
-        }
-        (None, None) => return Ok(Outcome::Fallback),
-    };
-    let needs = plan.needs;
+    // Lists and dicts become typed OTLP values only on the Python path.
+    if plan.exports_otlp && extras.iter().any(|(_, value)| value.needs_encoding()) {
+        return Ok(None);
+    }
     let Some(stamp) = python_clock::record_stamp(py)? else {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     };
     // `{levelno:c}` with a level that is no character, a JSON timestamp
     // outside the years datetime knows: Python reports them.
@@ -354,8 +419,128 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
                 .is_some_and(|formatter| !formatter.renders(call.level, created))
     };
     if plan.targets.iter().any(unprintable) {
-        return Ok(Outcome::Fallback);
+        return Ok(None);
     }
+    Ok(Some(Checked {
+        options,
+        level_name,
+        extras,
+        stamp,
+    }))
+}
+
+/// What making the record gave.
+// The record is the common case: boxing it would allocate on every call.
+#[allow(clippy::large_enum_variant)]
+enum Made {
+    Record(FemtoLogRecord, PythonParts),
+    /// `msg % args` raised.
+    Unrendered(PyErr),
+    /// Text the core cannot hold (a lone surrogate), or an `extra` value
+    /// only Python's encoder can write: Python finishes with what was
+    /// rendered.
+    InPython(Rendered),
+}
+
+/// What the caller's code produced, for `_native_path._handle_rendered`.
+struct Rendered {
+    message: Py<PyString>,
+    exc_text: Option<Py<PyString>>,
+    stack_text: Option<Py<PyString>>,
+    parts: PythonParts,
+}
+
+/// What Python needs besides the rendered text to make the record.
+struct PythonParts {
+    /// Normalized as `Logger._log` does.
+    exc_info: Option<Py<PyAny>>,
+    extra: Option<Py<PyAny>>,
+    stacklevel: i64,
+}
+
+/// The record, as `makeRecord` and `Formatter.format` would see it: the
+/// message, the `extra` values, the exception and stack text. The caller's
+/// code runs here.
+fn make_record(
+    environment: &Environment,
+    plan: &FastPlan,
+    call: &Call<'_, '_>,
+    checked: Checked<'_>,
+    caller: Option<&CallerFrame<'_>>,
+) -> PyResult<Made> {
+    let py = call.logger.py();
+    let Checked {
+        options,
+        level_name,
+        mut extras,
+        stamp,
+    } = checked;
+    let message = match native_message(call.msg, call.args)? {
+        Some(text) => Message::Native(text),
+        None => match render_message(py, call.msg, call.args)? {
+            Ok(message) => Message::Python(message),
+            Err(error) => return Ok(Made::Unrendered(error)),
+        },
+    };
+    let encoded = extras::encode_pending(environment, &mut extras)?;
+    let exc_info = match &options.exc_info {
+        Some(exc_info) => Some(
+            environment
+                .helpers
+                .normalize_exc_info
+                .bind(py)
+                .call1((exc_info,))?,
+        ),
+        None => None,
+    };
+    let exc_text = match &exc_info {
+        Some(normalized) => Some(
+            environment
+                .helpers
+                .exception_text
+                .bind(py)
+                .call1((normalized,))?
+                .cast_into::<PyString>()?,
+        ),
+        None => None,
+    };
+    let stack_text = match (caller, options.stack_info) {
+        (Some(caller), true) => Some(
+            environment
+                .helpers
+                .stack_text
+                .bind(py)
+                .call1((&caller.frame,))?
+                .cast_into::<PyString>()?,
+        ),
+        _ => None,
+    };
+    let utf8 = |text: &Option<Bound<'_, PyString>>| match text {
+        Some(text) => text
+            .to_str()
+            .map(|text| Some(text.to_owned()))
+            .map_err(drop),
+        None => Ok(None),
+    };
+    let parts = PythonParts {
+        exc_info: exc_info.map(Bound::unbind),
+        extra: options.extra.map(Bound::unbind),
+        stacklevel: options.stacklevel,
+    };
+    let (text, exc, stack) = match (message.utf8(), utf8(&exc_text), utf8(&stack_text)) {
+        (Some(text), Ok(exc), Ok(stack)) if encoded => (text, exc, stack),
+        _ => {
+            return Ok(Made::InPython(Rendered {
+                message: message.into_python(py),
+                exc_text: exc_text.map(Bound::unbind),
+                stack_text: stack_text.map(Bound::unbind),
+                parts,
+            }))
+        }
+    };
+    // The message and the extra strings share one buffer.
+    let mut text = text;
+    text.reserve(extras::text_len(&extras)?);
     let mut metadata = RecordMetadata {
         timestamp_ns: stamp.ns,
         float_clock: stamp.float_clock,
@@ -370,15 +555,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         process_name: None,
         task_name: None,
     };
-    let frame = if needs.call_site || options.stack_info {
-        match caller_frame(py, environment, options.stacklevel)? {
-            Some(frame) => Some(frame),
-            None => return Ok(Outcome::Fallback),
-        }
-    } else {
-        None
-    };
-    if let (true, Some(caller)) = (needs.call_site, &frame) {
+    let needs = plan.needs;
+    if let (true, Some(caller)) = (needs.call_site, caller) {
         fill_call_site(&mut metadata, caller);
     }
     if needs.thread_name {
@@ -390,66 +568,108 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     if needs.task_name {
         metadata.task_name = optional_text(environment.helpers.task_name.bind(py).call0()?)?;
     }
-    let exc_text = match &options.exc_info {
-        Some(exc_info) => {
-            let normalized = environment
-                .helpers
-                .normalize_exc_info
-                .bind(py)
-                .call1((exc_info,))?;
-            let text = environment
-                .helpers
-                .exception_text
-                .bind(py)
-                .call1((normalized,))?;
-            let Ok(text) = text.cast::<PyString>()?.to_str() else {
-                return Ok(Outcome::Fallback); // a lone surrogate: Python writes it
-            };
-            Some(text.to_owned())
-        }
-        None => None,
-    };
-    let stack_text = match (&frame, options.stack_info) {
-        (Some(caller), true) => {
-            let text = environment
-                .helpers
-                .stack_text
-                .bind(py)
-                .call1((&caller.frame,))?;
-            let Ok(text) = text.cast::<PyString>()?.to_str() else {
-                return Ok(Outcome::Fallback);
-            };
-            Some(text.to_owned())
-        }
-        _ => None,
-    };
     let mut record =
         FemtoLogRecord::from_parts(call.name.clone(), call.level, level_name, text, metadata);
-    record.exc_text = exc_text;
-    record.stack_text = stack_text;
+    record.exc_text = exc;
+    record.stack_text = stack;
     extras::push_all(&mut record, extras)?;
-    // Lists and dicts become typed OTLP values only on the Python path.
-    if plan.exports_otlp && !OtlpExporter::encodes(&record) {
-        return Ok(Outcome::Fallback);
+    Ok(Made::Record(record, parts))
+}
+
+/// The rendered message: the core's own text, or Python's.
+enum Message<'py> {
+    Native(String),
+    Python(Bound<'py, PyString>),
+}
+
+impl<'py> Message<'py> {
+    /// The text, unless it has no UTF-8 form (a lone surrogate).
+    fn utf8(&self) -> Option<String> {
+        match self {
+            Message::Native(text) => Some(text.clone()),
+            Message::Python(text) => text.to_str().ok().map(str::to_owned),
+        }
     }
-    let Some(limited) = format_size_limited(plan, call.level, &record) else {
-        return Ok(Outcome::Fallback);
+
+    fn into_python(self, py: Python<'py>) -> Py<PyString> {
+        match self {
+            Message::Native(text) => PyString::new(py, &text).unbind(),
+            Message::Python(text) => text.unbind(),
+        }
+    }
+}
+
+/// Hands a call whose caller code already ran to Python, with what it
+/// rendered, so the handlers write it as the stdlib's would.
+fn finish_in_python(
+    environment: &Environment,
+    call: &Call<'_, '_>,
+    rendered: Rendered,
+) -> PyResult<Outcome> {
+    let py = call.logger.py();
+    environment.helpers.handle_rendered.bind(py).call1((
+        call.logger,
+        call.level,
+        rendered.message,
+        rendered.parts.exc_info,
+        rendered.exc_text,
+        rendered.stack_text,
+        rendered.parts.extra,
+        rendered.parts.stacklevel,
+    ))?;
+    Ok(Outcome::FinishedInPython)
+}
+
+/// Hands the record to every handler it reaches.
+fn call_handlers(
+    environment: &Environment,
+    plan: &FastPlan,
+    call: &Call<'_, '_>,
+    record: FemtoLogRecord,
+    parts: PythonParts,
+) -> PyResult<Outcome> {
+    let py = call.logger.py();
+    let limited = match format_size_limited(plan, call.level, &record) {
+        SizeCheck::Fits(limited, failures) => {
+            for (index, error) in failures {
+                report_failure(environment, call, &plan.targets[index], render_error(error))?;
+            }
+            limited
+        }
+        // A size-rotated file may need a rollover, which its handler's own
+        // naming does in Python.
+        SizeCheck::RollsOver => {
+            let text = |text: &Option<String>| {
+                text.as_deref().map(|text| PyString::new(py, text).unbind())
+            };
+            let rendered = Rendered {
+                message: PyString::new(py, record.message()).unbind(),
+                exc_text: text(&record.exc_text),
+                stack_text: text(&record.stack_text),
+                parts,
+            };
+            return finish_in_python(environment, call, rendered);
+        }
     };
+    debug_assert!(!plan.exports_otlp || OtlpExporter::encodes(&record));
     dispatch(environment, plan, call, record, limited)?;
     Ok(Outcome::Emitted)
 }
 
+/// What the size-rotated files a record reaches make of it.
+enum SizeCheck {
+    /// Each file's formatted line, and the files whose formatter failed.
+    Fits(Vec<(usize, Vec<u8>)>, Vec<(usize, RenderError)>),
+    /// Some file may need a rollover (or is empty, where versions differ).
+    RollsOver,
+}
+
 /// Formats the record for each size-rotated file it reaches and checks it
 /// against `maxBytes` as `RotatingFileHandler.shouldRollover` does (the
-/// formatted text plus one newline, in characters). `None`: some file may
-/// need a rollover (or is empty, where versions differ), or formatting
-/// failed: Python takes the call.
-fn format_size_limited(
-    plan: &FastPlan,
-    level: LevelNo,
-    record: &FemtoLogRecord,
-) -> Option<Vec<(usize, Vec<u8>)>> {
+/// formatted text plus one newline, in characters).
+fn format_size_limited(plan: &FastPlan, level: LevelNo, record: &FemtoLogRecord) -> SizeCheck {
     let mut texts = Vec::new();
+    let mut failures = Vec::new();
     for (index, target) in plan.targets.iter().enumerate() {
         let Sink::SizeLimited {
             stream,
@@ -459,23 +679,25 @@ fn format_size_limited(
         else {
             continue;
         };
-        if level < target.level {
+        let Some(formatter) = target.formatter.as_ref().filter(|_| level >= target.level) else {
+            continue;
+        };
+        let mut text = String::with_capacity(record.message().len() + 64);
+        if let Err(error) = formatter.format_into(record, &mut lock_unpoisoned(cache), &mut text) {
+            failures.push((index, error));
             continue;
         }
-        let formatter = target.formatter.as_ref()?;
-        let mut text = String::with_capacity(record.message().len() + 64);
-        formatter
-            .format_into(record, &mut lock_unpoisoned(cache), &mut text)
-            .ok()?;
-        let position = stream.get().queued_position()?;
+        let Some(position) = stream.get().queued_position() else {
+            return SizeCheck::RollsOver;
+        };
         let needed = text.chars().count() as u64 + 1;
         if position == 0 || position + needed >= *max_bytes {
-            return None;
+            return SizeCheck::RollsOver;
         }
         text.push_str(&target.terminator);
         texts.push((index, text.into_bytes()));
     }
-    Some(texts)
+    SizeCheck::Fits(texts, failures)
 }
 
 fn dispatch(

@@ -22,6 +22,43 @@ pub enum CallExtra<'py> {
     Bool(bool),
     /// Encoded as JSON by Python (a JSON layout prints every value).
     Json(String),
+    /// To be encoded as JSON once the caller's code may run (the encoder
+    /// may call the value's own methods), by `encode_pending`.
+    Pending(Bound<'py, PyAny>),
+}
+
+impl CallExtra<'_> {
+    /// Whether only Python's JSON encoder can write the value.
+    pub fn needs_encoding(&self) -> bool {
+        matches!(self, CallExtra::Pending(_) | CallExtra::Json(_))
+    }
+}
+
+/// Encodes the values a JSON layout prints that only Python's encoder can
+/// write. False when one cannot reach the record (the encoder raised, or
+/// wrote a lone surrogate): Python then finishes the call.
+pub fn encode_pending(
+    environment: &Environment,
+    values: &mut [(Name, CallExtra<'_>)],
+) -> PyResult<bool> {
+    for (_, value) in values.iter_mut() {
+        let CallExtra::Pending(pending) = value else {
+            continue;
+        };
+        let text = environment
+            .helpers
+            .json_text
+            .bind(pending.py())
+            .call1((&*pending,))?;
+        if text.is_none() {
+            return Ok(false);
+        }
+        let Ok(text) = text.cast::<PyString>()?.to_str() else {
+            return Ok(false);
+        };
+        *value = CallExtra::Json(text.to_owned());
+    }
+    Ok(true)
 }
 
 /// The dict of values bound in the caller's context, when it holds any. It
@@ -151,21 +188,7 @@ fn json_extra<'py>(
         Some(Value::Str(_)) => CallExtra::Str(value.cast_into::<PyString>()?),
         None if named => return Ok(None),
         None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
-        None => {
-            let text = environment
-                .helpers
-                .json_text
-                .bind(value.py())
-                .call1((&value,))?;
-            if text.is_none() {
-                return Ok(None);
-            }
-            // A lone surrogate kept by `ensure_ascii=False`: Python writes it.
-            let Ok(text) = text.cast::<PyString>()?.to_str() else {
-                return Ok(None);
-            };
-            CallExtra::Json(text.to_owned())
-        }
+        None => CallExtra::Pending(value),
     };
     Ok(Some((Name::intern(key_text), converted)))
 }
@@ -196,6 +219,8 @@ pub fn push_all(record: &mut FemtoLogRecord, extras: Vec<(Name, CallExtra<'_>)>)
             CallExtra::Str(text) => record.push_extra(key, ExtraValue::Str(text.to_str()?)),
             CallExtra::Bool(value) => record.push_extra(key, ExtraValue::Bool(value)),
             CallExtra::Json(text) => record.push_extra(key, ExtraValue::Json(&text)),
+            // `encode_pending` ran before any record is made.
+            CallExtra::Pending(_) => {}
         }
     }
     Ok(())

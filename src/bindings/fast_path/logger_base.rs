@@ -243,9 +243,16 @@ impl LoggerBase {
                     args,
                     kwargs,
                 };
-                if let Outcome::Emitted = emit::emit(environment, fast, &call)? {
-                    FAST_CALLS.fetch_add(1, Ordering::Relaxed);
-                    return Ok(());
+                match emit::emit(environment, fast, &call)? {
+                    Outcome::Emitted => {
+                        FAST_CALLS.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Outcome::FinishedInPython => {
+                        PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
+                        return Ok(());
+                    }
+                    Outcome::Fallback => {}
                 }
             }
         }

@@ -14,7 +14,7 @@
 //! exist, builds the handler's writer and output anew (see
 //! `QueuedHandler::resume`).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long one I/O call may last before the fork hook stops waiting for
@@ -34,6 +34,21 @@ pub struct ForkGate {
     /// Count of I/O calls entered (above the two low bits) and the phase of
     /// the latest (low bits).
     io: AtomicU64,
+    /// Appends in progress on threads detached from Python (a record that
+    /// waited for room in the journal). They take the handler's producer
+    /// lock, which the child of a `fork()` made meanwhile would find held
+    /// by a thread it does not have; the GIL keeps every other append away
+    /// from the fork.
+    detached_appends: AtomicU32,
+}
+
+/// A detached append in progress (see `ForkGate::enter_detached_append`).
+pub struct DetachedAppend<'a>(&'a ForkGate);
+
+impl Drop for DetachedAppend<'_> {
+    fn drop(&mut self) {
+        self.0.detached_appends.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// One I/O call as the fork hook saw it, to tell whether it is still the
@@ -57,7 +72,31 @@ impl ForkGate {
     }
 
     pub fn request_park(&self) {
-        self.park.store(true, Ordering::Release);
+        // SeqCst, with `enter_detached_append`: either the fork hook sees
+        // the append counted, or the append sees the park requested.
+        self.park.store(true, Ordering::SeqCst);
+    }
+
+    /// Before a thread detached from Python takes the producer lock to
+    /// append: waits while a park (a fork) is pending, so that no such
+    /// thread holds the lock when the child is made. Ends when dropped.
+    pub fn enter_detached_append(&self) -> DetachedAppend<'_> {
+        loop {
+            while self.park.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_micros(50));
+            }
+            self.detached_appends.fetch_add(1, Ordering::SeqCst);
+            if !self.park.load(Ordering::SeqCst) {
+                return DetachedAppend(self);
+            }
+            self.detached_appends.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Whether no detached append is in progress (with a park requested,
+    /// none can start).
+    pub fn no_detached_append(&self) -> bool {
+        self.detached_appends.load(Ordering::SeqCst) == 0
     }
 
     pub fn cancel_park(&self) {
@@ -135,6 +174,37 @@ impl ForkGate {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn a_detached_append_waits_while_a_park_is_requested() {
+        let gate = Arc::new(ForkGate::default());
+        gate.request_park();
+        let entered = Arc::new(AtomicBool::new(false));
+        let appender = {
+            let (gate, entered) = (Arc::clone(&gate), Arc::clone(&entered));
+            std::thread::spawn(move || {
+                let _append = gate.enter_detached_append();
+                entered.store(true, Ordering::SeqCst);
+            })
+        };
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(!entered.load(Ordering::SeqCst), "appended while parking");
+        assert!(gate.no_detached_append());
+        gate.cancel_park();
+        appender.join().expect("appender");
+        assert!(entered.load(Ordering::SeqCst));
+        assert!(gate.no_detached_append());
+    }
+
+    #[test]
+    fn a_park_requested_during_a_detached_append_sees_it() {
+        let gate = ForkGate::default();
+        let append = gate.enter_detached_append();
+        gate.request_park();
+        assert!(!gate.no_detached_append());
+        drop(append);
+        assert!(gate.no_detached_append());
+    }
 
     #[test]
     fn a_call_that_ends_in_time_is_not_frozen() {

@@ -32,4 +32,8 @@ pub mod worker;
 pub mod writer;
 
 #[cfg(test)]
+mod concurrency_tests;
+#[cfg(test)]
 mod layout_tests;
+#[cfg(test)]
+pub(crate) mod test_support;

@@ -16,7 +16,7 @@
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::bounded;
@@ -291,22 +291,27 @@ impl QueuedHandler {
         self.submit_payload(payload, LevelNo::MAX)
     }
 
-    fn refuse_if_closed(&self) -> bool {
-        if self.closed.0.load(Ordering::Acquire) {
-            self.stats
-                .count_drop("a record was sent to the handler after it was closed; dropped");
-            return true;
-        }
-        false
+    /// The producer, locked, unless the handler is closed. `closed` is set
+    /// under this lock (`begin_close`), so whatever is appended while it is
+    /// held comes before the close, and the worker, told to close only
+    /// afterwards, writes it: no record slips in behind its last look.
+    fn open_producer(&self) -> Option<MutexGuard<'_, Producer>> {
+        let producer = lock_unpoisoned(&self.producer);
+        (!self.closed.0.load(Ordering::Acquire)).then_some(producer)
+    }
+
+    fn refuse_closed(&self) -> Submit {
+        self.stats
+            .count_drop("a record was sent to the handler after it was closed; dropped");
+        Submit::Done
     }
 
     fn submit_record(&self, record: &FemtoLogRecord, durable: bool) -> Submit {
         self.formats_records.store(true, Ordering::Relaxed);
-        if self.refuse_if_closed() {
-            return Submit::Done;
-        }
+        let Some(mut producer) = self.open_producer() else {
+            return self.refuse_closed();
+        };
         let engine = self.engine.get();
-        let mut producer = lock_unpoisoned(&self.producer);
         let facts = match producer.format(record) {
             Ok(facts) => facts,
             Err(cause) => {
@@ -335,11 +340,12 @@ impl QueuedHandler {
     }
 
     fn submit_bytes(&self, bytes: Vec<u8>, durable: bool) -> Submit {
-        if self.refuse_if_closed() {
-            return Submit::Done;
-        }
+        let Some(mut producer) = self.open_producer() else {
+            return self.refuse_closed();
+        };
         let engine = self.engine.get();
-        let appended = lock_unpoisoned(&self.producer).append(engine, &bytes, None);
+        let appended = producer.append(engine, &bytes, None);
+        drop(producer);
         match appended {
             Ok(end) => self.appended(end, durable),
             Err(error) => self.not_appended(error, bytes, None, durable),
@@ -350,11 +356,12 @@ impl QueuedHandler {
     /// writing on this thread; false when closed or full (the caller counts
     /// the loss).
     pub fn offer_bytes(&self, bytes: &[u8]) -> bool {
-        if self.closed.0.load(Ordering::Acquire) {
+        let Some(mut producer) = self.open_producer() else {
             return false;
-        }
+        };
         let engine = self.engine.get();
-        let appended = lock_unpoisoned(&self.producer).append(engine, bytes, None);
+        let appended = producer.append(engine, bytes, None);
+        drop(producer);
         match appended {
             Ok(end) => {
                 let _ = self.appended(end, false);
@@ -367,12 +374,13 @@ impl QueuedHandler {
     /// Queues a reopen behind everything appended so far and asks for it
     /// to be done before the caller goes on.
     fn submit_reopen(&self) -> Submit {
-        if self.closed.0.load(Ordering::Acquire) {
+        let Some(mut producer) = self.open_producer() else {
             return Submit::Done;
-        }
+        };
         let engine = self.engine.get();
         let (ack, done) = bounded(1);
-        lock_unpoisoned(&self.producer).schedule(engine, Command::Reopen(ack));
+        producer.schedule(engine, Command::Reopen(ack));
+        drop(producer);
         if self.write_out_here(engine.journal.published()) {
             return Submit::Done;
         }
@@ -620,15 +628,19 @@ impl Pending for Refused {
     fn finish(self: Box<Self>) -> Submit {
         let handler = &self.handler;
         loop {
-            if handler.is_closed() {
+            // Detached from Python: kept out of the producer lock across a
+            // fork (see `ForkGate::enter_detached_append`).
+            let entry = handler.gate.enter_detached_append();
+            let Some(mut producer) = handler.open_producer() else {
                 handler
                     .stats
                     .count_drop("the handler closed while the record waited; dropped");
                 return Submit::Done;
-            }
+            };
             let engine = handler.engine.shared();
-            let appended =
-                lock_unpoisoned(&handler.producer).append(&engine, &self.bytes, self.facts);
+            let appended = producer.append(&engine, &self.bytes, self.facts);
+            drop(producer);
+            drop(entry);
             match appended {
                 Ok(end) => return handler.appended(end, self.durable),
                 Err(AppendError::Full) => {
@@ -699,7 +711,10 @@ impl FemtoHandlerTrait for QueuedHandler {
         let mut state = lock_unpoisoned(&self.state);
         let previous = std::mem::replace(&mut *state, State::Closed);
         self.writes_through.0.store(false, Ordering::Release);
+        // Under the producer lock: see `open_producer`.
+        let producer = lock_unpoisoned(&self.producer);
         self.closed.0.store(true, Ordering::Release);
+        drop(producer);
         drop(state);
         let engine = self.engine.shared();
         let worker = match previous {
@@ -784,7 +799,7 @@ impl QueuedHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
+    use crate::core::test_support::{handler, Probe};
 
     #[test]
     fn a_record_longer_than_the_journal_is_still_written_in_order() {
@@ -804,45 +819,6 @@ mod tests {
             probe.text(),
             format!("short\n{}\nafter\n", "x".repeat(10_000))
         );
-    }
-
-    /// A sink that records what reaches it, optionally failing every write.
-    #[derive(Clone, Default)]
-    struct Probe {
-        written: Arc<Mutex<Vec<u8>>>,
-        writes: Arc<AtomicUsize>,
-        fail: bool,
-        delay: Option<std::time::Duration>,
-    }
-
-    impl Sink for Probe {
-        fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-            if let Some(delay) = self.delay {
-                std::thread::sleep(delay);
-            }
-            self.writes.fetch_add(1, Ordering::SeqCst);
-            if self.fail {
-                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
-            }
-            lock_unpoisoned(&self.written).extend_from_slice(bytes);
-            Ok(())
-        }
-    }
-
-    impl Probe {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&lock_unpoisoned(&self.written)).into_owned()
-        }
-    }
-
-    fn handler(probe: &Probe, options: HandlerOptions) -> Arc<QueuedHandler> {
-        QueuedHandler::start(
-            "Probe",
-            Box::new(probe.clone()),
-            Formatter::new("%(message)s", Default::default()).expect("valid"),
-            options,
-        )
-        .expect("worker starts")
     }
 
     #[test]

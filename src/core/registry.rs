@@ -149,6 +149,13 @@ impl Parking {
                 std::thread::sleep(PARK_POLL);
             }
         }
+        // A record that waited for room may be being appended by a thread
+        // detached from Python: done in microseconds, and none starts now.
+        for (handler, _) in &answered {
+            while !handler.gate().no_detached_append() {
+                std::thread::sleep(PARK_POLL);
+            }
+        }
         Parked(answered)
     }
 }

@@ -1,33 +1,85 @@
-"""Type stubs of the native extension module."""
+"""Type stubs of the native extension module.
 
-import enum
+Checked against the built module by mypy's stubtest (`tox -e lint`). PyO3
+classes are constructed by `__new__`, so that is what these declare.
+"""
+
+import io
 import os
 import pathlib
-from typing import Any, ClassVar, TypedDict, final
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
+from types import FrameType, TracebackType
+from typing import Any, ClassVar, Concatenate, Literal, Protocol, TypeAlias, TypedDict, final
 
-from typing_extensions import Unpack
+from _typeshed import SupportsWrite
+from typing_extensions import Self, Unpack, disjoint_base
 
+# PyO3 lists every class and function it adds, private ones too.
+__all__ = [
+    "FemtoLevel",
+    "FemtoLogger",
+    "FemtoHandler",
+    "FemtoStreamHandler",
+    "FemtoFileHandler",
+    "FileStream",
+    "NativeFormat",
+    "OtlpExporter",
+    "TimedSchedule",
+    "RolloverCell",
+    "TargetSpec",
+    "Logger",
+    "_path_counts",
+    "LoggerAdapter",
+    "_install_adapter_methods",
+    "_install_fast_path",
+    "hello",
+    "_shutdown",
+    "_flush_all",
+    "_before_fork",
+    "_after_fork_in_parent",
+    "_after_fork_in_child",
+    "_set_raise_exceptions",
+    "_install_crash_handlers",
+    "_flush_before_exit",
+    "_recover",
+    "_configure_clock",
+    "_configuration_changed",
+]
+
+# A PyO3 enum, not an `enum.IntEnum`: it converts to int (`int()`,
+# `__index__`) and compares equal to its number, but has no arithmetic, no
+# ordering and no iteration over its members.
 @final
-class FemtoLevel(enum.IntEnum):
-    TRACE = 5
-    DEBUG = 10
-    INFO = 20
-    WARN = 30
-    ERROR = 40
-    CRITICAL = 50
+class FemtoLevel:
+    TRACE: ClassVar[FemtoLevel]
+    DEBUG: ClassVar[FemtoLevel]
+    INFO: ClassVar[FemtoLevel]
+    WARN: ClassVar[FemtoLevel]
+    ERROR: ClassVar[FemtoLevel]
+    CRITICAL: ClassVar[FemtoLevel]
     WARNING: ClassVar[FemtoLevel]
     @property
+    def value(self) -> int: ...
+    @property
     def levelname(self) -> str: ...
+    def __int__(self) -> int: ...
+    def __index__(self) -> int: ...
 
-_LevelLike = FemtoLevel | int | str
+# What the core accepts wherever it takes a level, as the stdlib's
+# `_checkLevel` does (level.rs, `extract_level`).
+_LevelLike: TypeAlias = FemtoLevel | int | str
 
-class HandlerOptions(TypedDict, total=False):
+class _HandlerOptions(TypedDict, total=False):
     capacity: int
     flush_level: _LevelLike
-    overflow: str
+    overflow: Literal["block", "drop"]
     level: _LevelLike
     format: str
 
+# No constructor: instances are made by the subclasses.
+@disjoint_base
 class FemtoHandler:
     def flush(self) -> None: ...
     def close(self) -> None: ...
@@ -52,31 +104,35 @@ class FemtoHandler:
 
 @final
 class FemtoStreamHandler(FemtoHandler):
-    def __init__(self, **options: Unpack[HandlerOptions]) -> None: ...
+    def __new__(cls, **options: Unpack[_HandlerOptions]) -> Self: ...
     @staticmethod
-    def stdout(**options: Unpack[HandlerOptions]) -> FemtoStreamHandler: ...
+    def stdout(**options: Unpack[_HandlerOptions]) -> FemtoStreamHandler: ...
     @staticmethod
-    def stderr(**options: Unpack[HandlerOptions]) -> FemtoStreamHandler: ...
+    def stderr(**options: Unpack[_HandlerOptions]) -> FemtoStreamHandler: ...
     @property
-    def target(self) -> str: ...
+    def target(self) -> Literal["stdout", "stderr"]: ...
 
 @final
 class FemtoFileHandler(FemtoHandler):
-    def __init__(
-        self, path: str | os.PathLike[str], mode: str = "a", **options: Unpack[HandlerOptions]
-    ) -> None: ...
+    def __new__(
+        cls,
+        path: str | os.PathLike[str],
+        mode: Literal["a", "w"] = "a",
+        **options: Unpack[_HandlerOptions],
+    ) -> Self: ...
     @property
-    def path(self) -> str: ...
+    def path(self) -> pathlib.Path: ...
 
 @final
 class FemtoLogger:
-    def __init__(self, name: str) -> None: ...
+    def __new__(cls, name: str) -> Self: ...
     @property
     def name(self) -> str: ...
     @property
     def level(self) -> int: ...
     def set_level(self, level: _LevelLike) -> None: ...
     def log(self, level: _LevelLike, message: object) -> str | None: ...
+    # Any other object is a TypeError naming its type.
     def add_handler(self, handler: FemtoHandler) -> None: ...
     def remove_handler(self, handler: FemtoHandler) -> bool: ...
 
@@ -93,22 +149,25 @@ def _install_crash_handlers() -> None: ...
 def _flush_before_exit() -> None: ...
 def _recover(path: str | os.PathLike[str]) -> tuple[int, int]: ...
 
+@final
 class FileStream:
     """A file written by a worker thread, shaped like a text stream."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         path: str | os.PathLike[str],
         mode: str,
         encoding: str,
-        encoder: object | None = None,
+        # Called with the text of each write; must return bytes (an
+        # incremental encoder's `encode`). None: strict UTF-8.
+        encoder: Callable[[str], bytes] | None = None,
         *,
         errors: str = "strict",
         native_text: bool = False,
         capacity: int = 8192,
         flush_level: _LevelLike | None = None,
         watch: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
     def write(self, text: str) -> int: ...
     def write_record(self, text: str, level: int) -> int: ...
     def take_unreported_failures(self) -> int: ...
@@ -122,8 +181,9 @@ class FileStream:
     def reopen(self) -> None: ...
     @property
     def closed(self) -> bool: ...
+    # The path object as given, not converted (as `open()` keeps it).
     @property
-    def name(self) -> object: ...
+    def name(self) -> str | os.PathLike[str]: ...
     @property
     def mode(self) -> str: ...
     @property
@@ -149,28 +209,32 @@ class FileStream:
 class NativeFormat:
     """A stdlib Formatter's settings compiled for the core."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         fmt: str,
         datefmt: str | None,
         utc: bool,
         default_time_format: str,
         default_msec_format: str | None,
         task_names: bool,
-    ) -> None: ...
+        # "%", "{" or "$" (anything else is a ValueError).
+        style: str = "%",
+    ) -> Self: ...
+    # `leading` holds `(key, kind, value)`; kind "field", "extra" or "raw"
+    # (anything else is a ValueError).
     @staticmethod
     def json(
-        leading: list[tuple[str, str, str]],
+        leading: Sequence[tuple[str, str, str]],
         exc_key: str,
         stack_key: str,
         exc_info_as_array: bool,
         stack_info_as_array: bool,
-        merged_before: list[tuple[str, str]],
-        merged_after: list[tuple[str, str]],
-        skipped: list[str],
-        renames: list[tuple[str, str]],
+        merged_before: Sequence[tuple[str, str]],
+        merged_after: Sequence[tuple[str, str]],
+        skipped: Sequence[str],
+        renames: Sequence[tuple[str, str]],
         timestamp_key: str | None,
-        keep_missing: list[str],
+        keep_missing: Sequence[str],
         prefix: str,
         ensure_ascii: bool,
         datefmt: str | None,
@@ -185,49 +249,65 @@ class NativeFormat:
     @property
     def is_json(self) -> bool: ...
 
+# The attributes `OtlpExporter.export` reads from a record.
+class _ExportedRecord(Protocol):
+    @property
+    def name(self) -> object: ...
+    @property
+    def levelno(self) -> object: ...
+    @property
+    def levelname(self) -> object: ...
+    @property
+    def created(self) -> float: ...
+
+@final
 class OtlpExporter:
     """The Rust side of `OTLPHandler`: a journal of OTLP-encoded records and
     the worker that exports them."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         url: str,
-        headers: list[tuple[str, str]],
+        headers: Sequence[tuple[str, str]],
         request_timeout: float,
         export_timeout: float,
         gzip: bool,
+        # Values of any type: those OTLP has no type for are sent as their str().
         resource: dict[str, Any],
         max_queue_size: int,
         schedule_delay: float,
         max_export_batch_size: int,
         code_attributes: bool,
         user_agent: str,
-    ) -> None: ...
+    ) -> Self: ...
     def export(
         self,
-        record: Any,
+        record: _ExportedRecord,
         body: str,
         attributes: list[tuple[str, Any]],
+        # (trace_id, span_id, trace_flags)
         trace: tuple[int, int, int] | None,
     ) -> None: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
+    # (exported, failed, rejected, dropped, queued, requests, retries)
     def stats(self) -> tuple[int, int, int, int, int, int, int]: ...
     @property
     def code_attributes(self) -> bool: ...
 
+@final
 class TimedSchedule:
     """A stock TimedRotatingFileHandler's schedule, followed by its worker."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         when: str,
         interval: int,
         utc: bool,
         at_time: int | None,
         fixes: bool,
         interval_scales_calendar: bool,
-    ) -> None: ...
+    ) -> Self: ...
     def rollover_after(self, now: int) -> int: ...
     def next_after_rollover(self, now: int) -> int: ...
     def suffix(self, rollover_at: int, now: int) -> str | None: ...
@@ -235,29 +315,466 @@ class TimedSchedule:
         self, base: str | os.PathLike[str], backup_count: int
     ) -> list[pathlib.Path]: ...
 
+@final
 class RolloverCell:
     """A handler's `rolloverAt` in whole seconds, shared with its worker."""
 
-    def __init__(self, value: int) -> None: ...
+    def __new__(cls, value: int) -> Self: ...
     def get(self) -> int: ...
     def set(self, value: int) -> None: ...
 
+# A handler's lock as the fast path holds it around a stream write; None
+# when the handler has none.
+class _Lock(Protocol):
+    def acquire(self) -> object: ...
+    def release(self) -> object: ...
+
+# A PyO3 "complex enum": each variant is a final subclass, made with
+# keywords only; its fields are read-only attributes. `handler` is the
+# logging handler the target stands for (failed writes are reported
+# through it), of any class.
+@disjoint_base
+class TargetSpec:
+    """How the fast path serves one handler."""
+
+    @final
+    class File(TargetSpec):
+        __match_args__ = ("level", "handler", "stream", "native", "terminator")
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: FileStream,
+            native: NativeFormat,
+            terminator: str,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> FileStream: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+
+    @final
+    class RotatingFile(TargetSpec):
+        __match_args__ = (
+            "level",
+            "handler",
+            "stream",
+            "native",
+            "terminator",
+            "max_bytes",
+            "backup_count",
+            "skip_empty",
+        )
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: FileStream,
+            native: NativeFormat,
+            terminator: str,
+            max_bytes: int,
+            backup_count: int,
+            skip_empty: bool,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> FileStream: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+        @property
+        def max_bytes(self) -> int: ...
+        @property
+        def backup_count(self) -> int: ...
+        @property
+        def skip_empty(self) -> bool: ...
+
+    @final
+    class SizeLimitedFile(TargetSpec):
+        __match_args__ = ("level", "handler", "stream", "native", "terminator", "max_bytes")
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: FileStream,
+            native: NativeFormat,
+            terminator: str,
+            max_bytes: int,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> FileStream: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+        @property
+        def max_bytes(self) -> int: ...
+
+    @final
+    class TimedFile(TargetSpec):
+        __match_args__ = (
+            "level",
+            "handler",
+            "stream",
+            "native",
+            "terminator",
+            "schedule",
+            "rollover_cell",
+            "backup_count",
+        )
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: FileStream,
+            native: NativeFormat,
+            terminator: str,
+            schedule: TimedSchedule,
+            rollover_cell: RolloverCell,
+            backup_count: int,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> FileStream: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+        @property
+        def schedule(self) -> TimedSchedule: ...
+        @property
+        def rollover_cell(self) -> RolloverCell: ...
+        @property
+        def backup_count(self) -> int: ...
+
+    @final
+    class FileUntil(TargetSpec):
+        __match_args__ = ("level", "handler", "stream", "native", "terminator", "rollover_at")
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: FileStream,
+            native: NativeFormat,
+            terminator: str,
+            rollover_at: int,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> FileStream: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+        @property
+        def rollover_at(self) -> int: ...
+
+    @final
+    class Stream(TargetSpec):
+        __match_args__ = (
+            "level",
+            "handler",
+            "stream",
+            "native",
+            "terminator",
+            "lock",
+            "unbuffered_fd",
+        )
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: SupportsWrite[str],
+            native: NativeFormat,
+            terminator: str,
+            lock: _Lock | None,
+            unbuffered_fd: int | None = None,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> SupportsWrite[str]: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+        @property
+        def lock(self) -> _Lock | None: ...
+        @property
+        def unbuffered_fd(self) -> int | None: ...
+
+    @final
+    class StringIO(TargetSpec):
+        __match_args__ = ("level", "handler", "stream", "native", "terminator")
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            stream: io.StringIO,
+            native: NativeFormat,
+            terminator: str,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def stream(self) -> io.StringIO: ...
+        @property
+        def native(self) -> NativeFormat: ...
+        @property
+        def terminator(self) -> str: ...
+
+    @final
+    class Otlp(TargetSpec):
+        __match_args__ = ("level", "handler", "exporter", "span_reader")
+        def __new__(
+            cls,
+            *,
+            level: int,
+            handler: object,
+            exporter: OtlpExporter,
+            # OpenTelemetry's context variable and its current-span key.
+            span_reader: tuple[ContextVar[Any], str] | None = None,
+        ) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+        @property
+        def exporter(self) -> OtlpExporter: ...
+        @property
+        def span_reader(self) -> tuple[ContextVar[Any], str] | None: ...
+
+    @final
+    class Null(TargetSpec):
+        __match_args__ = ("level", "handler")
+        def __new__(cls, *, level: int, handler: object) -> Self: ...
+        @property
+        def level(self) -> int: ...
+        @property
+        def handler(self) -> object: ...
+
+# The stdlib's `exc_info` types (typeshed's logging stub).
+_SysExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+)
+_ExcInfo: TypeAlias = None | bool | _SysExcInfo | BaseException
+
+# The level methods are raw vectorcall functions with no signature to
+# introspect; they take the keywords the stdlib's `Logger._log` takes.
+@disjoint_base
 class Logger:
     """Rust base of femtologging.Logger: the level methods and the fast path."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None: ...
-    def debug(self, msg: object, *args: object, **kwargs: object) -> None: ...
-    def info(self, msg: object, *args: object, **kwargs: object) -> None: ...
-    def warning(self, msg: object, *args: object, **kwargs: object) -> None: ...
-    def error(self, msg: object, *args: object, **kwargs: object) -> None: ...
-    def critical(self, msg: object, *args: object, **kwargs: object) -> None: ...
-    def log(self, level: int, msg: object, *args: object, **kwargs: object) -> None: ...
+    # Any arguments: the Python subclass's `__init__` does the setup.
+    def __new__(cls, *args: object, **kwargs: object) -> Self: ...
+    def debug(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+    def info(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+    def warning(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+    def error(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+    def critical(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+    def log(
+        self,
+        level: int,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+    ) -> None: ...
+
+def _path_counts() -> tuple[int, int]: ...
+
+# Level methods as on `Logger`; other keywords go to the subclass's
+# `process`, as the stdlib's adapter passes them.
+class LoggerAdapter:
+    """Rust base of femtologging.LoggerAdapter: the level methods."""
+
+    # Any arguments: the Python subclass's `__init__` does the setup.
+    def __new__(cls, *args: object, **kwargs: object) -> Self: ...
+    def debug(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> None: ...
+    def info(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> None: ...
+    def warning(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> None: ...
+    def error(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> None: ...
+    def critical(
+        self,
+        msg: object,
+        *args: object,
+        exc_info: _ExcInfo = None,
+        stack_info: bool = False,
+        stacklevel: int = 1,
+        extra: Mapping[str, object] | None = None,
+        **kwargs: object,
+    ) -> None: ...
+
+# `log`, `is_enabled_for` and `process` are the subclass's methods as
+# defined: they are only compared, by identity, with what an adapter's class
+# has, to tell whether the level methods may skip them.
+def _install_adapter_methods(
+    log: Callable[..., object],
+    is_enabled_for: Callable[..., object],
+    process: Callable[..., object],
+    # Called as `(adapter, level, msg, *args, **kwargs)`.
+    call_log_in_python: Callable[Concatenate[LoggerAdapter, int, object, ...], object],
+) -> None: ...
+
+# The package's functions and objects the fast path calls, by name
+# (environment.rs, `Helpers`): a missing one is a TypeError naming it.
+class _FastPathHelpers(TypedDict):
+    exception_text: Callable[[_SysExcInfo], str]
+    # Takes the call's `exc_info` (True, an exception or a tuple).
+    normalize_exc_info: Callable[[Any], _SysExcInfo]
+    stack_text: Callable[[FrameType], str]
+    thread_name: Callable[[], str | None]
+    process_name: Callable[[], str | None]
+    task_name: Callable[[], str | None]
+    # (handler, logger, level, msg, args, kwargs, error): a failed write,
+    # reported through the handler as its `emit` would.
+    report_error: Callable[
+        [Any, Logger, int, object, tuple[object, ...], dict[str, Any] | None, BaseException],
+        object,
+    ]
+    # (logger, level, msg, args, message, exc_info, exc_text, stack_text,
+    # extra, stacklevel): finishes in Python a call the fast path rendered
+    # but cannot write itself.
+    handle_rendered: Callable[
+        [
+            Logger,
+            int,
+            object,
+            tuple[object, ...],
+            str,
+            _SysExcInfo | None,
+            str | None,
+            str | None,
+            Mapping[str, object] | None,
+            int,
+        ],
+        object,
+    ]
+    # (threshold, whether the class's own `isEnabledFor` must be asked)
+    threshold: Callable[[Logger], tuple[int, bool]]
+    # The plan's description (plan.rs, `PlanSpec`), or None for Python.
+    plan: Callable[[Logger], dict[str, Any] | None]
+    # None: only Python can print the value.
+    json_text: Callable[[Any], str | None]
+    bound: ContextVar[dict[str, Any]]
+    active_threads: dict[int, threading.Thread]
+    # Compared by identity with a thread class's `name`.
+    thread_name_property: object
 
 def _install_fast_path(
+    *,
     package_dir: str,
     level_to_name: dict[int, str],
     reserved_keys: set[str],
     legacy_stacklevel: bool,
-    helpers: tuple[object, ...],
+    helpers: _FastPathHelpers,
 ) -> None: ...
-def _path_counts() -> tuple[int, int]: ...

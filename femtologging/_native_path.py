@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging as _stdlib_logging
 import sys
 import threading
+import weakref
 
 from . import _femtologging_rs as _rs
 from . import _globals, _json_native, _record, _stdlib_bridge, contextvars
@@ -230,9 +231,26 @@ def _report_error(
         report_stream_failure(handler, record)
 
 
+#: Messages the fast path rendered, by record (see `_RenderedRecord`).
+_RENDERED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+class _RenderedRecord(_record.LogRecord):
+    """A record whose message the fast path already rendered, running the
+    caller's `__str__`: `getMessage` returns that text instead of running
+    it again. The text is kept outside the record's `__dict__`, which
+    formatters print and handlers pickle; `msg` and `args` stay the
+    caller's, as `handleError` reports them."""
+
+    def getMessage(self) -> str:
+        return _RENDERED[self]
+
+
 def _handle_rendered(
     logger: Any,
     level: int,
+    msg: Any,
+    args: tuple[Any, ...],
     message: str,
     exc_info: Any,
     exc_text: str | None,
@@ -241,15 +259,17 @@ def _handle_rendered(
     stacklevel: int,
 ) -> None:
     """Finishes a call whose message (and exception and stack text) the
-    fast path rendered, running the caller's code, but cannot write itself
-    (a lone surrogate, a value only Python's JSON encoder writes, a file due
-    for a rollover its own naming does): the record carries the rendered
-    text as its message, with no arguments, and its exception text, so that
-    no `__str__` of the caller's runs a second time."""
+    fast path rendered but cannot write itself: a lone surrogate, a value
+    only Python's JSON encoder writes, a file due for a rollover its own
+    naming does. The record is made as `_log` makes it, carrying what was
+    rendered, so that none of the caller's code runs a second time."""
     filename, lineno, function, _ = logger.findCaller(False, stacklevel)
     record = logger.makeRecord(
-        logger.name, level, filename, lineno, message, (), exc_info, function, extra, stack_text
+        logger.name, level, filename, lineno, msg, args, exc_info, function, extra, stack_text
     )
+    # The fast path only serves the stock record factory: same layout.
+    record.__class__ = _RenderedRecord
+    _RENDERED[record] = message
     if exc_text is not None:
         record.exc_text = exc_text
     apply_bound(record)

@@ -610,6 +610,8 @@ fn finish_in_python(
     environment.helpers.handle_rendered.bind(py).call1((
         call.logger,
         call.level,
+        call.msg,
+        call.args.to_tuple()?,
         rendered.message,
         rendered.parts.exc_info,
         rendered.exc_text,

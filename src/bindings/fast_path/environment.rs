@@ -50,9 +50,9 @@ pub struct Helpers {
     /// `(handler, logger, level, msg, args, kwargs, error)`: reports a failed
     /// write through the handler's `handleError`, as `emit` would.
     pub report_error: Py<PyAny>,
-    /// `(logger, level, message, exc_info, exc_text, stack_text, extra,
-    /// stacklevel)`: finishes in Python a call whose record the fast path
-    /// rendered but cannot hold (emit.rs, `Made::InPython`).
+    /// `(logger, level, msg, args, message, exc_info, exc_text, stack_text,
+    /// extra, stacklevel)`: finishes in Python a call whose record the fast
+    /// path rendered but cannot hold (emit.rs, `Made::InPython`).
     pub handle_rendered: Py<PyAny>,
     /// `(logger) -> (threshold, custom_is_enabled_for)`.
     pub threshold: Py<PyAny>,

@@ -12,6 +12,7 @@ use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use super::fast_path::plan;
 use super::level::extract_level;
 use crate::core::format::{Formatter, TimeStyle, BASIC_FORMAT};
 use crate::core::handler::FemtoHandlerTrait;
@@ -279,15 +280,24 @@ pub fn strerror(errno: i32) -> String {
 
 /// The native handler behind a Python object, or the TypeError naming what was passed.
 pub fn native_handler(handler: &Bound<'_, PyAny>) -> PyResult<Arc<dyn FemtoHandlerTrait>> {
-    match handler.cast::<FemtoHandler>() {
-        Ok(native) => Ok(native.get().core()),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "expected a femtologging handler such as FemtoFileHandler, got {}",
-            handler
-                .get_type()
-                .name()
-                .map(|n| format!("'{n}'"))
-                .unwrap_or_else(|_| "an unknown type".into())
-        ))),
+    if let Ok(native) = handler.cast::<FemtoHandler>() {
+        return Ok(native.get().core());
     }
+    if let Some(core) = plan::worker_core(handler.py(), handler)? {
+        return Ok(core);
+    }
+    let kind = handler
+        .get_type()
+        .name()
+        .map(|name| name.to_string())
+        .unwrap_or_else(|_| "unknown".into());
+    let shown = handler
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_else(|_| "an object".into());
+    Err(PyTypeError::new_err(format!(
+        "expected a native handler (FemtoFileHandler, FemtoStreamHandler, or a stock \
+         FileHandler, RotatingFileHandler, TimedRotatingFileHandler or WatchedFileHandler \
+         with a stock formatter), got {shown} of type '{kind}'"
+    )))
 }

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
+use super::dispatch;
 use super::format::{Formatter, Needs};
 use super::handler::{FemtoHandlerTrait, Submit};
 use super::level::{self, LevelNo};
@@ -92,21 +93,16 @@ impl FemtoLogger {
     }
 
     /// Hands `record` to every handler whose level it passes, without
-    /// blocking; the returned submissions still have to be completed.
+    /// blocking; the returned submissions still have to be completed. A
+    /// handler that cannot format it has reported that itself (a core
+    /// handler reports on fd 2).
     pub fn dispatch(&self, record: FemtoLogRecord) -> Vec<Submit> {
         let handlers = self.handlers();
-        let targets: Vec<&HandlerRef> = handlers
+        let reached = handlers
             .iter()
             .filter(|handler| record.level >= handler.level())
-            .collect();
-        let mut waits = Vec::new();
-        for handler in targets {
-            let submit = handler.submit(&record);
-            if !matches!(submit, Submit::Done) {
-                waits.push(submit);
-            }
-        }
-        waits
+            .map(|handler| ((), &**handler));
+        dispatch::hand_over(&record, reached).waits
     }
 
     /// Pure-Rust logging: formats, dispatches and waits inline. Returns the

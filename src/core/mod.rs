@@ -4,6 +4,7 @@
 pub mod clock;
 pub mod command;
 pub mod crash;
+pub mod dispatch;
 pub mod dying;
 pub mod engine;
 pub mod fork_gate;

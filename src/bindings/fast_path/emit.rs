@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyTuple};
 
 use super::call_args::{CallArgs, CallKwargs};
-use super::call_sites::{self, CodeFacts};
+use super::caller::{caller_frame, fill_call_site, CallerFrame};
 use super::environment::Environment;
 use super::extras::{self, CallExtra};
 use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
@@ -19,6 +19,7 @@ use super::thread_name;
 use crate::bindings::handlers::stream_os_error;
 use crate::bindings::otlp_exporter::OtlpExporter;
 use crate::core::clock;
+use crate::core::dispatch::{self, Handed};
 use crate::core::format::message::format_message;
 use crate::core::format::printf::Value;
 use crate::core::format::RenderError;
@@ -203,69 +204,6 @@ pub fn native_value<'a>(value: &'a Bound<'_, PyAny>) -> Option<Value<'a>> {
             .ok()
             .map(|number| Value::Float(number.value()))
     }
-}
-
-/// The frame a stdlib `findCaller` would pick, with its code object and
-/// what that code tells (looked up once: the walk needs it to skip
-/// femtologging's own frames, the record needs it for the call site).
-struct CallerFrame<'py> {
-    frame: Bound<'py, PyAny>,
-    code: Bound<'py, PyAny>,
-    facts: Arc<CodeFacts>,
-}
-
-/// Starts at the Python frame that called into Rust; `None` when there is
-/// no Python frame at all.
-fn caller_frame<'py>(
-    py: Python<'py>,
-    environment: &Environment,
-    stacklevel: i64,
-) -> PyResult<Option<CallerFrame<'py>>> {
-    // SAFETY: with the GIL held, PyEval_GetFrame returns a borrowed frame or null.
-    let current = unsafe { ffi::PyEval_GetFrame() };
-    if current.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: `current` is a live frame; from_borrowed_ptr takes a new reference.
-    let mut frame: Bound<'py, PyAny> = unsafe { Bound::from_borrowed_ptr(py, current.cast()) };
-    let mut remaining = stacklevel;
-    loop {
-        let code = code_of(&frame);
-        let Some(facts) = call_sites::facts_of(&code, &environment.package_dir)? else {
-            return Ok(None);
-        };
-        if !facts.internal {
-            remaining -= 1;
-        }
-        // SAFETY: `frame` is a frame object; PyFrame_GetBack returns a new
-        // reference or null at the outermost frame.
-        let back = if remaining == 0 {
-            std::ptr::null_mut()
-        } else {
-            unsafe { ffi::PyFrame_GetBack(frame.as_ptr().cast()) }
-        };
-        if back.is_null() {
-            return Ok(Some(CallerFrame { frame, code, facts }));
-        }
-        // SAFETY: `back` is a new reference to a frame object.
-        frame = unsafe { Bound::from_owned_ptr(py, back.cast()) };
-    }
-}
-
-fn code_of<'py>(frame: &Bound<'py, PyAny>) -> Bound<'py, PyAny> {
-    // SAFETY: `frame` is a frame object; PyFrame_GetCode returns a new reference.
-    unsafe {
-        Bound::from_owned_ptr(
-            frame.py(),
-            ffi::PyFrame_GetCode(frame.as_ptr().cast()).cast(),
-        )
-    }
-}
-
-fn fill_call_site(metadata: &mut RecordMetadata, caller: &CallerFrame<'_>) {
-    metadata.filename = Some(Arc::clone(&caller.facts.filename));
-    metadata.func_name = Some(Arc::clone(&caller.facts.function));
-    metadata.lineno = call_sites::line_of(&caller.frame, &caller.code);
 }
 
 pub fn optional_text(value: Bound<'_, PyAny>) -> PyResult<Option<Arc<str>>> {
@@ -753,17 +691,15 @@ fn dispatch(
             }
         }
     }
-    let mut unformatted = Vec::new();
-    for target in reached() {
-        let Sink::Queued(core) = &target.sink else {
-            continue;
-        };
-        match core.submit(&record) {
-            Submit::Done => {}
-            Submit::Unformatted(error) => unformatted.push((target, error)),
-            submit => waits.push(submit),
-        }
-    }
+    let queued = reached().filter_map(|target| match &target.sink {
+        Sink::Queued(core) => Some((target, &**core as &dyn FemtoHandlerTrait)),
+        _ => None,
+    });
+    let Handed {
+        waits: queue_waits,
+        unformatted,
+    } = dispatch::hand_over(&record, queued);
+    waits.extend(queue_waits);
     if !waits.is_empty() {
         thread_exit::detach(py, || waits.into_iter().for_each(Submit::complete));
     }

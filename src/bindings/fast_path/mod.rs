@@ -11,6 +11,7 @@
 pub mod adapter_base;
 pub mod call_args;
 pub mod call_sites;
+pub mod caller;
 pub mod emit;
 pub mod environment;
 pub mod extras;

@@ -17,6 +17,7 @@ use super::environment::{Environment, LevelNames};
 use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
 use crate::core::format::{FormatCache, Formatter, Needs};
+use crate::core::handler::FemtoHandlerTrait;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::queued::QueuedHandler;
@@ -350,6 +351,37 @@ fn worker_formatted(
 
 fn formatter_of(native: &Py<NativeFormat>) -> Arc<Formatter> {
     Arc::clone(native.get().formatter())
+}
+
+/// The core of a `logging`-face handler whose worker formats its records
+/// (`FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler`,
+/// `WatchedFileHandler`), configured with its formatter, terminator,
+/// rollover and level as they are now, for the core `FemtoLogger`; `None`
+/// for any other handler.
+pub fn worker_core(
+    py: Python<'_>,
+    handler: &Bound<'_, PyAny>,
+) -> PyResult<Option<Arc<QueuedHandler>>> {
+    let Ok(describe) = handler.getattr(pyo3::intern!(py, "_femto_target")) else {
+        return Ok(None);
+    };
+    let spec = describe.call0()?;
+    let Ok(spec) = spec.cast::<TargetSpec>() else {
+        return Ok(None);
+    };
+    let spec = spec.get();
+    if !matches!(
+        spec,
+        TargetSpec::File { .. } | TargetSpec::RotatingFile { .. } | TargetSpec::TimedFile { .. }
+    ) {
+        return Ok(None);
+    }
+    let target = target_from(py, spec)?;
+    let Sink::Queued(core) = target.sink else {
+        return Ok(None);
+    };
+    core.set_level(target.level);
+    Ok(Some(core))
 }
 
 /// The native target a handler's description stands for.

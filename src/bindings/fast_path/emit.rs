@@ -246,8 +246,10 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
     } else {
         None
     };
-    match make_record(environment, plan, call, checked, caller.as_ref())? {
-        Made::Record(record, parts) => call_handlers(environment, plan, call, record, parts),
+    let handlers =
+        |record: &FemtoLogRecord, parts| call_handlers(environment, plan, call, record, parts);
+    match make_record(environment, plan, call, checked, caller.as_ref(), handlers)? {
+        Made::Handled(outcome) => Ok(outcome),
         Made::Unrendered(error) => {
             // Each handler that formats meets the error, as the stdlib's
             // `Formatter.format` raises it in each handler's `emit`.
@@ -368,44 +370,45 @@ fn precheck<'py>(
 }
 
 /// What making the record gave.
-// The record is the common case: boxing it would allocate on every call.
-#[allow(clippy::large_enum_variant)]
-enum Made {
-    Record(FemtoLogRecord, PythonParts),
+enum Made<'py> {
+    /// Made and handed to the handlers (by the continuation, where it
+    /// lives: a record is too large to move around).
+    Handled(Outcome),
     /// `msg % args` raised.
     Unrendered(PyErr),
     /// Text the core cannot hold (a lone surrogate), or an `extra` value
     /// only Python's encoder can write: Python finishes with what was
     /// rendered.
-    InPython(Rendered),
+    InPython(Rendered<'py>),
 }
 
 /// What the caller's code produced, for `_native_path._handle_rendered`.
-struct Rendered {
-    message: Py<PyString>,
-    exc_text: Option<Py<PyString>>,
-    stack_text: Option<Py<PyString>>,
-    parts: PythonParts,
+struct Rendered<'py> {
+    message: Bound<'py, PyString>,
+    exc_text: Option<Bound<'py, PyString>>,
+    stack_text: Option<Bound<'py, PyString>>,
+    parts: PythonParts<'py>,
 }
 
 /// What Python needs besides the rendered text to make the record.
-struct PythonParts {
+struct PythonParts<'py> {
     /// Normalized as `Logger._log` does.
-    exc_info: Option<Py<PyAny>>,
-    extra: Option<Py<PyAny>>,
+    exc_info: Option<Bound<'py, PyAny>>,
+    extra: Option<Bound<'py, PyAny>>,
     stacklevel: i64,
 }
 
 /// The record, as `makeRecord` and `Formatter.format` would see it: the
 /// message, the `extra` values, the exception and stack text. The caller's
 /// code runs here.
-fn make_record(
+fn make_record<'py>(
     environment: &Environment,
     plan: &FastPlan,
-    call: &Call<'_, '_>,
-    checked: Checked<'_>,
-    caller: Option<&CallerFrame<'_>>,
-) -> PyResult<Made> {
+    call: &Call<'_, 'py>,
+    checked: Checked<'py>,
+    caller: Option<&CallerFrame<'py>>,
+    handlers: impl FnOnce(&FemtoLogRecord, PythonParts<'py>) -> PyResult<Outcome>,
+) -> PyResult<Made<'py>> {
     let py = call.logger.py();
     let Checked {
         options,
@@ -461,24 +464,39 @@ fn make_record(
         None => Ok(None),
     };
     let parts = PythonParts {
-        exc_info: exc_info.map(Bound::unbind),
-        extra: options.extra.map(Bound::unbind),
+        exc_info,
+        extra: options.extra,
         stacklevel: options.stacklevel,
     };
-    let (text, exc, stack) = match (message.utf8(), utf8(&exc_text), utf8(&stack_text)) {
-        (Some(text), Ok(exc), Ok(stack)) if encoded => (text, exc, stack),
+    let (exc, stack) = match (utf8(&exc_text), utf8(&stack_text)) {
+        (Ok(exc), Ok(stack)) if encoded => (exc, stack),
         _ => {
-            return Ok(Made::InPython(Rendered {
-                message: message.into_python(py),
-                exc_text: exc_text.map(Bound::unbind),
-                stack_text: stack_text.map(Bound::unbind),
-                parts,
-            }))
+            return Ok(Made::InPython(in_python(
+                py, message, exc_text, stack_text, parts,
+            )))
         }
     };
     // The message and the extra strings share one buffer.
-    let mut text = text;
-    text.reserve(extras::text_len(&extras)?);
+    let extra_len = extras::text_len(&extras)?;
+    let text = match message {
+        Message::Native(mut text) => {
+            text.reserve(extra_len);
+            text
+        }
+        Message::Python(message) => match message.to_str() {
+            Ok(utf8) => {
+                let mut text = String::with_capacity(utf8.len() + extra_len);
+                text.push_str(utf8);
+                text
+            }
+            Err(_) => {
+                let message = Message::Python(message);
+                return Ok(Made::InPython(in_python(
+                    py, message, exc_text, stack_text, parts,
+                )));
+            }
+        },
+    };
     let mut metadata = RecordMetadata {
         timestamp_ns: stamp.ns,
         float_clock: stamp.float_clock,
@@ -511,7 +529,7 @@ fn make_record(
     record.exc_text = exc;
     record.stack_text = stack;
     extras::push_all(&mut record, extras)?;
-    Ok(Made::Record(record, parts))
+    Ok(Made::Handled(handlers(&record, parts)?))
 }
 
 /// The rendered message: the core's own text, or Python's.
@@ -520,20 +538,22 @@ enum Message<'py> {
     Python(Bound<'py, PyString>),
 }
 
-impl<'py> Message<'py> {
-    /// The text, unless it has no UTF-8 form (a lone surrogate).
-    fn utf8(&self) -> Option<String> {
-        match self {
-            Message::Native(text) => Some(text.clone()),
-            Message::Python(text) => text.to_str().ok().map(str::to_owned),
-        }
-    }
-
-    fn into_python(self, py: Python<'py>) -> Py<PyString> {
-        match self {
-            Message::Native(text) => PyString::new(py, &text).unbind(),
-            Message::Python(text) => text.unbind(),
-        }
+/// What Python gets to finish a call the core cannot hold.
+fn in_python<'py>(
+    py: Python<'py>,
+    message: Message<'py>,
+    exc_text: Option<Bound<'py, PyString>>,
+    stack_text: Option<Bound<'py, PyString>>,
+    parts: PythonParts<'py>,
+) -> Rendered<'py> {
+    Rendered {
+        message: match message {
+            Message::Native(text) => PyString::new(py, &text),
+            Message::Python(text) => text,
+        },
+        exc_text,
+        stack_text,
+        parts,
     }
 }
 
@@ -542,7 +562,7 @@ impl<'py> Message<'py> {
 fn finish_in_python(
     environment: &Environment,
     call: &Call<'_, '_>,
-    rendered: Rendered,
+    rendered: Rendered<'_>,
 ) -> PyResult<Outcome> {
     let py = call.logger.py();
     environment.helpers.handle_rendered.bind(py).call1((
@@ -565,11 +585,11 @@ fn call_handlers(
     environment: &Environment,
     plan: &FastPlan,
     call: &Call<'_, '_>,
-    record: FemtoLogRecord,
-    parts: PythonParts,
+    record: &FemtoLogRecord,
+    parts: PythonParts<'_>,
 ) -> PyResult<Outcome> {
     let py = call.logger.py();
-    let limited = match format_size_limited(plan, call.level, &record) {
+    let limited = match format_size_limited(plan, call.level, record) {
         SizeCheck::Fits(limited, failures) => {
             for (index, error) in failures {
                 report_failure(environment, call, &plan.targets[index], render_error(error))?;
@@ -579,11 +599,9 @@ fn call_handlers(
         // A size-rotated file may need a rollover, which its handler's own
         // naming does in Python.
         SizeCheck::RollsOver => {
-            let text = |text: &Option<String>| {
-                text.as_deref().map(|text| PyString::new(py, text).unbind())
-            };
+            let text = |text: &Option<String>| text.as_deref().map(|text| PyString::new(py, text));
             let rendered = Rendered {
-                message: PyString::new(py, record.message()).unbind(),
+                message: PyString::new(py, record.message()),
                 exc_text: text(&record.exc_text),
                 stack_text: text(&record.stack_text),
                 parts,
@@ -591,7 +609,7 @@ fn call_handlers(
             return finish_in_python(environment, call, rendered);
         }
     };
-    debug_assert!(!plan.exports_otlp || OtlpExporter::encodes(&record));
+    debug_assert!(!plan.exports_otlp || OtlpExporter::encodes(record));
     dispatch(environment, plan, call, record, limited)?;
     Ok(Outcome::Emitted)
 }
@@ -644,7 +662,7 @@ fn dispatch(
     environment: &Environment,
     plan: &FastPlan,
     call: &Call<'_, '_>,
-    record: FemtoLogRecord,
+    record: &FemtoLogRecord,
     limited: Vec<(usize, Vec<u8>)>,
 ) -> PyResult<()> {
     let py = call.logger.py();
@@ -670,14 +688,14 @@ fn dispatch(
                     unbuffered: unbuffered.as_ref(),
                 },
                 cache,
-                &record,
+                record,
             )?,
             Sink::Otlp { exporter, span } => {
                 let trace = match span {
                     Some(span) => span.current(py)?,
                     None => None,
                 };
-                exporter.get().offer_record(&record, trace);
+                exporter.get().offer_record(record, trace);
             }
             _ => {}
         }
@@ -698,7 +716,7 @@ fn dispatch(
     let Handed {
         waits: queue_waits,
         unformatted,
-    } = dispatch::hand_over(&record, queued);
+    } = dispatch::hand_over(record, queued);
     waits.extend(queue_waits);
     if !waits.is_empty() {
         thread_exit::detach(py, || waits.into_iter().for_each(Submit::complete));

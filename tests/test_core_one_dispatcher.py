@@ -136,3 +136,30 @@ def test_a_file_handler_with_a_formatter_the_core_cannot_run_is_refused(tmp_path
     with pytest.raises(TypeError, match="FileHandler"):
         FemtoLogger("refuses").add_handler(handler)
     handler.close()
+
+
+def test_an_otlp_handler_serves_a_femto_logger_and_the_logging_face(tmp_path: Path) -> None:
+    pytest.importorskip("opentelemetry.proto", reason="opentelemetry-proto is not installed")
+    import otlp_support
+
+    with otlp_support.Receiver() as receiver:
+        handler = femtologging.handlers.OTLPHandler(endpoint=receiver.endpoint, schedule_delay=0.05)
+        core = FemtoLogger("otlp-core")
+        core.add_handler(handler)
+        face = femtologging.getLogger("otlp-face")
+        face.setLevel(femtologging.INFO)
+        face.propagate = False
+        face.addHandler(handler)
+        core.log("WARNING", "from the core")
+        face.info("from the face")
+        assert core.remove_handler(handler)
+        core.log("ERROR", "not sent")
+        handler.flush()
+        records = receiver.wait_for(2)
+        face.removeHandler(handler)
+        handler.close()
+    assert [(r.scope_name, r.severity_text, r.body) for r in records] == [
+        ("otlp-core", "WARN", "from the core"),
+        ("otlp-face", "INFO", "from the face"),
+    ]
+    assert records[0].attributes["thread.name"] == threading.current_thread().name

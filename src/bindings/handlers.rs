@@ -283,7 +283,7 @@ pub fn native_handler(handler: &Bound<'_, PyAny>) -> PyResult<Arc<dyn FemtoHandl
     if let Ok(native) = handler.cast::<FemtoHandler>() {
         return Ok(native.get().core());
     }
-    if let Some(core) = plan::worker_core(handler.py(), handler)? {
+    if let Some(core) = plan::native_core(handler.py(), handler)? {
         return Ok(core);
     }
     let kind = handler
@@ -298,6 +298,6 @@ pub fn native_handler(handler: &Bound<'_, PyAny>) -> PyResult<Arc<dyn FemtoHandl
     Err(PyTypeError::new_err(format!(
         "expected a native handler (FemtoFileHandler, FemtoStreamHandler, or a stock \
          FileHandler, RotatingFileHandler, TimedRotatingFileHandler or WatchedFileHandler \
-         with a stock formatter), got {shown} of type '{kind}'"
+         with a stock formatter, or an OTLPHandler), got {shown} of type '{kind}'"
     )))
 }

@@ -8,7 +8,7 @@
 //! `max_queue_size` records waiting, or the journal's bytes full) is
 //! dropped, counted and reported once.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,8 +19,9 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use crate::bindings::{context_var, thread_exit};
 use crate::core::clock;
 use crate::core::engine::Gather;
-use crate::core::format::{Formatter, TimeStyle};
-use crate::core::level;
+use crate::core::format::{Formatter, Needs, TimeStyle};
+use crate::core::handler::{FemtoHandlerTrait, Submit, Waiter};
+use crate::core::level::{self, LevelNo};
 use crate::core::otlp::exporter::{ExportOptions, ExportStats, OtlpSink};
 use crate::core::otlp::log_record::{encode_frame, LogHead, TraceContext};
 use crate::core::otlp::request::encode_resource;
@@ -231,6 +232,77 @@ impl OtlpExporter {
 
 fn now_ns() -> u64 {
     u64::try_from(clock::now_ns()).unwrap_or(0)
+}
+
+/// An `OTLPHandler` as a native handler of the core `FemtoLogger`: each
+/// record is encoded and queued for export as the fast path does it (with
+/// no span: the core logger reads no OpenTelemetry context).
+pub struct OtlpRecords {
+    exporter: Py<OtlpExporter>,
+    level: AtomicI32,
+}
+
+impl OtlpRecords {
+    pub fn new(exporter: Py<OtlpExporter>, level: LevelNo) -> Arc<OtlpRecords> {
+        Arc::new(OtlpRecords {
+            exporter,
+            level: AtomicI32::new(level),
+        })
+    }
+
+    fn core(&self) -> &QueuedHandler {
+        &self.exporter.get().core
+    }
+}
+
+impl FemtoHandlerTrait for OtlpRecords {
+    fn label(&self) -> &str {
+        self.core().label()
+    }
+
+    fn level(&self) -> LevelNo {
+        self.level.load(Ordering::Relaxed)
+    }
+
+    fn set_level(&self, level: LevelNo) {
+        self.level.store(level, Ordering::Relaxed);
+    }
+
+    fn needs(&self) -> Needs {
+        Needs {
+            call_site: self.exporter.get().code_attributes,
+            thread_name: true,
+            all_extras: true,
+            ..Needs::default()
+        }
+    }
+
+    fn submit(&self, record: &FemtoLogRecord) -> Submit {
+        self.exporter.get().offer_record(record, None);
+        Submit::Done
+    }
+
+    fn begin_flush(&self) -> Waiter {
+        self.core().begin_flush()
+    }
+
+    fn begin_close(&self) -> Waiter {
+        self.core().begin_close()
+    }
+
+    fn dropped(&self) -> u64 {
+        self.core().dropped()
+    }
+
+    fn write_errors(&self) -> u64 {
+        self.core().write_errors()
+    }
+
+    /// The exporter: adapters made for one handler at different times are
+    /// the same handler.
+    fn identity(&self) -> *const () {
+        self.exporter.as_ptr() as *const ()
+    }
 }
 
 #[pymethods]

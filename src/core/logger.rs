@@ -124,7 +124,7 @@ impl FemtoLogger {
 }
 
 fn same_handler(a: &HandlerRef, b: &HandlerRef) -> bool {
-    std::ptr::addr_eq(Arc::as_ptr(a), Arc::as_ptr(b))
+    std::ptr::eq(a.identity(), b.identity())
 }
 
 #[cfg(test)]

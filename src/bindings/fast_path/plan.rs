@@ -12,7 +12,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyType};
 
 use super::super::file_stream::FileStream;
 use super::super::native_format::NativeFormat;
-use super::super::otlp_exporter::{OtlpExporter, SpanReader};
+use super::super::otlp_exporter::{OtlpExporter, OtlpRecords, SpanReader};
 use super::environment::{Environment, LevelNames};
 use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
@@ -353,15 +353,16 @@ fn formatter_of(native: &Py<NativeFormat>) -> Arc<Formatter> {
     Arc::clone(native.get().formatter())
 }
 
-/// The core of a `logging`-face handler whose worker formats its records
-/// (`FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler`,
-/// `WatchedFileHandler`), configured with its formatter, terminator,
-/// rollover and level as they are now, for the core `FemtoLogger`; `None`
-/// for any other handler.
-pub fn worker_core(
+/// The native handler behind a `logging`-face handler, for the core
+/// `FemtoLogger`: the core of a file handler whose worker formats its
+/// records (`FileHandler`, `RotatingFileHandler`,
+/// `TimedRotatingFileHandler`, `WatchedFileHandler`), configured with its
+/// formatter, terminator, rollover and level as they are now, or an
+/// `OTLPHandler`'s exporter; `None` for any other handler.
+pub fn native_core(
     py: Python<'_>,
     handler: &Bound<'_, PyAny>,
-) -> PyResult<Option<Arc<QueuedHandler>>> {
+) -> PyResult<Option<Arc<dyn FemtoHandlerTrait>>> {
     let Ok(describe) = handler.getattr(pyo3::intern!(py, "_femto_target")) else {
         return Ok(None);
     };
@@ -370,18 +371,22 @@ pub fn worker_core(
         return Ok(None);
     };
     let spec = spec.get();
-    if !matches!(
-        spec,
-        TargetSpec::File { .. } | TargetSpec::RotatingFile { .. } | TargetSpec::TimedFile { .. }
-    ) {
-        return Ok(None);
+    match spec {
+        TargetSpec::File { .. }
+        | TargetSpec::RotatingFile { .. }
+        | TargetSpec::TimedFile { .. } => {
+            let target = target_from(py, spec)?;
+            let Sink::Queued(core) = target.sink else {
+                return Ok(None);
+            };
+            core.set_level(target.level);
+            Ok(Some(core))
+        }
+        TargetSpec::Otlp {
+            level, exporter, ..
+        } => Ok(Some(OtlpRecords::new(exporter.clone_ref(py), *level))),
+        _ => Ok(None),
     }
-    let target = target_from(py, spec)?;
-    let Sink::Queued(core) = target.sink else {
-        return Ok(None);
-    };
-    core.set_level(target.level);
-    Ok(Some(core))
 }
 
 /// The native target a handler's description stands for.

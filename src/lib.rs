@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 // The module relies on the GIL to serialise fork hooks against log calls.
 #[pymodule(gil_used = true)]
 fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    allocator::skip_exit_cleanup();
+    allocator::configure();
     // Seen before anything can replace it (see python_clock.rs).
     bindings::python_clock::watch_from_now(module.py());
     module.add_class::<bindings::level::FemtoLevel>()?;

@@ -355,3 +355,48 @@ def test_a_stream_handler_on_a_broken_pipe_reports_once_then_counts() -> None:
     assert reports(femto) == 2, femto
     assert "BrokenPipeError: [Errno 32] Broken pipe" in femto
     assert re.search(r"\d+ more failed write\(s\) after the one\(s\) reported above", femto)
+
+
+#: Forty file handlers with their journals on a 1 MiB tmpfs: each ring is
+#: bounded at 1 MiB, so reserving the bound up front would leave all but
+#: none of them in anonymous memory (lost to SIGKILL).
+JOURNALS_ON_A_SMALL_TMPFS = """
+import os, sys
+import femtologging as logging
+directory = sys.argv[1]
+logger = logging.getLogger("app")
+logger.propagate = False
+handlers = [logging.FileHandler(os.path.join(directory, f"{i}.log")) for i in range(40)]
+for handler in handlers:
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+for index in range(2000):
+    logger.warning("record %05d %s", index, "x" * 100)
+print("journal files", len(os.listdir(os.environ["FEMTOLOGGING_JOURNAL_DIR"])))
+for handler in handlers:
+    handler.close()
+"""
+
+
+def test_journals_reserve_memory_as_they_need_it(
+    small_tmpfs: Callable[[], Path], tmp_path: Path
+) -> None:
+    """A journal reserves its file as the ring reaches further (docs:
+    "Where records wait"), so forty of them fit where one bound would not,
+    and every one survives SIGKILL; nothing is lost, nothing left behind."""
+    journals = small_tmpfs()
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(JOURNALS_ON_A_SMALL_TMPFS), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tempfile.gettempdir(),
+        env={**os.environ, "FEMTOLOGGING_JOURNAL_DIR": str(journals)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "journal files 40" in result.stdout
+    expected = [f"record {index:05d} {'x' * 100}" for index in range(2000)]
+    for index in range(40):
+        assert (tmp_path / f"{index}.log").read_text().splitlines() == expected
+    assert os.listdir(journals) == []

@@ -37,9 +37,11 @@ use super::sync::lock_unpoisoned;
 
 /// "FEMTOJNL" followed by the layout version.
 const MAGIC: [u8; 8] = *b"FEMTOJNL";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// The header takes the first page; the ring follows.
 const HEADER_LEN: usize = 4096;
+/// Ring bytes reserved when a journal is made; more as the ring needs them.
+const FIRST_RESERVE: u64 = 16 * 1024;
 /// Longest log path a journal records.
 const PATH_CAPACITY: usize = HEADER_LEN - 128;
 /// Set in `claim` when the crash path owns the journal: nothing else may
@@ -66,6 +68,9 @@ struct Header {
     claim_start: AtomicU64,
     /// The log file's size just before the claimed write.
     claim_file_size: AtomicU64,
+    /// The offset stored at the start of the ring: an empty ring starts
+    /// again at its beginning (see `append_locked`).
+    origin: AtomicU64,
     owner_pid: AtomicU32,
     path_len: AtomicU32,
     path: [u8; PATH_CAPACITY],
@@ -109,14 +114,14 @@ impl Mapping {
 
     fn shared(file: &File, len: usize) -> io::Result<Mapping> {
         // SAFETY: maps `len` bytes of a file that is at least that long;
-        // checked for failure. The pages exist (reserved when the file was
-        // made): populating maps them now, so no log call pays a page fault.
+        // checked for failure. Pages come in as they are touched: only the
+        // ones reserved in the file (`Journal::reserve`) ever are.
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_POPULATE,
+                libc::MAP_SHARED,
                 file.as_raw_fd(),
                 0,
             )
@@ -172,13 +177,17 @@ impl Drop for Journal {
 pub enum AppendError {
     /// No room until the worker commits more.
     Full,
-    /// Longer than the whole ring.
+    /// Longer than the whole ring, or no memory left to reserve for it:
+    /// written past the journal.
     TooLarge,
 }
 
 pub struct Journal {
     mapping: Mapping,
     capacity: u64,
+    /// Ring bytes reserved in the backing file so far (all of them for a
+    /// journal in memory, where pages need no reservation).
+    reserved: AtomicU64,
     backing: Option<Backing>,
     /// Serializes appends (callers hold the GIL, so it is uncontended).
     append: Mutex<()>,
@@ -233,6 +242,7 @@ impl Journal {
         let journal = Journal {
             mapping,
             capacity,
+            reserved: AtomicU64::new(capacity),
             backing: None,
             append: Mutex::new(()),
         };
@@ -272,13 +282,12 @@ impl Journal {
                 return Err(io::Error::other("could not lock a new journal"));
             }
             let len = HEADER_LEN as u64 + capacity;
-            // Reserved now: a page of a sparse file on a full tmpfs would
-            // be a SIGBUS at first touch.
-            // SAFETY: fallocate-style reservation on an open descriptor.
-            let reserved = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len as i64) };
-            if reserved != 0 {
-                return Err(io::Error::from_raw_os_error(reserved));
-            }
+            file.set_len(len)?;
+            // The header and the ring's first pages are reserved now, the
+            // rest as the ring reaches it (`reserve`): a page of a sparse
+            // file on a full tmpfs would be a SIGBUS at first touch.
+            let first = HEADER_LEN as u64 + FIRST_RESERVE.min(capacity);
+            fallocate(&file, 0, first)?;
             Mapping::shared(&file, len as usize)
         })();
         let mapping = match made {
@@ -292,6 +301,7 @@ impl Journal {
         let journal = Journal {
             mapping,
             capacity,
+            reserved: AtomicU64::new(FIRST_RESERVE.min(capacity)),
             backing: Some(Backing {
                 path: file_path,
                 c_path,
@@ -325,6 +335,7 @@ impl Journal {
         header.published.store(0, Ordering::Relaxed);
         header.committed.store(0, Ordering::Relaxed);
         header.claim.store(0, Ordering::Relaxed);
+        header.origin.store(0, Ordering::Relaxed);
         header
             .owner_pid
             .store(std::process::id(), Ordering::Release);
@@ -336,6 +347,34 @@ impl Journal {
 
     pub fn capacity(&self) -> u64 {
         self.capacity
+    }
+
+    /// Ring bytes reserved in the backing file so far.
+    pub fn reserved(&self) -> u64 {
+        self.reserved.load(Ordering::Relaxed)
+    }
+
+    /// Makes sure the ring's first `end` bytes are reserved in the backing
+    /// file, growing the reservation (at least doubling it) when not.
+    /// Called by the one appending thread. False when the file system has
+    /// no room: the caller writes past the journal instead.
+    fn reserve(&self, end: u64) -> bool {
+        let reserved = self.reserved.load(Ordering::Relaxed);
+        if end <= reserved {
+            return true;
+        }
+        let Some(backing) = &self.backing else {
+            return true;
+        };
+        let wanted = end.max(reserved.saturating_mul(2)).min(self.capacity);
+        let from = HEADER_LEN as u64 + reserved;
+        match fallocate(&backing.file, from, wanted - reserved) {
+            Ok(()) => {
+                self.reserved.store(wanted, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// Whether the journal survives SIGKILL (file-backed).
@@ -395,8 +434,20 @@ impl Journal {
         if published - committed + len > self.capacity {
             return Err(AppendError::Full);
         }
-        let at = (published % self.capacity) as usize;
+        // An empty ring starts again at its beginning: a handler touches
+        // (and so keeps in memory) only as much of the ring as it ever
+        // holds at once, not the whole bound. Readers load `published`
+        // before `origin`, and nobody reads an empty range.
+        let mut origin = header.origin.load(Ordering::Relaxed);
+        if published == committed && origin != published {
+            header.origin.store(published, Ordering::Release);
+            origin = published;
+        }
+        let at = ((published - origin) % self.capacity) as usize;
         let first = bytes.len().min(self.capacity as usize - at);
+        if !self.reserve((at + first) as u64) {
+            return Err(AppendError::TooLarge);
+        }
         // SAFETY: both copies stay inside the ring, in the region between
         // `published` and `committed + capacity` that nobody else touches.
         unsafe {
@@ -413,7 +464,8 @@ impl Journal {
     /// They must be published and not committed.
     pub fn spans(&self, from: u64, to: u64) -> (&[u8], &[u8]) {
         let len = (to - from) as usize;
-        let at = (from % self.capacity) as usize;
+        let origin = self.header().origin.load(Ordering::Acquire);
+        let at = (from.wrapping_sub(origin) % self.capacity) as usize;
         let first = len.min(self.capacity as usize - at);
         // SAFETY: the range is published (its bytes are written) and not
         // committed (so not overwritten) while the caller holds the claim.
@@ -594,6 +646,16 @@ impl Journal {
     }
 }
 
+/// Reserves `len` bytes of `file` from `offset`.
+fn fallocate(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    // SAFETY: a reservation on an open descriptor; no memory is touched.
+    let status = unsafe { libc::posix_fallocate(file.as_raw_fd(), offset as i64, len as i64) };
+    match status {
+        0 => Ok(()),
+        errno => Err(io::Error::from_raw_os_error(errno)),
+    }
+}
+
 fn next_serial() -> u64 {
     static SERIAL: AtomicU64 = AtomicU64::new(0);
     SERIAL.fetch_add(1, Ordering::Relaxed)
@@ -694,6 +756,7 @@ fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> 
     let journal = Journal {
         mapping,
         capacity,
+        reserved: AtomicU64::new(capacity),
         backing: None,
         append: Mutex::new(()),
     };
@@ -796,6 +859,108 @@ mod tests {
     fn read_all(journal: &Journal) -> Vec<u8> {
         let (first, second) = journal.spans(journal.committed(), journal.published());
         [first, second].concat()
+    }
+
+    /// Commits everything published, as the writer does after a write.
+    fn commit_all(journal: &Journal) {
+        let to = journal.published();
+        assert!(journal.claim(journal.committed(), to, 0));
+        journal.commit_claim(to);
+    }
+
+    #[test]
+    fn a_ring_emptied_between_records_stays_in_its_first_pages() {
+        let dir = scratch("origin");
+        let journal = Journal::backed(&dir, &dir.join("app.log"), 1 << 20).expect("journal");
+        let line = [b'x'; 100];
+        // 1 MiB in all, never more than 300 bytes held at once.
+        for round in 0..3500 {
+            for _ in 0..3 {
+                journal.append(&line).expect("room");
+            }
+            assert_eq!(read_all(&journal), line.repeat(3), "round {round}");
+            commit_all(&journal);
+        }
+        assert_eq!(journal.reserved(), FIRST_RESERVE);
+        journal.retire();
+    }
+
+    #[test]
+    fn the_reservation_grows_as_more_is_held_and_keeps_every_byte() {
+        let dir = scratch("reserve");
+        let journal = Journal::backed(&dir, &dir.join("app.log"), 1 << 20).expect("journal");
+        let lines: Vec<Vec<u8>> = (0..2000u32)
+            .map(|index| format!("line {index:06}\n").into_bytes())
+            .collect();
+        for line in &lines {
+            journal.append(line).expect("room");
+        }
+        assert_eq!(read_all(&journal), lines.concat());
+        assert!(journal.reserved() >= 2000 * 12);
+        assert!(journal.reserved() < 1 << 20);
+        commit_all(&journal);
+        // Held from the start again, across the old end of the data.
+        journal.append(b"after\n").expect("room");
+        assert_eq!(read_all(&journal), b"after\n");
+        commit_all(&journal);
+        journal.retire();
+    }
+
+    /// A tmpfs of `size`, mounted for the test; `None` (said on stderr)
+    /// where mounting is not allowed.
+    fn small_tmpfs(tag: &str, size: &str) -> Option<PathBuf> {
+        let point = scratch(tag);
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&point)
+            .status()
+            .is_ok_and(|status| status.success());
+        if !mounted {
+            eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(point)
+    }
+
+    #[test]
+    fn a_reservation_the_file_system_refuses_is_an_error_not_a_sigbus() {
+        let Some(dir) = small_tmpfs("full", "32k") else {
+            return;
+        };
+        let journal = Journal::backed(&dir, &dir.join("app.log"), 1 << 20).expect("journal");
+        let line = [b'y'; 1000];
+        let mut held = 0;
+        let refused = loop {
+            match journal.append(&line) {
+                Ok(_) => held += 1,
+                Err(error) => break error,
+            }
+            assert!(held < 1000, "the tmpfs never filled");
+        };
+        assert_eq!(refused, AppendError::TooLarge);
+        assert!(held >= 16, "the first reservation holds {held} lines");
+        assert_eq!(read_all(&journal), line.repeat(held));
+        commit_all(&journal);
+        journal.retire();
+        drop(journal);
+        let _ = std::process::Command::new("umount").arg(&dir).status();
+    }
+
+    #[test]
+    fn recovery_finds_records_held_after_the_ring_started_again() {
+        let dir = scratch("origin-recover");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        let journal = Journal::backed(&journals, &log, 4096).expect("journal");
+        journal.append(b"written\n").expect("room");
+        commit_all(&journal);
+        journal.append(b"held one\n").expect("room");
+        journal.append(b"held two\n").expect("room");
+        // The owner dies without retiring: its lock goes with its descriptor.
+        drop(journal);
+        let recovered = recover_in(&journals, &log).expect("recovery");
+        assert_eq!(recovered.bytes, 18);
+        assert_eq!(std::fs::read(&log).expect("log"), b"held one\nheld two\n");
     }
 
     #[test]

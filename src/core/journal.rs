@@ -114,8 +114,8 @@ impl Mapping {
 
     fn shared(file: &File, len: usize) -> io::Result<Mapping> {
         // SAFETY: maps `len` bytes of a file that is at least that long;
-        // checked for failure. Pages come in as they are touched: only the
-        // ones reserved in the file (`Journal::reserve`) ever are.
+        // checked for failure. Nothing is populated here: the journal maps
+        // the pages it reserves as it reserves them (`Journal::reserve`).
         let base = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -138,6 +138,21 @@ impl Mapping {
     fn header(&self) -> &Header {
         // SAFETY: the mapping starts with a page-aligned header page.
         unsafe { &*self.base.cast::<Header>() }
+    }
+
+    /// Maps `len` bytes from `offset` (reserved in the file) now, so that
+    /// no log call pays a page fault for them. Best effort: a kernel
+    /// without `MADV_POPULATE_WRITE` (before 5.14) faults them in later.
+    fn populate(&self, offset: usize, len: usize) {
+        // SAFETY: advice on a range inside this mapping; no memory is read
+        // or written through Rust references.
+        unsafe {
+            libc::madvise(
+                self.base.add(offset).cast(),
+                len.min(self.len.saturating_sub(offset)),
+                libc::MADV_POPULATE_WRITE,
+            );
+        }
     }
 }
 
@@ -288,7 +303,9 @@ impl Journal {
             // file on a full tmpfs would be a SIGBUS at first touch.
             let first = HEADER_LEN as u64 + FIRST_RESERVE.min(capacity);
             fallocate(&file, 0, first)?;
-            Mapping::shared(&file, len as usize)
+            let mapping = Mapping::shared(&file, len as usize)?;
+            mapping.populate(0, first as usize);
+            Ok(mapping)
         })();
         let mapping = match made {
             Ok(mapping) => mapping,
@@ -370,6 +387,8 @@ impl Journal {
         let from = HEADER_LEN as u64 + reserved;
         match fallocate(&backing.file, from, wanted - reserved) {
             Ok(()) => {
+                self.mapping
+                    .populate(from as usize, (wanted - reserved) as usize);
                 self.reserved.store(wanted, Ordering::Relaxed);
                 true
             }

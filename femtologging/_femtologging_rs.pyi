@@ -4,7 +4,6 @@ Checked against the built module by mypy's stubtest (`tox -e lint`). PyO3
 classes are constructed by `__new__`, so that is what these declare.
 """
 
-import io
 import os
 import pathlib
 import threading
@@ -538,29 +537,6 @@ class TargetSpec:
         def lock(self) -> _Lock | None: ...
         @property
         def unbuffered_fd(self) -> int | None: ...
-
-    @final
-    class StringIO(TargetSpec):
-        __match_args__ = ("level", "handler", "stream", "native", "terminator")
-        def __new__(
-            cls,
-            *,
-            level: int,
-            handler: object,
-            stream: io.StringIO,
-            native: NativeFormat,
-            terminator: str,
-        ) -> Self: ...
-        @property
-        def level(self) -> int: ...
-        @property
-        def handler(self) -> object: ...
-        @property
-        def stream(self) -> io.StringIO: ...
-        @property
-        def native(self) -> NativeFormat: ...
-        @property
-        def terminator(self) -> str: ...
 
     @final
     class Otlp(TargetSpec):

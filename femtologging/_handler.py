@@ -303,17 +303,21 @@ class StreamHandler(Handler):
         if native is None:
             return None
         stream = self.stream
-        common = {"level": self.level, "handler": self, "stream": stream, "native": native}
-        if type(stream) is io.StringIO:
-            # Writes without releasing the GIL and flushes to no effect: Rust
-            # skips the lock and the flush for it.
-            return TargetSpec.StringIO(**common, terminator=self.terminator)
+        # An io.StringIO writes without releasing the GIL and flushes to no
+        # effect: Rust then skips the lock and the flush (no lock given).
+        lock = None if type(stream) is io.StringIO else self.lock
         # The interpreter's own unbuffered stdout/stderr: Rust writes the
         # line to the descriptor itself (plan.rs, UnbufferedStdio), checking
         # again on each call.
         fd = stream.fileno() if _is_unbuffered_stdio(stream) else None
         return TargetSpec.Stream(
-            **common, terminator=self.terminator, lock=self.lock, unbuffered_fd=fd
+            level=self.level,
+            handler=self,
+            stream=stream,
+            native=native,
+            terminator=self.terminator,
+            lock=lock,
+            unbuffered_fd=fd,
         )
 
     def __repr__(self) -> str:

@@ -253,10 +253,8 @@ pub fn emit(environment: &Environment, plan: &FastPlan, call: &Call<'_, '_>) -> 
         Made::Unrendered(error) => {
             // Each handler that formats meets the error, as the stdlib's
             // `Formatter.format` raises it in each handler's `emit`.
-            for target in plan.targets.iter().filter(|t| call.level >= t.level) {
-                if !matches!(target.sink, Sink::Discard) {
-                    report_failure(environment, call, target, error.clone_ref(py))?;
-                }
+            for target in plan.targets.iter().filter(|t| formats(t)) {
+                report_failure(environment, call, target, error.clone_ref(py))?;
             }
             Ok(Outcome::Emitted)
         }

@@ -530,21 +530,6 @@ fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
             };
             formatted(*level, handler, native, terminator, sink)
         }
-        TargetSpec::StringIO {
-            level,
-            handler,
-            stream,
-            native,
-            terminator,
-        } => {
-            let sink = Sink::Stream {
-                stream: stream.clone_ref(py),
-                lock: None,
-                cache: Mutex::new(LineCache::default()),
-                unbuffered: None,
-            };
-            formatted(*level, handler, native, terminator, sink)
-        }
         TargetSpec::Otlp {
             level,
             handler,

@@ -77,7 +77,9 @@ pub enum TargetSpec {
         rollover_at: i64,
     },
     /// A `StreamHandler` on a Python stream, written on the caller's thread
-    /// under the handler's `lock` (None: no lock needed). `unbuffered_fd`:
+    /// under the handler's `lock` (None: no lock needed, e.g. an
+    /// `io.StringIO`, whose `write` never releases the GIL and whose flush
+    /// does nothing: it is then neither taken nor flushed). `unbuffered_fd`:
     /// the descriptor of the interpreter's own unbuffered stdout/stderr,
     /// written directly.
     #[pyo3(constructor = (*, level, handler, stream, native, terminator, lock, unbuffered_fd = None))]
@@ -89,16 +91,6 @@ pub enum TargetSpec {
         terminator: String,
         lock: Py<PyAny>,
         unbuffered_fd: Option<i32>,
-    },
-    /// A `StreamHandler` on an `io.StringIO`, which needs neither lock nor
-    /// flush.
-    #[pyo3(constructor = (*, level, handler, stream, native, terminator))]
-    StringIO {
-        level: LevelNo,
-        handler: Py<PyAny>,
-        stream: Py<PyAny>,
-        native: Py<NativeFormat>,
-        terminator: String,
     },
     /// An `OTLPHandler`; `span_reader` is the ContextVar and key through
     /// which OpenTelemetry's current span is read, when its API is loaded.

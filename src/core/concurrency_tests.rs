@@ -299,7 +299,7 @@ fn parking_and_resuming_under_load_keeps_every_record_once_in_order() {
             let worker = handler
                 .begin_park()
                 .expect("the handler runs: nothing else parks or closes it");
-            handler.finish_park(ParkOutcome::Parked(worker.join().ok()));
+            handler.finish_park(ParkOutcome::Parked(worker.join()));
             // Long enough for producers to find the journal full, or a
             // durable record waiting, with no worker to write it.
             thread::sleep(Duration::from_micros(100));

@@ -14,10 +14,11 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use super::command::Command;
 use super::crash;
+use super::doorbell::Doorbell;
 use super::fork_gate::ForkGate;
 use super::journal::Journal;
 use super::own_line::OwnLine;
@@ -80,8 +81,8 @@ pub struct Engine {
     commands: Mutex<VecDeque<Scheduled>>,
     /// Set while commands are waiting, read without the lock.
     has_commands: AtomicBool,
-    doorbell: Sender<()>,
-    doorbell_rung: Receiver<()>,
+    /// Its own, or the one of the shared worker it is seated on (pool.rs).
+    doorbell: Doorbell,
     /// Set while the journal holds bytes a logging thread appended and no
     /// write-out has taken yet: the worker then lets the batch grow a little.
     pub batch_pending: OwnLine<AtomicBool>,
@@ -109,8 +110,8 @@ impl Engine {
         stats: Arc<Stats>,
         gate: Arc<ForkGate>,
         gather: Gather,
+        doorbell: Doorbell,
     ) -> Arc<Engine> {
-        let (doorbell, doorbell_rung) = bounded(1);
         let descriptor = sink.crash_descriptor();
         let engine = Arc::new(Engine {
             journal,
@@ -119,7 +120,6 @@ impl Engine {
             commands: Mutex::new(VecDeque::new()),
             has_commands: AtomicBool::new(false),
             doorbell,
-            doorbell_rung,
             batch_pending: OwnLine(AtomicBool::new(false)),
             closing: AtomicBool::new(false),
             size_after_failed_rollover: AtomicU64::new(NO_SIZE),
@@ -171,11 +171,16 @@ impl Engine {
 
     /// Wakes the worker (at most one ring is kept).
     pub fn ring(&self) {
-        let _ = self.doorbell.try_send(());
+        self.doorbell.ring();
     }
 
     pub fn doorbell(&self) -> &Receiver<()> {
-        &self.doorbell_rung
+        self.doorbell.rung()
+    }
+
+    /// Whether this engine rings `doorbell` (is seated where it rings).
+    pub fn rings(&self, doorbell: &Doorbell) -> bool {
+        self.doorbell.same_as(doorbell)
     }
 
     /// Whether the worker has anything to do.

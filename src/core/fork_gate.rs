@@ -129,6 +129,11 @@ impl ForkGate {
         }
     }
 
+    /// Whether the worker is held at the end of a call until `thaw`.
+    pub fn is_frozen(&self) -> bool {
+        self.io.load(Ordering::Acquire) & PHASE_MASK == FROZEN
+    }
+
     /// The I/O call in progress, if any.
     pub fn io_call(&self) -> Option<IoCall> {
         let word = self.io.load(Ordering::Acquire);

@@ -17,7 +17,6 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::thread::JoinHandle;
 
 use crossbeam_channel::bounded;
 
@@ -29,6 +28,7 @@ use super::handler::{FemtoHandlerTrait, Pending, Submit, Wait, Waiter};
 use super::journal::{self, AppendError, Journal};
 use super::level::{self, LevelNo};
 use super::own_line::OwnLine;
+use super::pool::{self, Worker};
 use super::producer::{Producer, RecordFacts};
 use super::record::FemtoLogRecord;
 use super::registry::{self, ParkOutcome, Parkable};
@@ -85,7 +85,7 @@ pub enum Payload {
 
 enum State {
     Running {
-        worker: JoinHandle<Exit>,
+        worker: Worker,
     },
     /// Between "park requested" and "worker exited" (GIL released meanwhile).
     Parking,
@@ -95,7 +95,7 @@ enum State {
     /// The worker was stuck in a system call when `fork()` was due, and is
     /// held at the end of it until the fork is made (see fork_gate.rs).
     Frozen {
-        worker: JoinHandle<Exit>,
+        worker: Worker,
     },
     Closed,
 }
@@ -195,14 +195,16 @@ impl QueuedHandler {
         let log_path = sink.file_path().map(|path| path.to_path_buf());
         let size = sink.position().unwrap_or(0);
         let journal = journal_for(log_path.as_deref(), options.capacity)?;
+        let doorbell = pool::doorbell_for(sink.as_ref(), &options.gather);
         let engine = Engine::new(
             journal,
             sink,
             Arc::clone(&stats),
             Arc::clone(&gate),
             options.gather.clone(),
+            doorbell,
         );
-        let worker = worker::spawn(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
+        let worker = pool::start(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
         let producer = Producer::new(
             Arc::new(formatter),
             options.terminator.clone(),
@@ -482,6 +484,21 @@ impl QueuedHandler {
         self.stats.reporter.take_unreported()
     }
 
+    /// Whether a shared worker (pool.rs) serves this handler now.
+    pub fn has_shared_worker(&self) -> bool {
+        self.shared_slot().is_some()
+    }
+
+    /// The number of the shared worker's slot serving this handler now.
+    pub fn shared_slot(&self) -> Option<usize> {
+        match &*lock_unpoisoned(&self.state) {
+            State::Running {
+                worker: Worker::Shared { slot, .. },
+            } => Some(slot.number),
+            _ => None,
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         matches!(*lock_unpoisoned(&self.state), State::Closed)
     }
@@ -506,12 +523,14 @@ impl QueuedHandler {
                 return;
             }
         };
+        let doorbell = pool::doorbell_for(sink.as_ref(), &self.options.gather);
         let engine = Engine::new(
             journal,
             sink,
             Arc::clone(&self.stats),
             Arc::clone(&self.gate),
             self.options.gather.clone(),
+            doorbell,
         );
         self.engine.replace_leaking_old(engine);
         lock_unpoisoned(&self.producer).set_size(size);
@@ -526,7 +545,7 @@ impl Parkable for QueuedHandler {
 
     /// Before `fork()` (or at exit), part 1 (attached): asks the worker to
     /// park. Logging threads stop writing the journal out meanwhile.
-    fn begin_park(&self) -> Option<JoinHandle<Exit>> {
+    fn begin_park(&self) -> Option<Worker> {
         let mut state = lock_unpoisoned(&self.state);
         match std::mem::replace(&mut *state, State::Closed) {
             State::Running { worker } => {
@@ -597,7 +616,7 @@ impl Parkable for QueuedHandler {
             self.rebuild_in_child();
         }
         self.gate.cancel_park();
-        match worker::spawn(
+        match pool::start(
             thread_name(&self.label),
             self.engine.shared(),
             Arc::clone(&self.gate),
@@ -721,7 +740,7 @@ impl FemtoHandlerTrait for QueuedHandler {
             State::Running { worker } | State::Frozen { worker } => worker,
             State::Parked => {
                 self.gate.cancel_park();
-                match worker::spawn(
+                match pool::start(
                     thread_name(&self.label),
                     Arc::clone(&engine),
                     Arc::clone(&self.gate),
@@ -935,7 +954,7 @@ mod tests {
         let handler = handler(&probe, HandlerOptions::default());
         handler.deliver(FemtoLogRecord::new("t", level::INFO, "before"));
         let worker = handler.begin_park().expect("running");
-        handler.finish_park(ParkOutcome::Parked(worker.join().ok()));
+        handler.finish_park(ParkOutcome::Parked(worker.join()));
         handler.deliver(FemtoLogRecord::new("t", level::INFO, "while parked"));
         assert_eq!(probe.text(), "before\n");
         handler.resume(false);

@@ -6,13 +6,13 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use once_cell::sync::Lazy;
 
 use super::fork_gate::{ForkGate, IoCall};
 use super::handler::{FemtoHandlerTrait, Waiter};
+use super::pool::{self, Worker};
 use super::sync::lock_unpoisoned;
 use super::worker::Exit;
 
@@ -21,20 +21,21 @@ use super::worker::Exit;
 pub trait Parkable: FemtoHandlerTrait {
     /// The gate the fork hook watches this handler's worker through.
     fn gate(&self) -> &ForkGate;
-    fn begin_park(&self) -> Option<JoinHandle<Exit>>;
+    fn begin_park(&self) -> Option<Worker>;
     fn finish_park(&self, outcome: ParkOutcome);
     fn retire(&self);
     fn resume(&self, in_child: bool);
 }
 
 /// How a worker answered the fork hook's request to park.
+#[derive(Debug)]
 pub enum ParkOutcome {
     Parked(Option<Exit>),
-    Frozen(JoinHandle<Exit>),
+    Frozen(Worker),
 }
 
 /// A live handler, held by reference.
-type Live = Arc<dyn Parkable>;
+pub(crate) type Live = Arc<dyn Parkable>;
 
 static LIVE: Lazy<Mutex<Vec<Weak<dyn Parkable>>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
@@ -80,15 +81,30 @@ pub fn begin_flush_all() -> Vec<Waiter> {
 }
 
 /// Workers asked to park before `fork()`, not yet joined.
-pub struct Parking(Vec<(Live, JoinHandle<Exit>)>);
+pub struct Parking(Vec<(Live, Worker)>);
 
 /// How each worker answered, ready to be recorded in its handler.
 pub struct Parked(Vec<(Live, ParkOutcome)>);
 
+impl Parked {
+    /// Whether each worker, in the order parked, was frozen.
+    pub fn frozen(&self) -> Vec<bool> {
+        self.0
+            .iter()
+            .map(|(_, outcome)| matches!(outcome, ParkOutcome::Frozen(_)))
+            .collect()
+    }
+}
+
 /// Before `fork()`, part 1 (attached).
 pub fn begin_park_all() -> Parking {
+    begin_park_these(live_handlers())
+}
+
+/// Part 1 for the given handlers only.
+pub(crate) fn begin_park_these(handlers: Vec<Live>) -> Parking {
     Parking(
-        live_handlers()
+        handlers
             .into_iter()
             .filter_map(|handler| {
                 let worker = handler.begin_park()?;
@@ -104,12 +120,14 @@ const PARK_POLL: Duration = Duration::from_micros(20);
 impl Parking {
     /// At exit (detached): each worker writes everything and exits.
     pub fn wait_until_written(self) -> Parked {
-        Parked(
+        let parked = Parked(
             self.0
                 .into_iter()
-                .map(|(handler, worker)| (handler, ParkOutcome::Parked(worker.join().ok())))
+                .map(|(handler, worker)| (handler, ParkOutcome::Parked(worker.join())))
                 .collect(),
-        )
+        );
+        pool::join_departed();
+        parked
     }
 
     /// Before `fork()`, part 2 (detached): each worker writes what it has and
@@ -117,7 +135,7 @@ impl Parking {
     /// `STUCK_AFTER`: then it is frozen at the end of that call instead, and
     /// the fork goes ahead.
     pub fn wait(self) -> Parked {
-        let mut waiting: Vec<(Live, JoinHandle<Exit>, Option<IoCall>)> = self
+        let mut waiting: Vec<(Live, Worker, Option<IoCall>)> = self
             .0
             .into_iter()
             .map(|(handler, worker)| (handler, worker, None))
@@ -127,8 +145,12 @@ impl Parking {
             let mut still = Vec::with_capacity(waiting.len());
             for (handler, worker, seen) in waiting {
                 if worker.is_finished() {
-                    let exit = worker.join().ok();
+                    let exit = worker.join();
                     answered.push((handler, ParkOutcome::Parked(exit)));
+                    continue;
+                }
+                if worker.held_by_a_frozen_neighbour() {
+                    answered.push((handler, ParkOutcome::Frozen(worker)));
                     continue;
                 }
                 let current = handler.gate().io_call();
@@ -156,6 +178,7 @@ impl Parking {
                 std::thread::sleep(PARK_POLL);
             }
         }
+        pool::join_departed();
         Parked(answered)
     }
 }
@@ -180,7 +203,21 @@ impl Parked {
 
 /// After `fork()` (attached): restarts every parked worker.
 pub fn resume_all(in_child: bool) {
-    for handler in live_handlers() {
+    if in_child {
+        pool::forget_in_child();
+    }
+    resume_these(live_handlers(), in_child);
+}
+
+/// `resume_all` for the given handlers only.
+pub(crate) fn resume_these(live: Vec<Live>, in_child: bool) {
+    // Every park is called off before any worker goes on: a shared thread
+    // thawed for one handler must not find another's park still requested
+    // (it would park that one for good).
+    for handler in &live {
+        handler.gate().cancel_park();
+    }
+    for handler in live {
         handler.resume(in_child);
     }
 }

@@ -60,6 +60,13 @@ pub trait Sink: Send {
     fn file_path(&self) -> Option<&Path> {
         None
     }
+    /// Whether the destination is a regular file, whose writes return
+    /// promptly: such a sink can share a worker thread (pool.rs), where a
+    /// pipe or a socket, which may block for as long as its reader wants,
+    /// would hold up every handler sharing it.
+    fn is_regular_file(&self) -> bool {
+        false
+    }
     /// Closes the file, lets `move_aside` rename it and its backups, and
     /// reopens it (a rollover).
     fn roll_over(
@@ -441,6 +448,13 @@ impl Sink for FileSink {
 
     fn file_path(&self) -> Option<&Path> {
         Some(&self.path)
+    }
+
+    fn is_regular_file(&self) -> bool {
+        self.file
+            .as_ref()
+            .and_then(|file| file.metadata().ok())
+            .is_some_and(|metadata| metadata.is_file())
     }
 
     fn roll_over(&mut self, move_aside: &mut dyn FnMut(&Path) -> io::Result<()>) -> io::Result<()> {

@@ -19,9 +19,15 @@ pub(crate) struct Probe {
     pub(crate) writes: Arc<AtomicUsize>,
     pub(crate) fail: bool,
     pub(crate) delay: Option<Duration>,
+    /// Taken for a regular file: its handler is served by a shared worker.
+    pub(crate) regular_file: bool,
 }
 
 impl Sink for Probe {
+    fn is_regular_file(&self) -> bool {
+        self.regular_file
+    }
+
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         if let Some(delay) = self.delay {
             std::thread::sleep(delay);

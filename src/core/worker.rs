@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Select;
+use crossbeam_channel::{Receiver, Select};
 
 use super::engine::{Engine, Gather};
 use super::fork_gate::ForkGate;
@@ -29,6 +29,7 @@ pub const GATHER: Duration = Duration::from_micros(200);
 const GATHER_CHECK: Duration = Duration::from_millis(1);
 
 /// How a worker ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Asked to park before `fork()` (or at exit): the handler keeps its
     /// engine, and a new worker (or the logging threads) carries on.
@@ -49,7 +50,7 @@ pub fn spawn(
 /// Signals sent to the process are for the application's threads: blocked
 /// here, so that the crash path (crash.rs) never runs on a worker that is
 /// in the middle of a write it would then wait for.
-fn block_process_signals() {
+pub(crate) fn block_process_signals() {
     // SAFETY: sigset manipulation and pthread_sigmask on this thread only.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
@@ -79,18 +80,28 @@ fn run(engine: &Engine, gate: &ForkGate) -> Exit {
             // line to reach the OS).
             gather(engine, gate);
         }
-        let mut output = lock_unpoisoned(&engine.output);
-        engine.write_out(&mut output, engine.journal.published());
-        if gate.park_requested() {
-            return Exit::Parked;
-        }
-        if engine.is_closing() && engine.journal.is_empty() && !engine.has_commands() {
-            output.close_sink();
-            // Everything is in the file: no journal outlives the handler.
-            engine.journal.retire();
-            return Exit::Closed;
+        if let Some(exit) = turn(engine, gate) {
+            return exit;
         }
     }
+}
+
+/// One turn of a worker at an engine with work: writes the journal out,
+/// then says whether the worker is done with it (parked, or the handler
+/// closed with everything written). Shared with the pool's threads.
+pub(crate) fn turn(engine: &Engine, gate: &ForkGate) -> Option<Exit> {
+    let mut output = lock_unpoisoned(&engine.output);
+    engine.write_out(&mut output, engine.journal.published());
+    if gate.park_requested() {
+        return Some(Exit::Parked);
+    }
+    if engine.is_closing() && engine.journal.is_empty() && !engine.has_commands() {
+        output.close_sink();
+        // Everything is in the file: no journal outlives the handler.
+        engine.journal.retire();
+        return Some(Exit::Closed);
+    }
+    None
 }
 
 fn gather(engine: &Engine, gate: &ForkGate) {
@@ -118,16 +129,22 @@ fn gather(engine: &Engine, gate: &ForkGate) {
     }
 }
 
-/// Returns once there is something to do, without taking it. It polls
+/// Returns once there is something to do, without taking it.
+fn wait_for_work(engine: &Engine, gate: &ForkGate) {
+    wait_until(engine.doorbell(), || {
+        engine.has_work() || gate.park_requested()
+    });
+}
+
+/// Returns once `busy` holds, rechecked whenever `doorbell` rings. It polls
 /// briefly before it sleeps, since records tend to come in runs and waking
 /// a sleeping thread costs tens of microseconds.
-fn wait_for_work(engine: &Engine, gate: &ForkGate) {
-    let busy = || engine.has_work() || gate.park_requested();
+pub(crate) fn wait_until(doorbell: &Receiver<()>, busy: impl Fn() -> bool) {
     let started = Instant::now();
     let mut polls: u32 = 0;
     while started.elapsed() < IDLE_POLL {
         if busy() {
-            let _ = engine.doorbell().try_recv();
+            let _ = doorbell.try_recv();
             return;
         }
         polls += 1;
@@ -139,8 +156,8 @@ fn wait_for_work(engine: &Engine, gate: &ForkGate) {
     }
     while !busy() {
         let mut select = Select::new();
-        select.recv(engine.doorbell());
+        select.recv(doorbell);
         select.ready();
-        let _ = engine.doorbell().try_recv();
+        let _ = doorbell.try_recv();
     }
 }

@@ -344,6 +344,9 @@ impl Journal {
         if path_bytes.len() >= PATH_CAPACITY {
             return Err(io::Error::other("log path too long for a journal"));
         }
+        // Absolute: the file is reopened (`reserve`) and unlinked by its
+        // path later, when the working directory may have changed.
+        let dir = &std::path::absolute(dir)?;
         std::fs::create_dir_all(dir)?;
         // The owner's liveness file is locked before the journal exists, so
         // that no recovery ever sees the journal with its owner unlocked.

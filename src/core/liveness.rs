@@ -333,7 +333,11 @@ fn pid_exists(pid: u32) -> bool {
         return false;
     }
     // SAFETY: signal 0 only checks that the process exists.
-    unsafe { libc::kill(pid, 0) == 0 || *libc::__errno_location() != libc::ESRCH }
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    // EPERM: it exists, as another user's.
+    io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
 }
 
 fn current_pid() -> u32 {

@@ -787,7 +787,8 @@ pub struct Recovered {
 }
 
 /// Writes to `log_path` what journals of dead processes hold for it, then
-/// removes those journals. Journals of live processes (locked) are left.
+/// removes those journals. Journals of live processes (their liveness file
+/// locked, see liveness.rs) are left.
 pub fn recover(log_path: &Path) -> io::Result<Recovered> {
     let Some(dir) = journal_dir() else {
         return Ok(Recovered::default());

@@ -372,7 +372,10 @@ for handler in handlers:
     logger.addHandler(handler)
 for index in range(2000):
     logger.warning("record %05d %s", index, "x" * 100)
-print("journal files", len(os.listdir(os.environ["FEMTOLOGGING_JOURNAL_DIR"])))
+names = os.listdir(os.environ["FEMTOLOGGING_JOURNAL_DIR"])
+# Besides the journals, the process's one liveness file (<pid>-<token>.alive).
+print("journal files", sum(name.endswith(".journal") for name in names))
+print("liveness files", sum(name.endswith(".alive") for name in names))
 for handler in handlers:
     handler.close()
 """
@@ -396,6 +399,7 @@ def test_journals_reserve_memory_as_they_need_it(
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert "journal files 40" in result.stdout
+    assert "liveness files 1" in result.stdout
     expected = [f"record {index:05d} {'x' * 100}" for index in range(2000)]
     for index in range(40):
         assert (tmp_path / f"{index}.log").read_text().splitlines() == expected

@@ -30,6 +30,16 @@ logger.propagate = False
 """
 
 
+def journal_files(journals: Path) -> list[Path]:
+    return sorted(journals.glob("*.journal"))
+
+
+def liveness_files(journals: Path) -> list[Path]:
+    """Each process with journals in the directory holds one `<pid>-<token>.alive`
+    file there, locked while it lives."""
+    return sorted(journals.glob("*.alive"))
+
+
 def run(code: str, logdir: Path, journals: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), str(logdir), *args],
@@ -92,7 +102,9 @@ def test_a_killed_process_leaves_a_journal_the_next_open_recovers(tmp_path: Path
     journals = tmp_path / "journals"
     killed = run(KILLED, tmp_path, str(journals))
     assert killed.returncode == -signal.SIGKILL
-    assert len(list(journals.iterdir())) == 1
+    # The journal, and the dead process's liveness file, unlocked now.
+    assert len(journal_files(journals)) == 1
+    assert len(liveness_files(journals)) == 1
     reopened = run(
         HANDLERS + 'logging.FileHandler(path("app.log")).close()\n', tmp_path, str(journals)
     )
@@ -162,7 +174,8 @@ logger.info("second")
         HANDLERS + 'logging.FileHandler(path("shared.log")).close()\n', tmp_path, str(journals)
     )
     assert other.returncode == 0, other.stderr
-    assert len(list(journals.iterdir())) == 1
+    assert len(journal_files(journals)) == 1
+    assert len(liveness_files(journals)) == 1
     writer.stdin.write("go\n")
     writer.stdin.close()
     assert writer.wait(timeout=60) == 0

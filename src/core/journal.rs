@@ -20,6 +20,11 @@
 //! noting the log file's size before the write, so that a recovery that
 //! finds a claim can tell whether the write happened (the bytes are in the
 //! file after that size) and not write them twice.
+//!
+//! A journal keeps no descriptor once it is made (the mapping does not need
+//! one): its owner's liveness is the process's one liveness lock
+//! (liveness.rs), named in the journal's file name and header, and the rare
+//! growth of its reservation opens the file by path for the moment.
 
 use std::ffi::CString;
 use std::fs::File;
@@ -28,16 +33,19 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::io::{AsRawFd, FromRawFd, RawFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::dying;
+use super::liveness::{self, Liveness, OwnerId};
 use super::raw_write::writev_all_raw;
 use super::sync::lock_unpoisoned;
 
 /// "FEMTOJNL" followed by the layout version.
 const MAGIC: [u8; 8] = *b"FEMTOJNL";
-const VERSION: u32 = 2;
+/// 3: the owner is named by pid and token (`owner_token`), its liveness
+/// kept by a per-process lock instead of one on the journal file.
+const VERSION: u32 = 3;
 /// The header takes the first page; the ring follows.
 const HEADER_LEN: usize = 4096;
 /// Ring bytes reserved when a journal is made; more as the ring needs them.
@@ -73,6 +81,9 @@ struct Header {
     origin: AtomicU64,
     owner_pid: AtomicU32,
     path_len: AtomicU32,
+    /// With `owner_pid`, the owner's liveness file (liveness.rs); the same
+    /// owner as the file name's. 0 for a journal in memory.
+    owner_token: AtomicU64,
     path: [u8; PATH_CAPACITY],
 }
 
@@ -167,14 +178,48 @@ impl Drop for Mapping {
     }
 }
 
-/// The file behind a file-backed journal, locked while its owner lives.
+/// The file behind a file-backed journal. No descriptor is kept: the
+/// mapping holds the pages, the owner's liveness file tells recovery the
+/// owner lives.
 struct Backing {
     path: PathBuf,
     /// The same path for `unlink(2)` on the crash path, which must not
-    /// allocate.
+    /// allocate, and for reopening it to grow the reservation.
     c_path: CString,
-    /// Holds the `flock` that tells recovery the owner is alive.
-    file: File,
+    /// The file's identity: a reopen by path that finds another file (the
+    /// journal was removed and the name reused) reserves nothing in it.
+    dev: u64,
+    ino: u64,
+    /// This process's liveness file in the journal's directory, which
+    /// counts the journal until its file is removed.
+    owner: Arc<Liveness>,
+    /// Set when the file is removed (or given up), so that it is counted
+    /// out of `owner` exactly once.
+    removed: AtomicBool,
+}
+
+impl Backing {
+    /// Reserves `len` bytes of the file from `offset`, through a descriptor
+    /// opened for the moment.
+    fn reserve(&self, offset: u64, len: u64) -> io::Result<()> {
+        // SAFETY: open with a NUL-terminated path; checked for failure.
+        let fd = unsafe { libc::open(self.c_path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: a descriptor we just opened and own: closed on drop.
+        let file = unsafe { File::from_raw_fd(fd) };
+        let meta = file.metadata()?;
+        if (meta.dev(), meta.ino()) != (self.dev, self.ino) {
+            return Err(io::Error::other("the journal's path names another file"));
+        }
+        fallocate(&file, offset, len)
+    }
+
+    /// Counts the file out of its owner's journals, once.
+    fn mark_removed(&self) -> bool {
+        !self.removed.swap(true, Ordering::AcqRel)
+    }
 }
 
 impl Drop for Journal {
@@ -244,9 +289,29 @@ fn path_key(path: &Path) -> String {
     format!("{hash:016x}")
 }
 
+/// Takes an exclusive `flock` on a journal file, for a recovery only: two
+/// recoveries of one journal never run at once (the owner takes none).
 fn try_flock(file: &File) -> bool {
     // SAFETY: flock on an open descriptor.
     unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+/// `<path key>-<owner tag>-<serial>.journal`: the owner in the name lets a
+/// recovery judge a journal whose header is not written yet, and find
+/// what is left of a dead owner without opening anything.
+fn journal_file_name(log_path: &Path, owner: OwnerId, serial: u64) -> String {
+    format!("{}-{}-{serial}.journal", path_key(log_path), owner.tag())
+}
+
+/// The owner a journal's file name gives, if it has this layout's form.
+fn owner_from_name(name: &str) -> Option<OwnerId> {
+    let stem = name.strip_suffix(".journal")?;
+    let mut parts = stem.split('-');
+    let (_key, pid, token, _serial) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    OwnerId::parse(&format!("{pid}-{token}"))
 }
 
 impl Journal {
@@ -261,7 +326,7 @@ impl Journal {
             backing: None,
             append: Mutex::new(()),
         };
-        journal.write_header(None);
+        journal.write_header(None, None);
         Ok(journal)
     }
 
@@ -279,42 +344,32 @@ impl Journal {
         if path_bytes.len() >= PATH_CAPACITY {
             return Err(io::Error::other("log path too long for a journal"));
         }
+        // Absolute: the file is reopened (`reserve`) and unlinked by its
+        // path later, when the working directory may have changed.
+        let dir = &std::path::absolute(dir)?;
         std::fs::create_dir_all(dir)?;
-        let file_path = dir.join(format!(
-            "{}-{}-{}.journal",
-            path_key(log_path),
-            std::process::id(),
-            next_serial()
-        ));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&file_path)?;
-        let made = (|| {
-            if !try_flock(&file) {
-                return Err(io::Error::other("could not lock a new journal"));
-            }
-            let len = HEADER_LEN as u64 + capacity;
-            file.set_len(len)?;
-            // The header and the ring's first pages are reserved now, the
-            // rest as the ring reaches it (`reserve`): a page of a sparse
-            // file on a full tmpfs would be a SIGBUS at first touch.
-            let first = HEADER_LEN as u64 + FIRST_RESERVE.min(capacity);
-            fallocate(&file, 0, first)?;
-            let mapping = Mapping::shared(&file, len as usize)?;
-            mapping.populate(0, first as usize);
-            Ok(mapping)
-        })();
-        let mapping = match made {
-            Ok(mapping) => mapping,
+        // The owner's liveness file is locked before the journal exists, so
+        // that no recovery ever sees the journal with its owner unlocked.
+        let owner = liveness::enter(dir)?;
+        let file_path = dir.join(journal_file_name(log_path, owner.id(), next_serial()));
+        let made = Journal::make_file(&file_path, capacity);
+        let (mapping, meta) = match made {
+            Ok(made) => made,
             Err(error) => {
                 let _ = std::fs::remove_file(&file_path);
+                owner.leave();
                 return Err(error);
             }
         };
-        let c_path = CString::new(file_path.as_os_str().as_bytes())?;
+        let c_path = match CString::new(file_path.as_os_str().as_bytes()) {
+            Ok(c_path) => c_path,
+            Err(error) => {
+                let _ = std::fs::remove_file(&file_path);
+                owner.leave();
+                return Err(error.into());
+            }
+        };
+        let id = owner.id();
         let journal = Journal {
             mapping,
             capacity,
@@ -322,15 +377,39 @@ impl Journal {
             backing: Some(Backing {
                 path: file_path,
                 c_path,
-                file,
+                dev: meta.dev(),
+                ino: meta.ino(),
+                owner,
+                removed: AtomicBool::new(false),
             }),
             append: Mutex::new(()),
         };
-        journal.write_header(Some(path_bytes));
+        journal.write_header(Some(path_bytes), Some(id));
         Ok(journal)
     }
 
-    fn write_header(&self, log_path: Option<&[u8]>) {
+    /// Makes the journal's file and maps it; the descriptor is closed on
+    /// return (the mapping keeps the pages).
+    fn make_file(file_path: &Path, capacity: u64) -> io::Result<(Mapping, std::fs::Metadata)> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file_path)?;
+        let len = HEADER_LEN as u64 + capacity;
+        file.set_len(len)?;
+        // The header and the ring's first pages are reserved now, the
+        // rest as the ring reaches it (`reserve`): a page of a sparse
+        // file on a full tmpfs would be a SIGBUS at first touch.
+        let first = HEADER_LEN as u64 + FIRST_RESERVE.min(capacity);
+        fallocate(&file, 0, first)?;
+        let mapping = Mapping::shared(&file, len as usize)?;
+        mapping.populate(0, first as usize);
+        Ok((mapping, file.metadata()?))
+    }
+
+    fn write_header(&self, log_path: Option<&[u8]>, owner: Option<OwnerId>) {
         let base = self.mapping.base;
         // SAFETY: the header page is ours alone until the journal is used.
         unsafe {
@@ -353,9 +432,12 @@ impl Journal {
         header.committed.store(0, Ordering::Relaxed);
         header.claim.store(0, Ordering::Relaxed);
         header.origin.store(0, Ordering::Relaxed);
-        header
-            .owner_pid
-            .store(std::process::id(), Ordering::Release);
+        let owner = owner.unwrap_or(OwnerId {
+            pid: std::process::id(),
+            token: 0,
+        });
+        header.owner_token.store(owner.token, Ordering::Relaxed);
+        header.owner_pid.store(owner.pid, Ordering::Release);
     }
 
     fn header(&self) -> &Header {
@@ -385,7 +467,9 @@ impl Journal {
         };
         let wanted = end.max(reserved.saturating_mul(2)).min(self.capacity);
         let from = HEADER_LEN as u64 + reserved;
-        match fallocate(&backing.file, from, wanted - reserved) {
+        // Rare (the reservation at least doubles each time), so the file
+        // is opened for it rather than held open for the journal's life.
+        match backing.reserve(from, wanted - reserved) {
             Ok(()) => {
                 self.mapping
                     .populate(from as usize, (wanted - reserved) as usize);
@@ -581,10 +665,7 @@ impl Journal {
         let from = header.committed.load(Ordering::Acquire);
         let to = header.published.load(Ordering::Acquire);
         if from == to {
-            if let Some(backing) = &self.backing {
-                // SAFETY: as below.
-                unsafe { libc::unlink(backing.c_path.as_ptr()) };
-            }
+            self.unlink_in_crash();
             return;
         }
         // No file open (a reopen failed, or the handler closed it): the
@@ -609,10 +690,19 @@ impl Journal {
         }
         if written {
             header.committed.store(to, Ordering::Release);
-            if let Some(backing) = &self.backing {
-                // Everything is in the log: no journal is left behind.
+            // Everything is in the log: no journal is left behind.
+            self.unlink_in_crash();
+        }
+    }
+
+    /// Removes the journal's file (and, with the process's last one, its
+    /// liveness file) with async-signal-safe calls only.
+    fn unlink_in_crash(&self) {
+        if let Some(backing) = &self.backing {
+            if backing.mark_removed() {
                 // SAFETY: a NUL-terminated path; unlink is async-signal-safe.
                 unsafe { libc::unlink(backing.c_path.as_ptr()) };
+                backing.owner.leave_in_crash();
             }
         }
     }
@@ -641,27 +731,24 @@ impl Journal {
     /// usable.
     pub fn retire(&self) {
         if let Some(backing) = &self.backing {
-            if self.is_empty() {
+            // A parent's journal seen from a fork child is the parent's to
+            // remove.
+            let mine = backing.owner.id().pid == std::process::id();
+            if mine && self.is_empty() && backing.mark_removed() {
                 let _ = std::fs::remove_file(&backing.path);
+                backing.owner.leave();
             }
         }
     }
 
-    /// In a forked child, for the parent's journal: the child's copy of
-    /// the descriptor would keep the parent's lock (so recovery would think
-    /// the parent alive after it died). The journal itself is left alone.
+    /// In a forked child, for the parent's journal: the journal holds no
+    /// descriptor, and the parent's liveness lock is not inherited (record
+    /// locks belong to a process), so a dead parent never looks alive
+    /// because of the child. Closes the child's copies of the parent's
+    /// liveness descriptors now rather than at its first journal. The
+    /// journal itself is left alone.
     pub fn release_lock_in_child(&self) {
-        if let Some(backing) = &self.backing {
-            // SAFETY: replaces the child's copy of the descriptor with one
-            // on /dev/null, so the File's eventual close stays valid.
-            unsafe {
-                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
-                if null >= 0 {
-                    libc::dup2(null, backing.file.as_raw_fd());
-                    libc::close(null);
-                }
-            }
-        }
+        liveness::forget_inherited();
     }
 }
 
@@ -700,7 +787,8 @@ pub struct Recovered {
 }
 
 /// Writes to `log_path` what journals of dead processes hold for it, then
-/// removes those journals. Journals of live processes (locked) are left.
+/// removes those journals. Journals of live processes (their liveness file
+/// locked, see liveness.rs) are left.
 pub fn recover(log_path: &Path) -> io::Result<Recovered> {
     let Some(dir) = journal_dir() else {
         return Ok(Recovered::default());
@@ -715,29 +803,60 @@ fn recover_in(dir: &Path, log_path: &Path) -> io::Result<Recovered> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Recovered::default()),
         Err(error) => return Err(error),
     };
-    let mut candidates: Vec<(PathBuf, i64)> = Vec::new();
+    let mut candidates: Vec<(PathBuf, OwnerId, i64)> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(&prefix) && name.ends_with(".journal") {
+        if !name.starts_with(&prefix) {
+            continue;
+        }
+        // Another layout's names (no owner token) are that version's.
+        if let Some(owner) = owner_from_name(&name) {
             let modified = entry.metadata().map(|m| m.mtime()).unwrap_or(0);
-            candidates.push((entry.path(), modified));
+            candidates.push((entry.path(), owner, modified));
         }
     }
     // Oldest first: records of earlier processes come first.
-    candidates.sort_by_key(|(path, modified)| (*modified, path.clone()));
+    candidates.sort_by_key(|(path, _, modified)| (*modified, path.clone()));
     let mut recovered = Recovered::default();
-    for (path, _) in candidates {
-        if let Some(bytes) = recover_one(&path, log_path)? {
-            recovered.journals += 1;
-            recovered.bytes += bytes;
+    // Each owner asked once: (owner, alive).
+    let mut owners: Vec<(OwnerId, bool)> = Vec::new();
+    let mut outcome = Ok(());
+    for (path, owner, _) in candidates {
+        let alive = match owners.iter().find(|(known, _)| *known == owner) {
+            Some((_, alive)) => *alive,
+            None => {
+                let alive = liveness::is_alive(dir, owner);
+                owners.push((owner, alive));
+                alive
+            }
+        };
+        if alive {
+            continue;
+        }
+        match recover_one(&path, log_path, owner) {
+            Ok(Some(bytes)) => {
+                recovered.journals += 1;
+                recovered.bytes += bytes;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                outcome = Err(error);
+                break;
+            }
         }
     }
-    Ok(recovered)
+    // A dead owner's liveness file goes with its last journal (whichever
+    // log path that one was for).
+    for (owner, _) in owners.iter().filter(|(_, alive)| !alive) {
+        liveness::forget_dead(dir, *owner);
+    }
+    outcome.map(|()| recovered)
 }
 
-/// `None`: not a journal of `log_path`, or its owner is alive.
-fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> {
+/// Recovers the journal at `journal_path` of the dead `owner`. `None`: not
+/// a journal of `log_path` (or of this layout), or another recovery has it.
+fn recover_one(journal_path: &Path, log_path: &Path, owner: OwnerId) -> io::Result<Option<u64>> {
     let file = match std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -747,27 +866,45 @@ fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> 
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error),
     };
+    // Held until the journal is removed: a second recovery skips it, or
+    // finds the name gone (or naming another file) once it gets the lock.
     if !try_flock(&file) {
-        return Ok(None); // its owner lives (or another recovery runs)
+        return Ok(None);
     }
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    match std::fs::metadata(journal_path) {
+        Ok(now) if (now.dev(), now.ino()) == (meta.dev(), meta.ino()) => {}
+        Ok(_) => return Ok(None),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    let len = meta.len();
     if len < HEADER_LEN as u64 {
-        let _ = std::fs::remove_file(journal_path);
+        // Its owner died while making it: nothing was ever in it.
+        remove_recovered(journal_path)?;
         return Ok(Some(0));
     }
     let mapping = Mapping::shared(&file, len as usize)?;
-    let (valid, capacity) = {
+    let (valid, unwritten, capacity) = {
         let header = mapping.header();
         let path_len = header.path_len.load(Ordering::Acquire) as usize;
         let layout = header.magic == MAGIC
             && header.version == VERSION
             && header.header_len as usize == HEADER_LEN
             && header.capacity + HEADER_LEN as u64 == len
-            && path_len <= PATH_CAPACITY;
+            && path_len <= PATH_CAPACITY
+            && header.owner_pid.load(Ordering::Acquire) == owner.pid
+            && header.owner_token.load(Ordering::Acquire) == owner.token;
         // A hash collision names another file's journal.
         let same_log = layout && header.path[..path_len] == *log_path.as_os_str().as_bytes();
-        (same_log, header.capacity)
+        (same_log, header.magic == [0; 8], header.capacity)
     };
+    if unwritten {
+        // Its owner died before writing the header: nothing was ever in it.
+        drop(mapping);
+        remove_recovered(journal_path)?;
+        return Ok(Some(0));
+    }
     if !valid {
         // Another version's journal is left for that version to recover.
         return Ok(None);
@@ -814,8 +951,16 @@ fn recover_one(journal_path: &Path, log_path: &Path) -> io::Result<Option<u64>> 
     log.flush()?;
     header.committed.store(published, Ordering::Release);
     drop(journal);
-    std::fs::remove_file(journal_path)?;
+    remove_recovered(journal_path)?;
     Ok(Some(written))
+}
+
+/// Removes a recovered journal; one already gone is as good.
+fn remove_recovered(journal_path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(journal_path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// How much of `expected` the log file holds from `size_before` on: all of
@@ -885,6 +1030,57 @@ mod tests {
         let to = journal.published();
         assert!(journal.claim(journal.committed(), to, 0));
         journal.commit_claim(to);
+    }
+
+    /// What a process that died holding `journal` leaves: the journal, now
+    /// named (file name and header) for an owner whose liveness file is
+    /// there but locked by nobody. Returns the journal's new path.
+    fn orphan(journal: Journal) -> PathBuf {
+        static FAKE_TOKEN: AtomicU64 = AtomicU64::new(1);
+        let backing = journal.backing.as_ref().expect("backed");
+        let dir = backing.path.parent().expect("in a directory").to_path_buf();
+        let dead = OwnerId {
+            // No process has this pid (above the kernel's pid_max).
+            pid: 1 << 30,
+            token: FAKE_TOKEN.fetch_add(1, Ordering::Relaxed),
+        };
+        std::fs::write(dead.file_in(&dir), b"").expect("the dead owner's liveness file");
+        let name = backing.path.file_name().expect("name").to_string_lossy();
+        let renamed = dir.join(name.replace(&backing.owner.id().tag(), &dead.tag()));
+        std::fs::rename(&backing.path, &renamed).expect("rename");
+        let header = journal.header();
+        header.owner_token.store(dead.token, Ordering::Release);
+        header.owner_pid.store(dead.pid, Ordering::Release);
+        // No longer this process's journal.
+        if backing.mark_removed() {
+            backing.owner.leave();
+        }
+        drop(journal);
+        renamed
+    }
+
+    /// Names in `dir` with the given suffix.
+    fn files_ending(dir: &Path, suffix: &str) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.ends_with(suffix))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// This process's descriptors open on `path`.
+    fn descriptors_on(path: &Path) -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .expect("/proc/self/fd")
+            .flatten()
+            .filter(|entry| std::fs::read_link(entry.path()).is_ok_and(|target| target == path))
+            .count()
     }
 
     #[test]
@@ -975,8 +1171,7 @@ mod tests {
         commit_all(&journal);
         journal.append(b"held one\n").expect("room");
         journal.append(b"held two\n").expect("room");
-        // The owner dies without retiring: its lock goes with its descriptor.
-        drop(journal);
+        orphan(journal);
         let recovered = recover_in(&journals, &log).expect("recovery");
         assert_eq!(recovered.bytes, 18);
         assert_eq!(std::fs::read(&log).expect("log"), b"held one\nheld two\n");
@@ -1054,9 +1249,19 @@ mod tests {
             recover_in(&journals, &log).expect("recover"),
             Recovered::default()
         );
-        let backing = journal.backing_path().expect("backed").to_path_buf();
-        // The owner dies without retiring: its lock goes with its descriptor.
-        drop(journal);
+        let owner_file = journal
+            .backing
+            .as_ref()
+            .expect("backed")
+            .owner
+            .id()
+            .file_in(&journals);
+        assert!(owner_file.exists(), "the owner's liveness file");
+        let backing = orphan(journal);
+        assert!(
+            !owner_file.exists(),
+            "went with this process's last journal"
+        );
         let recovered = recover_in(&journals, &log).expect("recover");
         assert_eq!(
             recovered,
@@ -1067,6 +1272,8 @@ mod tests {
         );
         assert_eq!(std::fs::read(&log).expect("read"), b"zero\none\ntwo\n");
         assert!(!backing.exists());
+        // Nothing of the dead owner is left: its liveness file went too.
+        assert!(files_ending(&journals, "").is_empty());
         assert_eq!(
             recover_in(&journals, &log).expect("again"),
             Recovered::default()
@@ -1084,7 +1291,7 @@ mod tests {
         let end = journal.published();
         assert!(journal.claim(0, end, 0));
         std::fs::write(&log, b"first line\nsec").expect("torn write");
-        drop(journal);
+        orphan(journal);
         recover_in(&journals, &log).expect("recover");
         assert_eq!(
             std::fs::read(&log).expect("read"),
@@ -1100,9 +1307,239 @@ mod tests {
         let journal = Journal::backed(&journals, &dir.join("a.log"), 4096).expect("journal");
         let backing = journal.backing_path().expect("backed").to_path_buf();
         assert!(backing.exists());
+        assert_eq!(files_ending(&journals, ".alive").len(), 1);
         journal.retire();
         assert!(!backing.exists());
+        // The process's last journal there took its liveness file along.
+        assert!(files_ending(&journals, "").is_empty());
         journal.append(b"still usable\n").expect("room");
+        journal.retire();
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_backed_journal_holds_no_descriptor_even_as_it_grows() {
+        let dir = scratch("no-fd");
+        let journals = dir.join("journals");
+        let many: Vec<Journal> = (0..8)
+            .map(|index| {
+                Journal::backed(&journals, &dir.join(format!("{index}.log")), 1 << 20)
+                    .expect("journal")
+            })
+            .collect();
+        let line = [b'z'; 1000];
+        for journal in &many {
+            for _ in 0..200 {
+                journal.append(&line).expect("room");
+            }
+            assert!(journal.reserved() > FIRST_RESERVE, "grew");
+            let path = journal.backing_path().expect("backed");
+            assert_eq!(descriptors_on(path), 0, "{}", path.display());
+        }
+        // One liveness file for all of them, held by one descriptor.
+        let alive = files_ending(&journals, ".alive");
+        assert_eq!(alive.len(), 1, "{alive:?}");
+        assert_eq!(descriptors_on(&journals.join(&alive[0])), 1);
+        for journal in &many {
+            commit_all(journal);
+            journal.retire();
+        }
+        assert!(files_ending(&journals, "").is_empty());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn growth_refuses_when_the_path_names_another_file() {
+        let dir = scratch("replaced");
+        let journals = dir.join("journals");
+        let journal = Journal::backed(&journals, &dir.join("app.log"), 1 << 20).expect("journal");
+        let path = journal.backing_path().expect("backed").to_path_buf();
+        std::fs::remove_file(&path).expect("removed behind its back");
+        std::fs::write(&path, b"someone else's").expect("another file");
+        let line = [b'r'; 1000];
+        let refused = loop {
+            match journal.append(&line) {
+                Ok(_) => assert!(journal.reserved() <= FIRST_RESERVE, "reserved elsewhere"),
+                Err(error) => break error,
+            }
+        };
+        assert_eq!(refused, AppendError::TooLarge);
+        assert_eq!(std::fs::read(&path).expect("read"), b"someone else's");
+        commit_all(&journal);
+        drop(journal);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn concurrent_recoveries_write_each_record_once() {
+        let dir = scratch("concurrent");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        let mut expected = Vec::new();
+        for index in 0..6 {
+            let journal = Journal::backed(&journals, &log, 1 << 16).expect("journal");
+            for line in 0..50 {
+                let text = format!("journal {index} line {line:02}\n");
+                journal.append(text.as_bytes()).expect("room");
+                expected.push(text);
+            }
+            orphan(journal);
+        }
+        let recovered: Vec<Recovered> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| recover_in(&journals, &log).expect("recover")))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("joined"))
+                .collect()
+        });
+        assert_eq!(recovered.iter().map(|r| r.journals).sum::<usize>(), 6);
+        let text = std::fs::read_to_string(&log).expect("log");
+        let mut lines: Vec<String> = text.lines().map(|line| format!("{line}\n")).collect();
+        lines.sort();
+        expected.sort();
+        assert_eq!(lines, expected, "every record exactly once");
+        assert!(files_ending(&journals, "").is_empty());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn unfinished_and_foreign_journals_of_the_dead() {
+        let dir = scratch("unfinished");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        std::fs::create_dir_all(&journals).expect("dir");
+        let dead = OwnerId {
+            pid: 1 << 30,
+            token: 0xdead,
+        };
+        // Killed before the header was written, or before the file had a
+        // header's length: nothing was ever in them.
+        let zeroes = journals.join(journal_file_name(&log, dead, 0));
+        std::fs::write(&zeroes, vec![0u8; HEADER_LEN + 4096]).expect("zeroes");
+        let short = journals.join(journal_file_name(&log, dead, 1));
+        std::fs::write(&short, b"").expect("short");
+        // The previous layout's name: left for that version.
+        let older = journals.join(format!("{}-{}-0.journal", path_key(&log), 1u32 << 30));
+        std::fs::write(&older, vec![0u8; HEADER_LEN + 4096]).expect("older");
+        let recovered = recover_in(&journals, &log).expect("recover");
+        assert_eq!(
+            recovered,
+            Recovered {
+                journals: 2,
+                bytes: 0
+            }
+        );
+        assert!(!zeroes.exists() && !short.exists());
+        assert!(older.exists());
+        assert!(!log.exists(), "nothing to write, no file made");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_dead_owners_liveness_file_stays_while_it_has_journals_for_other_paths() {
+        let dir = scratch("other-paths");
+        let journals = dir.join("journals");
+        let a = Journal::backed(&journals, &dir.join("a.log"), 4096).expect("journal");
+        a.append(b"to a\n").expect("room");
+        let a_path = orphan(a);
+        let dead =
+            owner_from_name(&a_path.file_name().expect("name").to_string_lossy()).expect("owner");
+        // The same dead owner's journal for another log path.
+        let b_path = journals.join(journal_file_name(&dir.join("b.log"), dead, 99));
+        std::fs::write(&b_path, b"").expect("b");
+        recover_in(&journals, &dir.join("a.log")).expect("recover a");
+        assert!(dead.file_in(&journals).exists(), "b.log's journal is left");
+        recover_in(&journals, &dir.join("b.log")).expect("recover b");
+        assert!(!dead.file_in(&journals).exists());
+        assert_eq!(std::fs::read(dir.join("a.log")).expect("a"), b"to a\n");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    /// The journal of another process: run by
+    /// `a_live_processes_journal_is_left_and_recovered_once_after_sigkill`
+    /// in a child process (this test binary again), which makes a journal,
+    /// says so and waits to be killed.
+    #[test]
+    #[ignore = "run in a child process by the test that needs it"]
+    fn journal_owner_process() {
+        let (Some(journals), Some(log)) = (
+            std::env::var_os("FEMTO_TEST_OWNER_JOURNALS"),
+            std::env::var_os("FEMTO_TEST_OWNER_LOG"),
+        ) else {
+            return;
+        };
+        let journal =
+            Journal::backed(Path::new(&journals), Path::new(&log), 4096).expect("journal");
+        journal.append(b"held by the child\n").expect("room");
+        println!("OWNER READY");
+        std::io::stdout().flush().expect("flush");
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        drop(journal);
+    }
+
+    #[test]
+    fn a_live_processes_journal_is_left_and_recovered_once_after_sigkill() {
+        use std::io::BufRead;
+        let dir = scratch("live-owner");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args([
+                "--exact",
+                "core::journal::tests::journal_owner_process",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("FEMTO_TEST_OWNER_JOURNALS", &journals)
+            .env("FEMTO_TEST_OWNER_LOG", &log)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("child");
+        let stdout = child.stdout.take().expect("stdout");
+        let ready = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .any(|line| line.contains("OWNER READY"));
+        assert!(ready, "the child made its journal");
+        assert_eq!(files_ending(&journals, ".journal").len(), 1);
+        assert_eq!(files_ending(&journals, ".alive").len(), 1);
+        // While the child lives, no recovery (from any number of threads)
+        // takes its journal.
+        std::thread::scope(|scope| {
+            for _ in 0..3 {
+                scope.spawn(|| {
+                    assert_eq!(
+                        recover_in(&journals, &log).expect("recover"),
+                        Recovered::default()
+                    );
+                });
+            }
+        });
+        assert_eq!(files_ending(&journals, ".journal").len(), 1);
+        assert!(!log.exists());
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        // Now it is an orphan: recovered exactly once by racing recoveries.
+        let recovered: Vec<Recovered> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| recover_in(&journals, &log).expect("recover")))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("joined"))
+                .collect()
+        });
+        assert_eq!(recovered.iter().map(|r| r.journals).sum::<usize>(), 1);
+        assert_eq!(std::fs::read(&log).expect("log"), b"held by the child\n");
+        assert!(files_ending(&journals, "").is_empty(), "nothing of it left");
+        assert_eq!(
+            recover_in(&journals, &log).expect("again"),
+            Recovered::default()
+        );
+        assert_eq!(std::fs::read(&log).expect("log"), b"held by the child\n");
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -14,6 +14,7 @@ pub mod generation;
 pub mod handler;
 pub mod journal;
 pub mod level;
+pub mod liveness;
 pub mod local_time;
 pub mod logger;
 pub mod name;

@@ -1,0 +1,237 @@
+"""What `import femtologging` leaves for first use (issue 17), and that each
+part loaded later behaves as it did when everything was imported up front.
+
+Each scenario runs in a fresh interpreter, once with `import logging as m`
+and once with `import femtologging as m`: the output must be the same, and
+under femtologging the part the scenario uses must be loaded by that use and
+not before it.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+#: Not needed by the `logging` face until first use.
+FIRST_USE_MODULES = (
+    "femtologging._adapter",
+    "femtologging._warnings_capture",
+    "typing",
+)
+
+_REPORT = "#first-use-modules-loaded "
+
+
+def _run_json(run_python: Callable[..., Any], code: str) -> Any:
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_import_leaves_the_first_use_parts_unloaded(run_python: Callable[..., Any]) -> None:
+    imported = _run_json(
+        run_python,
+        """
+        import json, sys
+        before = set(sys.modules)
+        import femtologging
+        print(json.dumps(sorted(set(sys.modules) - before)))
+        """,
+    )
+    assert [name for name in FIRST_USE_MODULES if name in imported] == []
+    # The logging face itself is there.
+    for name in ("femtologging._logger", "femtologging._handler", "femtologging._stdlib_bridge"):
+        assert name in imported
+
+
+def test_dir_and_star_import_list_the_names_before_they_are_loaded(
+    run_python: Callable[..., Any],
+) -> None:
+    result = _run_json(
+        run_python,
+        """
+        import json, sys
+        import femtologging
+        listed_before = dir(femtologging)
+        loaded_before = sorted(sys.modules)
+        namespace = {}
+        exec("from femtologging import *", namespace)
+        print(json.dumps({
+            "first_use": femtologging._ON_FIRST_USE,
+            "listed_before": listed_before,
+            "listed_after": dir(femtologging),
+            "loaded_before": loaded_before,
+            "loaded_after": sorted(sys.modules),
+            "all": femtologging.__all__,
+            "star": sorted(name for name in namespace if name != "__builtins__"),
+            "star_same_objects": all(
+                namespace[name] is getattr(femtologging, name) for name in femtologging.__all__
+            ),
+        }))
+        """,
+    )
+    listed_before = set(result["listed_before"])
+    first_use = result["first_use"]
+    assert {f"femtologging.{name}" for name in first_use} >= {
+        name for name in FIRST_USE_MODULES if name.startswith("femtologging.")
+    }
+    for module, names in first_use.items():
+        assert {module, *names} <= listed_before
+        assert f"femtologging.{module}" not in result["loaded_before"]
+        # The star import loads exactly the modules of the names it takes.
+        exported = set(names) & set(result["all"])
+        assert (f"femtologging.{module}" in result["loaded_after"]) == bool(exported)
+    assert "__getattr__" not in listed_before
+    assert listed_before == set(result["listed_after"])
+    assert sorted(result["all"]) == result["star"]
+    assert result["star_same_objects"]
+
+
+def test_names_loaded_on_first_use_are_the_same_objects_every_time(
+    run_python: Callable[..., Any],
+) -> None:
+    run = run_python(
+        """
+        import json, pickle, sys
+        import femtologging
+        from femtologging import LoggerAdapter, captureWarnings
+        print(json.dumps({
+            "adapter": LoggerAdapter is femtologging.LoggerAdapter
+                is sys.modules["femtologging._adapter"].LoggerAdapter,
+            "capture": captureWarnings is femtologging.captureWarnings
+                is femtologging._warnings_capture.captureWarnings,
+            "pickled": pickle.loads(pickle.dumps(femtologging.LoggerAdapter))
+                is femtologging.LoggerAdapter,
+            "modules": {
+                name: getattr(femtologging, name).__module__
+                for name in ("LoggerAdapter", "captureWarnings", "_showwarning")
+            },
+            "missing": hasattr(femtologging, "no_such_name"),
+        }))
+        import logging, traceback
+        def misspelled(module):
+            try:
+                module.getLoger
+            except AttributeError as error:
+                return traceback.format_exception_only(error)
+        print(json.dumps([misspelled(femtologging), misspelled(logging)]))
+        """
+    )
+    assert run.returncode == 0, run.stderr
+    result, misspelled = (json.loads(line) for line in run.stdout.splitlines())
+    # A name that is not there: the same error as the stdlib's, suggestion included.
+    assert misspelled[0] == [line.replace("'logging'", "'femtologging'") for line in misspelled[1]]
+    assert "Did you mean: 'getLogger'?" in misspelled[0][0]
+    assert result == {
+        "adapter": True,
+        "capture": True,
+        "pickled": True,
+        "modules": {
+            "LoggerAdapter": "femtologging",
+            "captureWarnings": "femtologging",
+            "_showwarning": "femtologging._warnings_capture",
+        },
+        "missing": False,
+    }
+
+
+def test_a_name_assigned_before_its_module_is_loaded_keeps_its_value(
+    run_python: Callable[..., Any],
+) -> None:
+    result = _run_json(
+        run_python,
+        """
+        import json, sys
+        import femtologging
+        class Replacement:
+            pass
+        def show(*args, **kwargs):
+            pass
+        femtologging.LoggerAdapter = Replacement
+        femtologging._showwarning = show
+        femtologging.captureWarnings  # loads the module that defines _showwarning
+        print(json.dumps({
+            "adapter_kept": femtologging.LoggerAdapter is Replacement,
+            "adapter_loaded": "femtologging._adapter" in sys.modules,
+            "showwarning_kept": femtologging._showwarning is show,
+            "capture_loaded": "femtologging._warnings_capture" in sys.modules,
+        }))
+        """,
+    )
+    assert result == {
+        "adapter_kept": True,
+        "adapter_loaded": False,
+        "showwarning_kept": True,
+        "capture_loaded": True,
+    }
+
+
+#: name -> (what the scenario sets up, the use that needs the part, the
+#: module that use loads). The same code runs under both libraries as `m`.
+SCENARIOS: dict[str, tuple[str, str, str]] = {
+    "LoggerAdapter": (
+        """
+        import io
+        stream = io.StringIO()
+        logger = m.getLogger("adapted")
+        logger.propagate = False
+        logger.setLevel(m.DEBUG)
+        handler = m.StreamHandler(stream)
+        handler.setFormatter(m.Formatter("%(levelname)s %(name)s [%(ctx)s] %(message)s"))
+        logger.addHandler(handler)
+        """,
+        """
+        adapter = m.LoggerAdapter(logger, {"ctx": "request-7"})
+        adapter.debug("one %s", 1)
+        adapter.info("two")
+        adapter.warning("three", extra={"ctx": "ignored"})
+        adapter.log(m.ERROR, "four")
+        print(repr(adapter), adapter.isEnabledFor(m.INFO), adapter.getEffectiveLevel())
+        print(stream.getvalue(), end="")
+        """,
+        "femtologging._adapter",
+    ),
+    "captureWarnings": (
+        """
+        import io, warnings
+        stream = io.StringIO()
+        m.getLogger("py.warnings").addHandler(m.StreamHandler(stream))
+        """,
+        """
+        m.captureWarnings(True)
+        warnings.warn("careful", UserWarning)
+        print(m._warnings_showwarning is not None)
+        m.captureWarnings(False)
+        print(m._warnings_showwarning is None)
+        print(stream.getvalue(), end="")
+        """,
+        "femtologging._warnings_capture",
+    ),
+}
+
+
+def _scenario_code(library: str, setup: str, use: str, module: str) -> str:
+    lines = [f"import {library} as m", "import sys", textwrap.dedent(setup)]
+    lines.append(f"loaded_before_use = {module!r} in sys.modules")
+    lines.append(textwrap.dedent(use))
+    lines.append(f"print({_REPORT!r}, loaded_before_use, {module!r} in sys.modules)")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_first_use_loads_the_part_and_behaves_as_the_stdlib(
+    run_python: Callable[..., Any], name: str
+) -> None:
+    setup, use, module = SCENARIOS[name]
+    stdlib = run_python(_scenario_code("logging", setup, use, module))
+    femto = run_python(_scenario_code("femtologging", setup, use, module))
+    assert stdlib.returncode == 0, stdlib.stderr
+    assert femto.returncode == 0, femto.stderr
+    *femto_output, report = femto.stdout.splitlines(keepends=True)
+    assert report.split() == [_REPORT.strip(), "False", "True"]
+    assert "".join(femto_output) == stdlib.stdout.rpartition(_REPORT)[0]
+    assert femto.stderr == stdlib.stderr

@@ -211,6 +211,8 @@ def _register_at_fork_reinit_lock(instance: _Any) -> None:
 _ON_FIRST_USE: dict[str, tuple[str, ...]] = {
     "_adapter": ("LoggerAdapter",),
     "_warnings_capture": ("captureWarnings", "_showwarning"),
+    "_exception_text": (),
+    "_json_native": (),
 }
 #: Each name not loaded yet -> the submodule that defines it.
 _pending: dict[str, str] = {

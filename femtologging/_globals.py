@@ -73,6 +73,17 @@ def submodule(name: str) -> ModuleType:
     return module
 
 
+def optional_submodule(name: str) -> ModuleType | None:
+    """`submodule(name)`, or None when it was not loaded before the
+    interpreter began to finalize: imports fail from then on (importlib's
+    own test: `sys.meta_path` is None). For parts that only make something
+    faster; their callers then do what the stdlib does, to the same result.
+    """
+    if name not in _loaded_submodules and sys.meta_path is None:
+        return None
+    return submodule(name)
+
+
 def is_internal_file(filename: str) -> bool:
     """Whether a code file belongs to femtologging or the import machinery."""
     normalized = os.path.normcase(filename)

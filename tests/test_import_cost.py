@@ -20,6 +20,8 @@ import pytest
 FIRST_USE_MODULES = (
     "femtologging._adapter",
     "femtologging._warnings_capture",
+    "femtologging._exception_text",
+    "femtologging._json_native",
     "typing",
 )
 
@@ -211,6 +213,71 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
         """,
         "femtologging._warnings_capture",
     ),
+    "exception text on the fast path": (
+        """
+        import io
+        stream = io.StringIO()
+        logger = m.getLogger("failing")
+        logger.propagate = False
+        logger.addHandler(m.StreamHandler(stream))
+        """,
+        """
+        def fail():
+            raise ValueError("no good")
+        try:
+            fail()
+        except ValueError:
+            logger.exception("failed %s", "here")
+        print(stream.getvalue(), end="")
+        """,
+        "femtologging._exception_text",
+    ),
+    "exception text from formatException": (
+        """
+        import sys
+        formatter = m.Formatter()
+        """,
+        """
+        try:
+            {}["missing"]
+        except KeyError:
+            print(formatter.formatException(sys.exc_info()))
+        """,
+        "femtologging._exception_text",
+    ),
+    # The failing code comes from a file whose lines linecache holds: only
+    # then is a traceback's stack memoized, which a replaced function stops.
+    "a traceback function replaced before the first exception": (
+        """
+        import io, linecache, pathlib, sys, traceback
+        pathlib.Path("failing.py").write_text(
+            "def fail():\\n"
+            "    raise OSError('disk')\\n"
+            "def log_failure(logger):\\n"
+            "    try:\\n"
+            "        fail()\\n"
+            "    except OSError:\\n"
+            "        logger.exception('failed')\\n"
+        )
+        sys.path.insert(0, "")
+        import failing
+        linecache.getline(failing.__file__, 1)
+        def replacement(exc_type, value, tb, limit=None, file=None, chain=True):
+            file.write(f"replaced rendering of {value!r}\\n")
+        traceback.print_exception = replacement
+        stream = io.StringIO()
+        logger = m.getLogger("replaced")
+        logger.propagate = False
+        logger.addHandler(m.StreamHandler(stream))
+        """,
+        """
+        failing.log_failure(logger)
+        failing.log_failure(logger)
+        print(m.Formatter().formatException((OSError, OSError("direct"), None)))
+        print(stream.getvalue(), end="")
+        """,
+        "femtologging._exception_text",
+    ),
 }
 
 
@@ -235,3 +302,65 @@ def test_first_use_loads_the_part_and_behaves_as_the_stdlib(
     assert report.split() == [_REPORT.strip(), "False", "True"]
     assert "".join(femto_output) == stdlib.stdout.rpartition(_REPORT)[0]
     assert femto.stderr == stdlib.stderr
+
+
+#: Logging from a `__del__` while the interpreter finalizes, when nothing can
+#: be imported any more (CPython's test_logging checks it: bpo-20037,
+#: bpo-26789). Only `import femtologging` happened before.
+AT_EXIT = """
+import {library} as m
+
+class LogsAtExit:
+    def __del__(self):
+        try:
+            raise ValueError("some error")
+        except ValueError:
+            m.exception("exception in __del__")
+        m.error("error in __del__")
+
+keep = LogsAtExit()
+"""
+
+
+def test_logging_while_the_interpreter_finalizes(run_python: Callable[..., Any]) -> None:
+    stdlib = run_python(AT_EXIT.format(library="logging"))
+    femto = run_python(AT_EXIT.format(library="femtologging"))
+    assert stdlib.returncode == femto.returncode == 0
+    assert "ValueError: some error" in stdlib.stderr
+    assert femto.stderr == stdlib.stderr
+
+
+JSON_AT_EXIT = """
+import sys
+import femtologging
+import femtologging.json
+
+handler = femtologging.StreamHandler(sys.stderr)
+handler.setFormatter(femtologging.json.JsonFormatter("%(levelname)s %(message)s"))
+logger = femtologging.getLogger("json")
+logger.propagate = False
+logger.addHandler(handler)
+
+class LogsAtExit:
+    def __del__(self):
+        logger.error("record", extra={"items": [1, 2]})
+
+keep = LogsAtExit()
+if BEFORE_EXIT:
+    del keep
+print("json layout compiled before exit:", "femtologging._json_native" in sys.modules)
+"""
+
+
+def test_a_json_formatter_first_used_while_the_interpreter_finalizes(
+    run_python: Callable[..., Any],
+) -> None:
+    """Too late to load the JSON layout's compiler: the formatter runs in
+    Python, which writes the same line."""
+    before_exit = run_python(JSON_AT_EXIT.replace("BEFORE_EXIT", "True"))
+    at_exit = run_python(JSON_AT_EXIT.replace("BEFORE_EXIT", "False"))
+    assert before_exit.returncode == at_exit.returncode == 0
+    assert before_exit.stdout == "json layout compiled before exit: True\n"
+    assert at_exit.stdout == "json layout compiled before exit: False\n"
+    assert before_exit.stderr == at_exit.stderr
+    assert before_exit.stderr == '{"levelname": "ERROR", "message": "record", "items": [1, 2]}\n'

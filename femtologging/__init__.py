@@ -213,6 +213,7 @@ _ON_FIRST_USE: dict[str, tuple[str, ...]] = {
     "_warnings_capture": ("captureWarnings", "_showwarning"),
     "_exception_text": (),
     "_json_native": (),
+    "contextvars": (),
 }
 #: Each name not loaded yet -> the submodule that defines it.
 _pending: dict[str, str] = {

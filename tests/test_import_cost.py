@@ -22,6 +22,8 @@ FIRST_USE_MODULES = (
     "femtologging._warnings_capture",
     "femtologging._exception_text",
     "femtologging._json_native",
+    "femtologging.contextvars",
+    "contextvars",
     "typing",
 )
 
@@ -101,11 +103,14 @@ def test_names_loaded_on_first_use_are_the_same_objects_every_time(
         import json, pickle, sys
         import femtologging
         from femtologging import LoggerAdapter, captureWarnings
+        import femtologging.contextvars as bound_api
         print(json.dumps({
             "adapter": LoggerAdapter is femtologging.LoggerAdapter
                 is sys.modules["femtologging._adapter"].LoggerAdapter,
             "capture": captureWarnings is femtologging.captureWarnings
                 is femtologging._warnings_capture.captureWarnings,
+            "contextvars": femtologging.contextvars is bound_api
+                is sys.modules["femtologging.contextvars"],
             "pickled": pickle.loads(pickle.dumps(femtologging.LoggerAdapter))
                 is femtologging.LoggerAdapter,
             "modules": {
@@ -131,6 +136,7 @@ def test_names_loaded_on_first_use_are_the_same_objects_every_time(
     assert result == {
         "adapter": True,
         "capture": True,
+        "contextvars": True,
         "pickled": True,
         "modules": {
             "LoggerAdapter": "femtologging",
@@ -302,6 +308,67 @@ def test_first_use_loads_the_part_and_behaves_as_the_stdlib(
     assert report.split() == [_REPORT.strip(), "False", "True"]
     assert "".join(femto_output) == stdlib.stdout.rpartition(_REPORT)[0]
     assert femto.stderr == stdlib.stderr
+
+
+def test_bound_values_before_and_after_the_binding_api_is_loaded(
+    run_python: Callable[..., Any],
+) -> None:
+    """The context variable exists from import on: records made before the
+    first bind carry nothing, on every path; binding later reaches them all."""
+    result = _run_json(
+        run_python,
+        """
+        import io, json, logging, sys
+        import femtologging
+        import femtologging.json as femto_json
+
+        collected = []
+        class Collect(femtologging.Handler):
+            def emit(self, record):
+                collected.append(getattr(record, "request_id", None))
+
+        stream = io.StringIO()
+        native = femtologging.getLogger("native")
+        native.propagate = False
+        json_handler = femtologging.StreamHandler(stream)
+        json_handler.setFormatter(femto_json.JsonFormatter("%(message)s"))
+        native.addHandler(json_handler)
+        python_path = femtologging.getLogger("python")
+        python_path.propagate = False
+        python_path.addHandler(Collect())
+        femtologging.getLogger("library").addHandler(Collect())
+        library = logging.getLogger("library")  # the stdlib's twin
+
+        def log_everywhere(text):
+            native.warning(text)
+            python_path.warning(text)
+            library.warning(text)
+
+        log_everywhere("before")
+        binding_loaded_early = "femtologging.contextvars" in sys.modules
+        from femtologging.contextvars import bind_contextvars, clear_contextvars
+        bind_contextvars(request_id="r-1")
+        log_everywhere("bound")
+        clear_contextvars()
+        log_everywhere("cleared")
+        print(json.dumps({
+            "binding_loaded_early": binding_loaded_early,
+            "json_lines": [json.loads(line) for line in stream.getvalue().splitlines()],
+            "collected": collected,
+            "json_native_loaded": "femtologging._json_native" in sys.modules,
+        }))
+        """,
+    )
+    assert result == {
+        "binding_loaded_early": False,
+        "json_lines": [
+            {"message": "before"},
+            {"message": "bound", "request_id": "r-1"},
+            {"message": "cleared"},
+        ],
+        "collected": [None, None, "r-1", "r-1", None, None],
+        "json_native_loaded": True,
+    }
 
 
 #: Logging from a `__del__` while the interpreter finalizes, when nothing can

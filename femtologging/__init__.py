@@ -25,7 +25,6 @@ from string import Template
 from types import GenericAlias
 
 from . import _femtologging_rs, _globals, _lifecycle, _native_path, _shared_state, _stdlib_bridge
-from ._adapter import LoggerAdapter
 from ._basic_config import basicConfig
 from ._femtologging_rs import (
     FemtoFileHandler,
@@ -111,10 +110,10 @@ from ._record import (
     makeLogRecord,
     setLogRecordFactory,
 )
-from ._warnings_capture import _showwarning, captureWarnings
 
 _TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if _TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
     from typing import Any as _Any
 
 __all__ = [
@@ -202,6 +201,45 @@ def _register_at_fork_reinit_lock(instance: _Any) -> None:
     _globals.at_fork_reinit_lock_weakset.add(instance)
 
 
+#: What the `logging` face does not need at import, by the submodule that
+#: defines it: loaded on first access (`__getattr__` below), then kept in this
+#: module's dict. Each submodule is an attribute of the package too, as it
+#: was when this module imported all of them. What code may first need while
+#: the interpreter finalizes, when nothing can be imported any more, is not
+#: here: the module-level functions and `basicConfig` (a `__del__` that logs
+#: at exit) are imported above.
+_ON_FIRST_USE: dict[str, tuple[str, ...]] = {
+    "_adapter": ("LoggerAdapter",),
+    "_warnings_capture": ("captureWarnings", "_showwarning"),
+    "_exception_text": (),
+    "_json_native": (),
+    "contextvars": (),
+}
+#: Each name not loaded yet -> the submodule that defines it.
+_pending: dict[str, str] = {
+    name: module for module, names in _ON_FIRST_USE.items() for name in (module, *names)
+}
+
+
+def __getattr__(name: str) -> _Any:
+    """Loads a name of `_ON_FIRST_USE` (PEP 562: asked only for names this
+    module's dict lacks)."""
+    module_name = _pending.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = _globals.submodule(module_name)
+    names = _ON_FIRST_USE[module_name]
+    _present_as_stdlib(getattr(module, defined) for defined in names if defined in __all__)
+    namespace = globals()
+    # A name assigned here before its submodule was loaded keeps that value.
+    namespace.setdefault(module_name, module)
+    for defined in names:
+        namespace.setdefault(defined, getattr(module, defined))
+    for loaded in (module_name, *names):
+        _pending.pop(loaded, None)
+    return namespace[name]
+
+
 _after_at_fork_child_reinit_locks = _globals.reinit_locks_after_fork
 _prepareFork = _globals.prepare_fork
 _afterFork = _globals.after_fork
@@ -233,19 +271,28 @@ class _PackageModule(_types.ModuleType):
         ):
             _globals.configuration_changed()
 
+    def __dir__(self) -> list[str]:
+        # What `dir()` listed when every submodule was imported up front:
+        # the names not loaded yet too, and not the hook that loads them.
+        names = set(super().__dir__()) | set(_pending)
+        names.discard("__getattr__")
+        return list(names)
 
-def _present_as_stdlib() -> None:
-    """Gives the public classes and functions this module's name, as the
+
+def _present_as_stdlib(values: _Iterable[_Any]) -> None:
+    """Gives public classes and functions this module's name, as the
     stdlib's have `logging` (reprs, pickles and `__all__` checks read it)."""
-    namespace = globals()
-    for name in __all__:
-        value = namespace[name]
+    for value in values:
         if isinstance(value, (type, _types.FunctionType)):
             try:
                 value.__module__ = __name__
             except (AttributeError, TypeError):
                 pass
-    for helper in (
+
+
+_present_as_stdlib(
+    [
+        *(globals()[name] for name in __all__ if name not in _pending),
         PercentStyle,
         StrFormatStyle,
         StringTemplateStyle,
@@ -255,11 +302,8 @@ def _present_as_stdlib() -> None:
         RootLogger,
         currentframe,
         _StderrHandler,
-    ):
-        helper.__module__ = __name__
-
-
-_present_as_stdlib()
+    ]
+)
 _sys.modules[__name__].__class__ = _PackageModule
 _globals.package()
 _lifecycle.install()

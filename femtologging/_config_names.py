@@ -195,7 +195,9 @@ def eval_namespace() -> dict[str, Any]:
     namespace["Template"] = string.Template
     namespace["StrFormatter"] = string.Formatter
     namespace["GenericAlias"] = types.GenericAlias
-    namespace.update(vars(package()))
+    package_module = package()
+    # dir(), not vars(): it also lists the names loaded on first use.
+    namespace.update((name, getattr(package_module, name)) for name in dir(package_module))
     try:
         namespace["handlers"] = handlers_module()
     except ImportError:

@@ -22,10 +22,11 @@ as with the stdlib.
 from __future__ import annotations
 
 import builtins
-import io
 import linecache
 import sys
 import traceback
+
+from ._formatter import TRACEBACK_AT_IMPORT, traceback_text
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
@@ -34,10 +35,9 @@ if TYPE_CHECKING:
 
 _MEMO_LIMIT = 256
 
-_print_exception = traceback.print_exception
-_format_exception_only = traceback.format_exception_only
-_TracebackException = traceback.TracebackException
-_format_frame_summary = getattr(traceback.StackSummary, "format_frame_summary", None)
+_print_exception, _format_exception_only, _TracebackException, _format_frame_summary = (
+    TRACEBACK_AT_IMPORT
+)
 _ExceptionGroup: Any = getattr(builtins, "BaseExceptionGroup", None)
 
 #: key -> (stack text, the objects whose ids make up the key, kept alive so
@@ -47,20 +47,15 @@ _memo: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
 
 def exception_text(exc_info: Any) -> str:
     """`Formatter.formatException(exc_info)` of the stdlib's Formatter."""
-    exc_type, value, tb = exc_info[0], exc_info[1], exc_info[2]
+    value, tb = exc_info[1], exc_info[2]
     key = _memo_key(value, tb)
     if key is None:
-        with io.StringIO() as buffer:
-            # Positional, as the stdlib's Formatter calls it (a patched
-            # print_exception may depend on that).
-            traceback.print_exception(exc_type, value, tb, None, buffer)
-            text = buffer.getvalue()
+        return traceback_text(exc_info)
+    memo = _memo.get(key[0])
+    if memo is not None:
+        text = memo[0] + "".join(_format_exception_only(type(value), value))
     else:
-        memo = _memo.get(key[0])
-        if memo is not None:
-            text = memo[0] + "".join(_format_exception_only(type(value), value))
-        else:
-            text = _render_and_remember(key, value, tb)
+        text = _render_and_remember(key, value, tb)
     return text[:-1] if text.endswith("\n") else text
 
 

@@ -7,14 +7,15 @@ fast path, its formatter is compiled into a native template instead
 
 from __future__ import annotations
 
+import io
 import re
 import string
 import sys
 import time
+import traceback
 from collections.abc import Callable
 
-from . import _globals, _json_native
-from ._exception_text import exception_text
+from . import _globals
 from ._femtologging_rs import NativeFormat
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -22,6 +23,51 @@ if TYPE_CHECKING:
     from typing import Any
 
 BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
+
+#: The modules of the JSON formatter classes `_json_native` compiles: no
+#: formatter is of one of those classes before its module is imported.
+JSON_FORMATTER_MODULES = ("femtologging.json", "pythonjsonlogger.json")
+
+
+#: The traceback module's functions as they are at import. `_exception_text`
+#: (loaded later) memoizes only while these are still in place: one replaced
+#: in the meantime is called, as by the stdlib's Formatter.
+TRACEBACK_AT_IMPORT = (
+    traceback.print_exception,
+    traceback.format_exception_only,
+    traceback.TracebackException,
+    getattr(traceback.StackSummary, "format_frame_summary", None),
+)
+
+
+def exception_text(exc_info: Any) -> str:
+    """The stdlib `Formatter.formatException` text, from `_exception_text`
+    (its stack part memoized), loaded with the first exception formatted."""
+    memoizing = _globals.optional_submodule("_exception_text")
+    if memoizing is None:
+        return traceback_text(exc_info)
+    return memoizing.exception_text(exc_info)  # type: ignore[no-any-return]
+
+
+def traceback_text(exc_info: Any) -> str:
+    """What the stdlib's `Formatter.formatException` returns, made the way
+    it makes it."""
+    with io.StringIO() as buffer:
+        # Positional, as the stdlib's Formatter calls it (a patched
+        # print_exception may depend on that).
+        traceback.print_exception(exc_info[0], exc_info[1], exc_info[2], None, buffer)
+        text = buffer.getvalue()
+    return text[:-1] if text.endswith("\n") else text
+
+
+def is_json_formatter(formatter: Any) -> bool:
+    """Whether `formatter` is a JSON formatter `_json_native` compiles; that
+    module is loaded only once a module defining one is imported. (If that
+    is too late, at exit, the formatter runs in Python: the same bytes.)"""
+    if not any(name in sys.modules for name in JSON_FORMATTER_MODULES):
+        return False
+    json_native = _globals.optional_submodule("_json_native")
+    return json_native is not None and json_native.is_json_formatter(formatter)
 
 
 class PercentStyle:
@@ -245,8 +291,8 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
     Compiled once per setting."""
     if formatter is None:
         formatter = _defaultFormatter
-    if _json_native.is_json_formatter(formatter):
-        return _json_native.compile_json(formatter)
+    if is_json_formatter(formatter):
+        return _globals.submodule("_json_native").compile_json(formatter)  # type: ignore[no-any-return]
     cls = type(formatter)
     if any(getattr(cls, name, None) is not _STOCK_METHODS[name] for name in _NATIVE_METHODS):
         return None

@@ -52,6 +52,38 @@ def flag(name: str) -> Any:
     return getattr(package(), name)
 
 
+#: The package's submodules that `import femtologging` leaves out, once
+#: loaded by `submodule`.
+_loaded_submodules: dict[str, ModuleType] = {}
+
+
+def submodule(name: str) -> ModuleType:
+    """The package's submodule `name` (such as "_exception_text"), imported
+    on first use.
+
+    For the parts the `logging` face does not need at import (issue 17).
+    Kept by reference once loaded, as `package()` is, so that a record
+    logged from a `__del__` during finalization finds it.
+    """
+    module = _loaded_submodules.get(name)
+    if module is None:
+        qualified = f"{PACKAGE_NAME}.{name}"
+        __import__(qualified)
+        module = _loaded_submodules[name] = sys.modules[qualified]
+    return module
+
+
+def optional_submodule(name: str) -> ModuleType | None:
+    """`submodule(name)`, or None when it was not loaded before the
+    interpreter began to finalize: imports fail from then on (importlib's
+    own test: `sys.meta_path` is None). For parts that only make something
+    faster; their callers then do what the stdlib does, to the same result.
+    """
+    if name not in _loaded_submodules and sys.meta_path is None:
+        return None
+    return submodule(name)
+
+
 def is_internal_file(filename: str) -> bool:
     """Whether a code file belongs to femtologging or the import machinery."""
     normalized = os.path.normcase(filename)

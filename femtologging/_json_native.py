@@ -14,21 +14,22 @@ the logging thread, per record, by `json_text`.
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from . import _formatter
 from ._femtologging_rs import NativeFormat
 from ._overrides import set_on_instance
+from ._record import STDLIB_RECORD_ATTRIBUTES
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
     import json
     from typing import Any
 
-#: The attributes of a stdlib LogRecord of this Python, in `__dict__` order:
-#: what python-json-logger merges when they are not reserved.
-RECORD_ATTRS = tuple(logging.LogRecord("n", logging.INFO, "p", 1, "m", (), None).__dict__)
+#: The attributes of a stdlib LogRecord of this Python, in `__dict__` order
+#: (as at `import femtologging`, though this module is loaded later): what
+#: python-json-logger merges when they are not reserved.
+RECORD_ATTRS = STDLIB_RECORD_ATTRIBUTES
 
 #: Fields of `fmt` that are the record's own: the others are looked up
 #: among its `extra` values (`record.__dict__.get`).
@@ -53,12 +54,10 @@ _HOOKS = (
 def _stock_classes() -> dict[type, type]:
     """The JSON formatter classes imported so far, with their stock encoder."""
     classes: dict[type, type] = {}
-    ours = sys.modules.get("femtologging.json")
-    if ours is not None:
-        classes[ours.JsonFormatter] = ours.JsonEncoder
-    theirs = sys.modules.get("pythonjsonlogger.json")
-    if theirs is not None:
-        classes[theirs.JsonFormatter] = theirs.JsonEncoder
+    for name in _formatter.JSON_FORMATTER_MODULES:
+        module = sys.modules.get(name)
+        if module is not None:
+            classes[module.JsonFormatter] = module.JsonEncoder
     return classes
 
 

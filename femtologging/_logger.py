@@ -11,6 +11,7 @@ import traceback
 import warnings
 
 from . import _globals, _shared_state, _stdlib_bridge
+from ._bound_values import apply_bound
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
@@ -21,7 +22,6 @@ from ._levels import (
     getLevelName,
 )
 from ._record import record_factory
-from .contextvars import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

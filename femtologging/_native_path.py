@@ -15,14 +15,13 @@ import sys
 import threading
 import weakref
 
+from . import _bound_values, _globals, _record, _stdlib_bridge
 from . import _femtologging_rs as _rs
-from . import _globals, _json_native, _record, _stdlib_bridge, contextvars
-from ._exception_text import exception_text
-from ._formatter import _defaultFormatter
+from ._bound_values import apply_bound
+from ._formatter import _defaultFormatter, exception_text, is_json_formatter
 from ._handler import report_stream_failure
 from ._levels import _levelToName
 from ._overrides import set_on_instance
-from .contextvars import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
@@ -129,7 +128,7 @@ def plan(logger: Any) -> dict[str, Any] | None:
             targets.append(target)
             classes[type(handler)] = None
             formatter = getattr(handler, "formatter", None)
-            if _json_native.is_json_formatter(formatter):
+            if is_json_formatter(formatter):
                 watched_dicts.append(_own_dict(formatter))
             if formatter is not None:
                 classes[type(formatter)] = None
@@ -276,6 +275,12 @@ def _handle_rendered(
     logger.handle(record)
 
 
+def _json_text(value: Any) -> str | None:
+    """An `extra` value as a JSON layout prints it: only such a layout asks,
+    and `_json_native`, which compiled it, is loaded by then."""
+    return _globals.submodule("_json_native").json_text(value)  # type: ignore[no-any-return]
+
+
 def install() -> None:
     from ._logger import Logger, _render_stack
 
@@ -299,8 +304,8 @@ def install() -> None:
             "handle_rendered": _handle_rendered,
             "threshold": threshold,
             "plan": plan,
-            "json_text": _json_native.json_text,
-            "bound": contextvars.BOUND,
+            "json_text": _json_text,
+            "bound": _bound_values.BOUND,
             "active_threads": threading._active,  # type: ignore[attr-defined]
             "thread_name_property": threading.Thread.name,
         },

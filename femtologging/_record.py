@@ -131,12 +131,12 @@ def _stamp_float(record: LogRecord) -> None:
 
 _stamp = _stamp_ns if _NS_CLOCK else _stamp_float
 
-#: What a record is made of (its `__dict__` keys as the stdlib's makes it,
-#: and the two attributes formatting adds): `extra` may not use these.
-RECORD_ATTRIBUTE_NAMES = frozenset(vars(_stdlib_logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message",
-    "asctime",
-}
+#: The `__dict__` keys of a record as the stdlib's LogRecord makes it, in
+#: order, taken at import.
+STDLIB_RECORD_ATTRIBUTES = tuple(vars(_stdlib_logging.LogRecord("", 0, "", 0, "", (), None)))
+#: What a record is made of (those keys, and the two attributes formatting
+#: adds): `extra` may not use these.
+RECORD_ATTRIBUTE_NAMES = frozenset(STDLIB_RECORD_ATTRIBUTES) | {"message", "asctime"}
 
 RecordFactory = Callable[..., LogRecord]
 _logRecordFactory: RecordFactory = LogRecord

@@ -16,17 +16,22 @@ passes in `extra` keeps the call's value. The values live in one
 `contextvars.ContextVar`, so each thread and each asyncio task sees its own
 (a task starts with a copy of its creator's; a new thread starts with none).
 
-The variable holds a dict that is never changed once set: binding replaces it
-with a new one, which lets the Rust fast path read it without copying.
+The variable (`_bound_values.BOUND`) holds a dict that is never changed once
+set: binding replaces it with a new one, which lets the Rust fast path read
+it without copying. It exists from `import femtologging` on; this module,
+the API that binds, is loaded on first use.
 """
 
 from __future__ import annotations
 
-import contextvars
-import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from ._bound_values import (
+    BOUND,
+    EMPTY,
+    apply_bound,  # noqa: F401 - defined here before, still found here
+)
 from ._record import RECORD_ATTRIBUTE_NAMES
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -41,13 +46,6 @@ __all__ = [
     "reset_contextvars",
     "unbind_contextvars",
 ]
-
-_EMPTY: dict[str, Any] = {}
-
-#: Read by the fast path (src/bindings/fast_path/emit.rs) in the caller's context.
-BOUND: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "femtologging_bound", default=_EMPTY
-)
 
 #: What a bound key may not be: the record's own attributes, as for `extra`.
 _RESERVED = RECORD_ATTRIBUTE_NAMES
@@ -102,7 +100,7 @@ def unbind_contextvars(*keys: str) -> None:
 
 def clear_contextvars() -> None:
     """Removes every bound value from the current context."""
-    BOUND.set(_EMPTY)
+    BOUND.set(EMPTY)
 
 
 def get_contextvars() -> dict[str, Any]:
@@ -119,14 +117,3 @@ def bound_contextvars(**values: Any) -> Iterator[None]:
         yield
     finally:
         reset_contextvars(**tokens)
-
-
-def apply_bound(record: logging.LogRecord) -> None:
-    """Gives `record` the current context's bound values it does not have
-    yet (a key its `extra` set keeps that value)."""
-    bound = BOUND.get()
-    if bound:
-        attributes = record.__dict__
-        for key, value in bound.items():
-            if key not in attributes:
-                attributes[key] = value

@@ -226,7 +226,14 @@ def __getattr__(name: str) -> _Any:
     module's dict lacks)."""
     module_name = _pending.get(name)
     if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        # name and obj, as the stdlib's error has them (3.12's traceback
+        # reads them for its "Did you mean" hint); sys.modules may be
+        # emptied already when this runs during finalization.
+        raise AttributeError(
+            f"module {__name__!r} has no attribute {name!r}",
+            name=name,
+            obj=_sys.modules.get(__name__),
+        )
     module = _globals.submodule(module_name)
     names = _ON_FIRST_USE[module_name]
     _present_as_stdlib(getattr(module, defined) for defined in names if defined in __all__)

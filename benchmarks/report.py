@@ -461,7 +461,8 @@ Items refer to the issue: 1 disabled call, 2 FileHandler end to end and
 caller-visible latency, 3 four threads, 4 StreamHandler sinks, 5 exception,
 `extra` and `{` style, 6 LoggerAdapter and propagation to the root; M memory;
 14 JSON lines; 15 OTLP export; 17 the cost of being there ("presence": import
-time and RSS after import, each the median of fresh interpreters; RSS per idle
+time and RSS after import, each the median of fresh interpreters in every
+round, the rounds interleaved with the other libraries'; RSS per idle
 handler of each file kind; 1,000 FileHandlers on one logger with a record each,
 with the threads and descriptors they add), judged against the stdlib's figure
 in the same run.

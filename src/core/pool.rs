@@ -140,6 +140,8 @@ pub struct Slot {
     seated: AtomicUsize,
     /// Set while `state.incoming` holds lanes, read without the lock.
     has_incoming: AtomicBool,
+    /// Lanes seated and not ended: none left, the thread is leaving.
+    lanes: AtomicUsize,
     state: Mutex<SlotState>,
     /// The gate of the handler whose output the thread is writing now.
     busy_with: Mutex<Option<Arc<ForkGate>>>,
@@ -167,6 +169,7 @@ pub fn doorbell_for(sink: &dyn Sink, gather: &Gather) -> Doorbell {
                 doorbell: Doorbell::new(),
                 seated: AtomicUsize::new(0),
                 has_incoming: AtomicBool::new(false),
+                lanes: AtomicUsize::new(0),
                 state: Mutex::new(SlotState::default()),
                 busy_with: Mutex::new(None),
             });
@@ -218,22 +221,43 @@ fn seat(slot: &Arc<Slot>, engine: Arc<Engine>, gate: Arc<ForkGate>) -> io::Resul
         gate,
         end: Arc::clone(&end),
     });
+    slot.lanes.fetch_add(1, Ordering::AcqRel);
     slot.has_incoming.store(true, Ordering::Release);
     drop(state);
     slot.doorbell.ring();
     Ok(end)
 }
 
-/// Joins the shared threads that have left. Called detached from Python
-/// once every handler parked before `fork()`, so that no thread of ours
-/// is still on its way out when the child is made.
+/// Joins the shared threads that have left or are leaving (those with no
+/// lane left). Called detached from Python once every handler parked
+/// before `fork()`, so that no thread of ours is still on its way out when
+/// the child is made.
 pub fn join_departed() {
-    let departed: Vec<JoinHandle<()>> = lock_unpoisoned(&SLOTS)
-        .iter()
-        .flat_map(|slot| std::mem::take(&mut lock_unpoisoned(&slot.state).departed))
-        .collect();
-    for thread in departed {
-        let _ = thread.join();
+    let slots: Vec<Arc<Slot>> = lock_unpoisoned(&SLOTS).clone();
+    for slot in slots {
+        let departed = loop {
+            let mut state = lock_unpoisoned(&slot.state);
+            if !state.running || slot.lanes.load(Ordering::Acquire) > 0 {
+                break std::mem::take(&mut state.departed);
+            }
+            drop(state);
+            // Its last lane just ended: it leaves within microseconds.
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        };
+        for thread in departed {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// After `fork()`, in the parent: a shared thread frozen inside one
+/// handler's write goes on, even if that handler was closed meanwhile and
+/// is not resumed, since it serves others too.
+pub fn thaw_all() {
+    for slot in lock_unpoisoned(&SLOTS).iter() {
+        if let Some(gate) = lock_unpoisoned(&slot.busy_with).as_ref() {
+            gate.thaw();
+        }
     }
 }
 
@@ -247,11 +271,12 @@ pub fn forget_in_child() {
 
 /// The lanes a thread serves; ended as "died" if the thread panics, so
 /// nobody waits for them for ever.
-struct Lanes(Vec<Lane>);
+struct Lanes<'a>(Vec<Lane>, &'a Slot);
 
-impl Drop for Lanes {
+impl Drop for Lanes<'_> {
     fn drop(&mut self) {
         for lane in self.0.drain(..) {
+            self.1.lanes.fetch_sub(1, Ordering::AcqRel);
             lane.end.end(None);
         }
     }
@@ -263,7 +288,7 @@ fn run(slot: &Slot) {
     for thread in departed {
         let _ = thread.join();
     }
-    let mut lanes = Lanes(Vec::new());
+    let mut lanes = Lanes(Vec::new(), slot);
     loop {
         take_incoming(slot, &mut lanes.0);
         if lanes.0.is_empty() && leave_if_idle(slot) {
@@ -277,7 +302,6 @@ fn run(slot: &Slot) {
                     .any(|lane| lane.gate.park_requested() || lane.engine.has_work())
         });
         gather(&lanes.0);
-        let mut ended = Vec::new();
         let mut index = 0;
         while index < lanes.0.len() {
             match serve(slot, &lanes.0[index]) {
@@ -286,20 +310,15 @@ fn run(slot: &Slot) {
                     if exit == Exit::Closed {
                         slot.seated.fetch_sub(1, Ordering::Relaxed);
                     }
-                    ended.push((lane.end, exit));
+                    // Said at once: a neighbour's write this thread may
+                    // yet be frozen in must not hold up a lane that ended.
+                    // Counted out first, so that the fork hook, seeing no
+                    // lane left, waits for this thread to leave.
+                    slot.lanes.fetch_sub(1, Ordering::AcqRel);
+                    lane.end.end(Some(exit));
                 }
                 None => index += 1,
             }
-        }
-        // Leaving is decided before the lanes are said to be ended, so
-        // that whoever waited for them (the fork hook) finds this thread
-        // among the departed, to join.
-        let leaving = lanes.0.is_empty() && !ended.is_empty() && leave_if_idle(slot);
-        for (end, exit) in ended {
-            end.end(Some(exit));
-        }
-        if leaving {
-            return;
         }
     }
 }
@@ -359,6 +378,7 @@ fn serve(slot: &Slot, lane: &Lane) -> Option<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::handler::FemtoHandlerTrait;
     use crate::core::queued::{HandlerOptions, QueuedHandler};
     use crate::core::registry::{ParkOutcome, Parkable};
     use crate::core::test_support::{handler, Probe};
@@ -543,5 +563,128 @@ mod tests {
             handler.close();
             assert_eq!(probe.text(), expected(index, 0..10));
         }
+    }
+
+    fn slow_file_probe(delay_ms: u64) -> Probe {
+        Probe {
+            regular_file: true,
+            delay: Some(std::time::Duration::from_millis(delay_ms)),
+            ..Probe::default()
+        }
+    }
+
+    fn live(handlers: &[&Arc<QueuedHandler>]) -> Vec<crate::core::registry::Live> {
+        handlers
+            .iter()
+            .map(|handler| {
+                let handler: Arc<QueuedHandler> = Arc::clone(handler);
+                let handler: crate::core::registry::Live = handler;
+                handler
+            })
+            .collect()
+    }
+
+    /// Every handler gets a record tagged with its index; then each is
+    /// closed and holds it (or the check names the ones left unserved).
+    fn served_after(handlers: &[&(Probe, Arc<QueuedHandler>)]) {
+        for (index, (_, handler)) in handlers.iter().enumerate() {
+            let bytes = format!("after {index}\n").into_bytes();
+            handler
+                .submit_payload(crate::core::queued::Payload::Bytes(bytes), 20)
+                .complete();
+        }
+        for (index, (probe, handler)) in handlers.iter().enumerate() {
+            handler.close();
+            assert!(
+                probe.text().ends_with(&format!("after {index}\n")),
+                "handler {index} was not served: {:?}",
+                probe.text()
+            );
+        }
+    }
+
+    #[test]
+    fn a_neighbour_parked_before_its_thread_froze_is_served_after_the_fork() {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let fast = regular_file_handlers(6);
+        let slow = slow_file_probe(300);
+        let stuck = handler(&slow, HandlerOptions::default());
+        let slot = stuck.shared_slot().expect("a shared worker");
+        let neighbours: Vec<&(Probe, Arc<QueuedHandler>)> = fast
+            .iter()
+            .filter(|(_, handler)| handler.shared_slot() == Some(slot))
+            .collect();
+        assert!(!neighbours.is_empty(), "no handler shares the slot");
+        stuck
+            .submit_payload(crate::core::queued::Payload::Bytes(b"slow\n".to_vec()), 20)
+            .complete();
+        // Parked in the round in which the thread then gets stuck in the
+        // slow write (or in a later one): either way each neighbour must be
+        // served once the fork is made.
+        let mut parked = live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>());
+        parked.push(stuck.clone());
+        let answered = begin_park_these(parked.clone()).wait();
+        answered.finish();
+        resume_these(parked, false);
+        served_after(&neighbours);
+        stuck.close();
+        assert_eq!(slow.text(), "slow\n");
+    }
+
+    #[test]
+    fn a_frozen_handler_closed_during_the_fork_does_not_hold_its_neighbours() {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let slow = slow_file_probe(300);
+        let stuck = handler(&slow, HandlerOptions::default());
+        let slot = stuck.shared_slot().expect("a shared worker");
+        let fast = regular_file_handlers(3 * most_slots());
+        let neighbours: Vec<&(Probe, Arc<QueuedHandler>)> = fast
+            .iter()
+            .filter(|(_, handler)| handler.shared_slot() == Some(slot))
+            .collect();
+        assert!(!neighbours.is_empty(), "no handler shares the slot");
+        stuck
+            .submit_payload(crate::core::queued::Payload::Bytes(b"slow\n".to_vec()), 20)
+            .complete();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let mut parked = live(&[&stuck]);
+        parked.extend(live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>()));
+        let parking = begin_park_these(parked.clone());
+        // Another thread closes the stuck handler while the fork is made:
+        // it is never resumed, but its slot's thread must go on.
+        let closing = stuck.begin_close();
+        let answered = parking.wait();
+        answered.finish();
+        resume_these(parked, false);
+        closing.wait();
+        served_after(&neighbours);
+    }
+
+    #[test]
+    fn resuming_after_one_fork_leaves_another_forks_park_pending() {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let probe = Probe {
+            delay: Some(std::time::Duration::from_micros(1500)),
+            ..Probe::default()
+        };
+        let own = handler(&probe, HandlerOptions::default());
+        own.submit_payload(crate::core::queued::Payload::Bytes(b"x\n".to_vec()), 20)
+            .complete();
+        let parking = begin_park_these(live(&[&own]));
+        let (parked, done) = crossbeam_channel::bounded(1);
+        std::thread::spawn(move || {
+            parking.wait().finish();
+            let _ = parked.send(());
+        });
+        // A second fork meanwhile: its hook finds nothing running to park,
+        // and its resume must not call off the first fork's park.
+        resume_these(live(&[&own]), false);
+        assert!(
+            done.recv_timeout(std::time::Duration::from_secs(5)).is_ok(),
+            "the first fork's hook never saw its worker park"
+        );
+        resume_these(live(&[&own]), false);
+        own.close();
+        assert_eq!(probe.text(), "x\n");
     }
 }

@@ -588,6 +588,12 @@ impl Parkable for QueuedHandler {
         engine.journal.retire();
     }
 
+    fn call_off_frozen_park(&self) {
+        if let State::Frozen { .. } = &*lock_unpoisoned(&self.state) {
+            self.gate.cancel_park();
+        }
+    }
+
     /// After `fork()`: restarts the worker. In the child the engine is
     /// replaced (see `rebuild_in_child`).
     fn resume(&self, in_child: bool) {

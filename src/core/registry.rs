@@ -24,6 +24,8 @@ pub trait Parkable: FemtoHandlerTrait {
     fn begin_park(&self) -> Option<Worker>;
     fn finish_park(&self, outcome: ParkOutcome);
     fn retire(&self);
+    /// Calls off the park of a worker that was frozen (see `resume_these`).
+    fn call_off_frozen_park(&self);
     fn resume(&self, in_child: bool);
 }
 
@@ -211,11 +213,15 @@ pub fn resume_all(in_child: bool) {
 
 /// `resume_all` for the given handlers only.
 pub(crate) fn resume_these(live: Vec<Live>, in_child: bool) {
-    // Every park is called off before any worker goes on: a shared thread
-    // thawed for one handler must not find another's park still requested
-    // (it would park that one for good).
+    // The parks of frozen workers are called off before any worker goes
+    // on: a shared thread thawed for one handler must not find another's
+    // park still requested (it would park that one for good). Only those:
+    // another fork's hook may be waiting for the rest to park.
     for handler in &live {
-        handler.gate().cancel_park();
+        handler.call_off_frozen_park();
+    }
+    if !in_child {
+        pool::thaw_all();
     }
     for handler in live {
         handler.resume(in_child);

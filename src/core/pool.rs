@@ -383,6 +383,9 @@ mod tests {
     use crate::core::registry::{ParkOutcome, Parkable};
     use crate::core::test_support::{handler, Probe};
 
+    /// A handler and the probe it writes to.
+    type Probed = (Probe, Arc<QueuedHandler>);
+
     /// Names of this process's threads (as the kernel keeps them: 15 bytes).
     fn thread_names() -> Vec<String> {
         std::fs::read_dir("/proc/self/task")
@@ -519,19 +522,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_thread_stuck_in_one_handlers_write_holds_its_neighbours_through_a_fork() {
-        use crate::core::registry::{begin_park_these, resume_these, Live};
-        let slow = Probe {
-            regular_file: true,
-            delay: Some(std::time::Duration::from_millis(300)),
-            ..Probe::default()
-        };
+    /// A handler whose writes take 300 ms, with a record being written, and
+    /// the handlers of `others` seated on the same slot (some are: there
+    /// are more than slots).
+    fn stuck_among(others: &[Probed]) -> (Probe, Arc<QueuedHandler>, Vec<&Probed>) {
+        let slow = slow_file_probe(300);
         let stuck = handler(&slow, HandlerOptions::default());
         let slot = stuck.shared_slot().expect("a shared worker");
-        // Enough handlers that some share the stuck one's slot.
-        let others = regular_file_handlers(3 * most_slots());
-        let neighbours: Vec<&(Probe, Arc<QueuedHandler>)> = others
+        let neighbours: Vec<&Probed> = others
             .iter()
             .filter(|(_, handler)| handler.shared_slot() == Some(slot))
             .collect();
@@ -539,6 +537,14 @@ mod tests {
         stuck
             .submit_payload(crate::core::queued::Payload::Bytes(b"slow\n".to_vec()), 20)
             .complete();
+        (slow, stuck, neighbours)
+    }
+
+    #[test]
+    fn a_thread_stuck_in_one_handlers_write_holds_its_neighbours_through_a_fork() {
+        use crate::core::registry::{begin_park_these, resume_these, Live};
+        let others = regular_file_handlers(3 * most_slots());
+        let (slow, stuck, neighbours) = stuck_among(&others);
         // The slot's thread is now inside the slow write.
         std::thread::sleep(std::time::Duration::from_millis(50));
         let mut parked: Vec<Live> = vec![stuck.clone()];
@@ -606,18 +612,8 @@ mod tests {
     #[test]
     fn a_neighbour_parked_before_its_thread_froze_is_served_after_the_fork() {
         use crate::core::registry::{begin_park_these, resume_these};
-        let fast = regular_file_handlers(6);
-        let slow = slow_file_probe(300);
-        let stuck = handler(&slow, HandlerOptions::default());
-        let slot = stuck.shared_slot().expect("a shared worker");
-        let neighbours: Vec<&(Probe, Arc<QueuedHandler>)> = fast
-            .iter()
-            .filter(|(_, handler)| handler.shared_slot() == Some(slot))
-            .collect();
-        assert!(!neighbours.is_empty(), "no handler shares the slot");
-        stuck
-            .submit_payload(crate::core::queued::Payload::Bytes(b"slow\n".to_vec()), 20)
-            .complete();
+        let fast = regular_file_handlers(3 * most_slots());
+        let (slow, stuck, neighbours) = stuck_among(&fast);
         // Parked in the round in which the thread then gets stuck in the
         // slow write (or in a later one): either way each neighbour must be
         // served once the fork is made.
@@ -634,18 +630,8 @@ mod tests {
     #[test]
     fn a_frozen_handler_closed_during_the_fork_does_not_hold_its_neighbours() {
         use crate::core::registry::{begin_park_these, resume_these};
-        let slow = slow_file_probe(300);
-        let stuck = handler(&slow, HandlerOptions::default());
-        let slot = stuck.shared_slot().expect("a shared worker");
         let fast = regular_file_handlers(3 * most_slots());
-        let neighbours: Vec<&(Probe, Arc<QueuedHandler>)> = fast
-            .iter()
-            .filter(|(_, handler)| handler.shared_slot() == Some(slot))
-            .collect();
-        assert!(!neighbours.is_empty(), "no handler shares the slot");
-        stuck
-            .submit_payload(crate::core::queued::Payload::Bytes(b"slow\n".to_vec()), 20)
-            .complete();
+        let (_slow, stuck, neighbours) = stuck_among(&fast);
         std::thread::sleep(std::time::Duration::from_millis(50));
         let mut parked = live(&[&stuck]);
         parked.extend(live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>()));

@@ -65,6 +65,16 @@ impl Worker {
         }
     }
 
+    /// For a shared thread: the gate of the handler it is writing for now
+    /// (parked or not, closing or not), whose stuck call holds this
+    /// handler up too. `None` for a thread of its own, or between writes.
+    pub fn shared_busy_gate(&self) -> Option<Arc<ForkGate>> {
+        match self {
+            Worker::Own(_) => None,
+            Worker::Shared { slot, .. } => lock_unpoisoned(&slot.busy_with).clone(),
+        }
+    }
+
     /// Whether the thread serving this handler is held, frozen by the fork
     /// hook, inside another handler's I/O call (fork_gate.rs): it cannot
     /// park this one before the fork, and will go on serving it after.
@@ -269,14 +279,26 @@ pub fn forget_in_child() {
     std::mem::forget(std::mem::take(&mut *slots));
 }
 
-/// The lanes a thread serves; ended as "died" if the thread panics, so
-/// nobody waits for them for ever.
+/// The lanes a thread serves. If the thread panics they, and the lanes
+/// seated meanwhile, are ended as "died" and the thread is counted as
+/// left, so that nobody (a close, the fork hook) waits for them for ever;
+/// the next lane seated starts a new thread.
 struct Lanes<'a>(Vec<Lane>, &'a Slot);
 
 impl Drop for Lanes<'_> {
     fn drop(&mut self) {
-        for lane in self.0.drain(..) {
-            self.1.lanes.fetch_sub(1, Ordering::AcqRel);
+        let slot = self.1;
+        let mut orphans = std::mem::take(&mut self.0);
+        if std::thread::panicking() {
+            let mut state = lock_unpoisoned(&slot.state);
+            orphans.append(&mut state.incoming);
+            slot.has_incoming.store(false, Ordering::Release);
+            state.running = false;
+            let me = state.thread.take();
+            state.departed.extend(me);
+        }
+        for lane in orphans {
+            slot.lanes.fetch_sub(1, Ordering::AcqRel);
             lane.end.end(None);
         }
     }
@@ -304,10 +326,24 @@ fn run(slot: &Slot) {
         gather(&lanes.0);
         let mut index = 0;
         while index < lanes.0.len() {
-            match serve(slot, &lanes.0[index]) {
+            // A panic (a bug in a sink) ends that lane only, as it would
+            // end a worker of its own; the thread goes on with the others.
+            let served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                serve(slot, &lanes.0[index])
+            }));
+            // `Some(None)`: the lane died with its turn.
+            let ended = match served {
+                Ok(None) => None,
+                Ok(Some(exit)) => Some(Some(exit)),
+                Err(_) => {
+                    *lock_unpoisoned(&slot.busy_with) = None;
+                    Some(None)
+                }
+            };
+            match ended {
                 Some(exit) => {
                     let lane = lanes.0.swap_remove(index);
-                    if exit == Exit::Closed {
+                    if exit != Some(Exit::Parked) {
                         slot.seated.fetch_sub(1, Ordering::Relaxed);
                     }
                     // Said at once: a neighbour's write this thread may
@@ -315,7 +351,7 @@ fn run(slot: &Slot) {
                     // Counted out first, so that the fork hook, seeing no
                     // lane left, waits for this thread to leave.
                     slot.lanes.fetch_sub(1, Ordering::AcqRel);
-                    lane.end.end(Some(exit));
+                    lane.end.end(exit);
                 }
                 None => index += 1,
             }
@@ -672,5 +708,63 @@ mod tests {
         resume_these(live(&[&own]), false);
         own.close();
         assert_eq!(probe.text(), "x\n");
+    }
+
+    #[test]
+    fn a_write_stuck_for_a_handler_not_being_parked_does_not_hold_the_fork() {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let fast = regular_file_handlers(3 * most_slots());
+        // The stuck handler is closing on another thread: not parked.
+        let (slow, stuck, neighbours) = stuck_among(&fast);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let parked = live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>());
+        let started = std::time::Instant::now();
+        let answered = begin_park_these(parked.clone()).wait();
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(200),
+            "the fork waited for the slow write: {:?}",
+            started.elapsed()
+        );
+        answered.finish();
+        resume_these(parked, false);
+        served_after(&neighbours);
+        stuck.close();
+        assert_eq!(slow.text(), "slow\n");
+    }
+
+    #[test]
+    fn a_shared_thread_that_panics_leaves_no_one_waiting_for_it() {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let broken = Probe {
+            regular_file: true,
+            panics: true,
+            ..Probe::default()
+        };
+        let panicking = handler(&broken, HandlerOptions::default());
+        panicking
+            .submit_payload(crate::core::queued::Payload::Bytes(b"boom\n".to_vec()), 20)
+            .complete();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // Its close returns, and a fork of the handlers still served goes on.
+        let (closed, done) = crossbeam_channel::bounded(1);
+        let closing = Arc::clone(&panicking);
+        std::thread::spawn(move || {
+            closing.close();
+            let _ = closed.send(());
+        });
+        assert!(done.recv_timeout(std::time::Duration::from_secs(5)).is_ok());
+        let others = regular_file_handlers(2 * most_slots());
+        let parked = live(&others.iter().map(|(_, h)| h).collect::<Vec<_>>());
+        let (forked, fork_done) = crossbeam_channel::bounded(1);
+        let parking = begin_park_these(parked.clone());
+        std::thread::spawn(move || {
+            parking.wait().finish();
+            let _ = forked.send(());
+        });
+        assert!(fork_done
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .is_ok());
+        resume_these(parked, false);
+        served_after(&others.iter().collect::<Vec<_>>());
     }
 }

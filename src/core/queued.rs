@@ -745,15 +745,20 @@ impl FemtoHandlerTrait for QueuedHandler {
         let worker = match previous {
             State::Running { worker } | State::Frozen { worker } => worker,
             State::Parked => {
-                self.gate.cancel_park();
-                match pool::start(
-                    thread_name(&self.label),
-                    Arc::clone(&engine),
-                    Arc::clone(&self.gate),
-                ) {
-                    Ok(worker) => worker,
-                    Err(_) => return Waiter::nothing(),
-                }
+                // No worker to wake: a fork is being made (a shared thread
+                // this handler would wait for may be held until the fork is
+                // done, by the thread forking, which may wait for a lock the
+                // caller holds) or the exit-time shutdown parked it for
+                // good. What is left is written here, as `Drop` does.
+                let mut output = lock_unpoisoned(&engine.output);
+                engine.write_out(&mut output, engine.journal.published());
+                output.close_sink();
+                drop(output);
+                engine.journal.retire();
+                self.stopped.store(true, Ordering::Release);
+                engine.notify_progress();
+                self.stats.reporter.summarize();
+                return Waiter::nothing();
             }
             State::Parking | State::Closed => return Waiter::nothing(),
         };

@@ -116,6 +116,10 @@ pub(crate) fn begin_park_these(handlers: Vec<Live>) -> Parking {
     )
 }
 
+/// An I/O call the fork hook saw a worker held up by: the gate's address
+/// and the call.
+type SeenCall = (usize, IoCall);
+
 /// How often the fork hook looks at the workers it waits for.
 const PARK_POLL: Duration = Duration::from_micros(20);
 
@@ -137,7 +141,9 @@ impl Parking {
     /// `STUCK_AFTER`: then it is frozen at the end of that call instead, and
     /// the fork goes ahead.
     pub fn wait(self) -> Parked {
-        let mut waiting: Vec<(Live, Worker, Option<IoCall>)> = self
+        // Each with the call it was last seen in: the gate's address and
+        // the call (a shared thread may move on to another handler's gate).
+        let mut waiting: Vec<(Live, Worker, Option<SeenCall>)> = self
             .0
             .into_iter()
             .map(|(handler, worker)| (handler, worker, None))
@@ -155,14 +161,22 @@ impl Parking {
                     answered.push((handler, ParkOutcome::Frozen(worker)));
                     continue;
                 }
-                let current = handler.gate().io_call();
+                // The call that holds the worker up: on a shared thread,
+                // whichever handler's it is writing for, even one not
+                // parked by this fork (closing, or dropped).
+                let busy = worker.shared_busy_gate();
+                let gate: &ForkGate = busy.as_deref().unwrap_or(handler.gate());
+                let key = gate as *const ForkGate as usize;
+                let current = gate.io_call().map(|call| (key, call));
                 // The same call as seen before (its first sighting keeps its
                 // time), or a new one, or none.
                 let seen = match (seen, current) {
-                    (Some(old), Some(now)) if old.same_call(&now) => Some(old),
+                    (Some(old), Some(now)) if old.0 == now.0 && old.1.same_call(&now.1) => {
+                        Some(old)
+                    }
                     (_, now) => now,
                 };
-                if seen.is_some_and(|call| handler.gate().freeze_if_stuck(&call)) {
+                if seen.is_some_and(|(_, call)| gate.freeze_if_stuck(&call)) {
                     answered.push((handler, ParkOutcome::Frozen(worker)));
                     continue;
                 }

@@ -288,6 +288,33 @@ impl FileIdentity {
     }
 }
 
+/// Whether `fd` is on a file system whose writes may hang for as long as a
+/// server or a user-space daemon wants (NFS hard mounts, SMB, FUSE, ...):
+/// such a file keeps a worker thread of its own, like a pipe. Unknown
+/// (`fstatfs` failed): taken as local.
+fn on_a_network_file_system(fd: RawFd) -> bool {
+    const REMOTE: [i64; 12] = [
+        0x6969,      // NFS
+        0x517B,      // SMB
+        0xFF53_4D42, // CIFS
+        0xFE53_4D42, // SMB2
+        0x6573_5546, // FUSE
+        0x00C3_6400, // Ceph
+        0x5346_414F, // AFS
+        0x7375_7245, // Coda
+        0x0102_1997, // 9P
+        0x0116_1970, // GFS2
+        0x7461_636F, // OCFS2
+        0x0BD0_0BD0, // Lustre
+    ];
+    // SAFETY: fstatfs fills the zeroed struct for an open descriptor.
+    let mut stats: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstatfs(fd, &mut stats) } != 0 {
+        return false;
+    }
+    REMOTE.contains(&(stats.f_type as i64))
+}
+
 fn open_file(path: &Path, mode: FileMode) -> io::Result<File> {
     let mut options = OpenOptions::new();
     match mode {
@@ -451,10 +478,10 @@ impl Sink for FileSink {
     }
 
     fn is_regular_file(&self) -> bool {
-        self.file
-            .as_ref()
-            .and_then(|file| file.metadata().ok())
-            .is_some_and(|metadata| metadata.is_file())
+        self.file.as_ref().is_some_and(|file| {
+            file.metadata().is_ok_and(|metadata| metadata.is_file())
+                && !on_a_network_file_system(file.as_raw_fd())
+        })
     }
 
     fn roll_over(&mut self, move_aside: &mut dyn FnMut(&Path) -> io::Result<()>) -> io::Result<()> {

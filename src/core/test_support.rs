@@ -21,6 +21,8 @@ pub(crate) struct Probe {
     pub(crate) delay: Option<Duration>,
     /// Taken for a regular file: its handler is served by a shared worker.
     pub(crate) regular_file: bool,
+    /// Panics on a write (a bug in a sink), to test what survives it.
+    pub(crate) panics: bool,
 }
 
 impl Sink for Probe {
@@ -33,6 +35,7 @@ impl Sink for Probe {
             std::thread::sleep(delay);
         }
         self.writes.fetch_add(1, Ordering::SeqCst);
+        assert!(!self.panics, "a sink that panics");
         if self.fail {
             return Err(io::Error::from_raw_os_error(libc::ENOSPC));
         }

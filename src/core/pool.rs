@@ -578,7 +578,7 @@ mod tests {
 
     #[test]
     fn a_thread_stuck_in_one_handlers_write_holds_its_neighbours_through_a_fork() {
-        use crate::core::registry::{begin_park_these, resume_these, Live};
+        use crate::core::registry::Live;
         let others = regular_file_handlers(3 * most_slots());
         let (slow, stuck, neighbours) = stuck_among(&others);
         // The slot's thread is now inside the slow write.
@@ -588,16 +588,8 @@ mod tests {
             let handler: Live = handler.clone();
             handler
         }));
-        let started = std::time::Instant::now();
-        let answered = begin_park_these(parked.clone()).wait();
-        assert!(
-            started.elapsed() < std::time::Duration::from_millis(200),
-            "the fork waited for the slow write: {:?}",
-            started.elapsed()
-        );
-        assert_eq!(answered.frozen(), vec![true; parked.len()]);
-        answered.finish();
-        resume_these(parked, false);
+        let frozen = fork_at_once(parked);
+        assert_eq!(frozen, vec![true; frozen.len()]);
         log_lines(&others, 0, 10);
         stuck.close();
         assert_eq!(slow.text(), "slow\n");
@@ -605,6 +597,24 @@ mod tests {
             handler.close();
             assert_eq!(probe.text(), expected(index, 0..10));
         }
+    }
+
+    /// Parks `parked` as the fork hook does, sees it done well before the
+    /// 300 ms slow write ends, and resumes them as after a fork. Which of
+    /// them were taken as frozen.
+    fn fork_at_once(parked: Vec<crate::core::registry::Live>) -> Vec<bool> {
+        use crate::core::registry::{begin_park_these, resume_these};
+        let started = std::time::Instant::now();
+        let answered = begin_park_these(parked.clone()).wait();
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(200),
+            "the fork waited for the slow write: {:?}",
+            started.elapsed()
+        );
+        let frozen = answered.frozen();
+        answered.finish();
+        resume_these(parked, false);
+        frozen
     }
 
     fn slow_file_probe(delay_ms: u64) -> Probe {
@@ -712,21 +722,11 @@ mod tests {
 
     #[test]
     fn a_write_stuck_for_a_handler_not_being_parked_does_not_hold_the_fork() {
-        use crate::core::registry::{begin_park_these, resume_these};
         let fast = regular_file_handlers(3 * most_slots());
         // The stuck handler is closing on another thread: not parked.
         let (slow, stuck, neighbours) = stuck_among(&fast);
         std::thread::sleep(std::time::Duration::from_millis(50));
-        let parked = live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>());
-        let started = std::time::Instant::now();
-        let answered = begin_park_these(parked.clone()).wait();
-        assert!(
-            started.elapsed() < std::time::Duration::from_millis(200),
-            "the fork waited for the slow write: {:?}",
-            started.elapsed()
-        );
-        answered.finish();
-        resume_these(parked, false);
+        fork_at_once(live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>()));
         served_after(&neighbours);
         stuck.close();
         assert_eq!(slow.text(), "slow\n");

@@ -20,6 +20,11 @@ use std::time::{Duration, Instant};
 /// How long one I/O call may last before the fork hook stops waiting for
 /// the worker to finish it. A write to a local file takes microseconds.
 pub const STUCK_AFTER: Duration = Duration::from_millis(2);
+/// The same for a shared worker (pool.rs), which writes only local regular
+/// files: freezing it holds every handler it serves until after the fork,
+/// so the parent's records logged before the fork land after the child's;
+/// a call merely descheduled on a busy machine must not do that.
+pub const SHARED_STUCK_AFTER: Duration = Duration::from_millis(50);
 
 const PHASE_MASK: u64 = 0b11;
 const IDLE: u64 = 0;
@@ -146,7 +151,12 @@ impl ForkGate {
     /// Freezes the worker if it is still inside `call`, and has been for
     /// `STUCK_AFTER`. True: frozen until `thaw`.
     pub fn freeze_if_stuck(&self, call: &IoCall) -> bool {
-        call.seen_at.elapsed() >= STUCK_AFTER
+        self.freeze_if_stuck_for(call, STUCK_AFTER)
+    }
+
+    /// `freeze_if_stuck` with another patience.
+    pub fn freeze_if_stuck_for(&self, call: &IoCall, patience: Duration) -> bool {
+        call.seen_at.elapsed() >= patience
             && self
                 .io
                 .compare_exchange(

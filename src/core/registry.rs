@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use once_cell::sync::Lazy;
 
-use super::fork_gate::{ForkGate, IoCall};
+use super::fork_gate::{ForkGate, IoCall, SHARED_STUCK_AFTER, STUCK_AFTER};
 use super::handler::{FemtoHandlerTrait, Waiter};
 use super::pool::{self, Worker};
 use super::sync::lock_unpoisoned;
@@ -176,7 +176,12 @@ impl Parking {
                     }
                     (_, now) => now,
                 };
-                if seen.is_some_and(|(_, call)| gate.freeze_if_stuck(&call)) {
+                let patience = if busy.is_some() {
+                    SHARED_STUCK_AFTER
+                } else {
+                    STUCK_AFTER
+                };
+                if seen.is_some_and(|(_, call)| gate.freeze_if_stuck_for(&call, patience)) {
                     answered.push((handler, ParkOutcome::Frozen(worker)));
                     continue;
                 }

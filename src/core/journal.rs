@@ -1013,6 +1013,19 @@ pub fn open_for_append(path: &Path) -> io::Result<File> {
 mod tests {
     use super::*;
 
+    /// `count` recoveries of `log` from `journals` at once, on threads.
+    fn racing_recoveries(journals: &Path, log: &Path, count: usize) -> Vec<Recovered> {
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..count)
+                .map(|_| scope.spawn(|| recover_in(journals, log).expect("recover")))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("joined"))
+                .collect()
+        })
+    }
+
     fn scratch(tag: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("femto-journal-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -1385,15 +1398,7 @@ mod tests {
             }
             orphan(journal);
         }
-        let recovered: Vec<Recovered> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..4)
-                .map(|_| scope.spawn(|| recover_in(&journals, &log).expect("recover")))
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| worker.join().expect("joined"))
-                .collect()
-        });
+        let recovered = racing_recoveries(&journals, &log, 4);
         assert_eq!(recovered.iter().map(|r| r.journals).sum::<usize>(), 6);
         let text = std::fs::read_to_string(&log).expect("log");
         let mut lines: Vec<String> = text.lines().map(|line| format!("{line}\n")).collect();
@@ -1523,15 +1528,7 @@ mod tests {
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
         // Now it is an orphan: recovered exactly once by racing recoveries.
-        let recovered: Vec<Recovered> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..3)
-                .map(|_| scope.spawn(|| recover_in(&journals, &log).expect("recover")))
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| worker.join().expect("joined"))
-                .collect()
-        });
+        let recovered = racing_recoveries(&journals, &log, 3);
         assert_eq!(recovered.iter().map(|r| r.journals).sum::<usize>(), 1);
         assert_eq!(std::fs::read(&log).expect("log"), b"held by the child\n");
         assert!(files_ending(&journals, "").is_empty(), "nothing of it left");

@@ -264,6 +264,16 @@ impl Engine {
         self.notify_progress();
     }
 
+    /// With no worker left to do it: writes everything out on this thread,
+    /// closes the sink and removes the journal's file.
+    pub fn finish_here(&self) {
+        let mut output = lock_unpoisoned(&self.output);
+        self.write_out(&mut output, self.journal.published());
+        output.close_sink();
+        drop(output);
+        self.journal.retire();
+    }
+
     /// Blocks until the journal has room for `len` more bytes.
     pub fn wait_for_room(&self, len: u64, gone: &dyn Fn() -> bool) {
         let needed = (self.journal.published() + len).saturating_sub(self.journal.capacity());

@@ -750,11 +750,7 @@ impl FemtoHandlerTrait for QueuedHandler {
                 // done, by the thread forking, which may wait for a lock the
                 // caller holds) or the exit-time shutdown parked it for
                 // good. What is left is written here, as `Drop` does.
-                let mut output = lock_unpoisoned(&engine.output);
-                engine.write_out(&mut output, engine.journal.published());
-                output.close_sink();
-                drop(output);
-                engine.journal.retire();
+                engine.finish_here();
                 self.stopped.store(true, Ordering::Release);
                 engine.notify_progress();
                 self.stats.reporter.summarize();
@@ -800,12 +796,7 @@ impl Drop for QueuedHandler {
         let engine = self.engine.get();
         match state {
             State::Running { .. } | State::Frozen { .. } => engine.close(),
-            State::Parked | State::Parking => {
-                let mut output = lock_unpoisoned(&engine.output);
-                engine.write_out(&mut output, engine.journal.published());
-                output.close_sink();
-                engine.journal.retire();
-            }
+            State::Parked | State::Parking => engine.finish_here(),
             State::Closed => {}
         }
     }

@@ -558,6 +558,14 @@ mod tests {
         }
     }
 
+    /// The slots are the process's: a test holding a shared thread in a
+    /// slow write (or panicking one) would hold up another's fork, so such
+    /// tests run one at a time.
+    fn slow_writes_alone() -> std::sync::MutexGuard<'static, ()> {
+        static ALONE: Mutex<()> = Mutex::new(());
+        lock_unpoisoned(&ALONE)
+    }
+
     /// A handler whose writes take 300 ms, with a record being written, and
     /// the handlers of `others` seated on the same slot (some are: there
     /// are more than slots).
@@ -580,6 +588,7 @@ mod tests {
     fn a_thread_stuck_in_one_handlers_write_holds_its_neighbours_through_a_fork() {
         use crate::core::registry::Live;
         let others = regular_file_handlers(3 * most_slots());
+        let _alone = slow_writes_alone();
         let (slow, stuck, neighbours) = stuck_among(&others);
         // The slot's thread is now inside the slow write.
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -659,6 +668,7 @@ mod tests {
     fn a_neighbour_parked_before_its_thread_froze_is_served_after_the_fork() {
         use crate::core::registry::{begin_park_these, resume_these};
         let fast = regular_file_handlers(3 * most_slots());
+        let _alone = slow_writes_alone();
         let (slow, stuck, neighbours) = stuck_among(&fast);
         // Parked in the round in which the thread then gets stuck in the
         // slow write (or in a later one): either way each neighbour must be
@@ -677,6 +687,7 @@ mod tests {
     fn a_frozen_handler_closed_during_the_fork_does_not_hold_its_neighbours() {
         use crate::core::registry::{begin_park_these, resume_these};
         let fast = regular_file_handlers(3 * most_slots());
+        let _alone = slow_writes_alone();
         let (_slow, stuck, neighbours) = stuck_among(&fast);
         std::thread::sleep(std::time::Duration::from_millis(50));
         let mut parked = live(&[&stuck]);
@@ -724,6 +735,7 @@ mod tests {
     fn a_write_stuck_for_a_handler_not_being_parked_does_not_hold_the_fork() {
         let fast = regular_file_handlers(3 * most_slots());
         // The stuck handler is closing on another thread: not parked.
+        let _alone = slow_writes_alone();
         let (slow, stuck, neighbours) = stuck_among(&fast);
         std::thread::sleep(std::time::Duration::from_millis(50));
         fork_at_once(live(&neighbours.iter().map(|(_, h)| h).collect::<Vec<_>>()));
@@ -735,6 +747,7 @@ mod tests {
     #[test]
     fn a_shared_thread_that_panics_leaves_no_one_waiting_for_it() {
         use crate::core::registry::{begin_park_these, resume_these};
+        let _alone = slow_writes_alone();
         let broken = Probe {
             regular_file: true,
             panics: true,

@@ -25,7 +25,6 @@ from string import Template
 from types import GenericAlias
 
 from . import _femtologging_rs, _globals, _lifecycle, _native_path, _shared_state, _stdlib_bridge
-from ._basic_config import basicConfig
 from ._femtologging_rs import (
     FemtoFileHandler,
     FemtoHandler,
@@ -92,6 +91,7 @@ from ._logger import (
     setLoggerClass,
 )
 from ._module_functions import (
+    basicConfig,
     critical,
     debug,
     error,

@@ -17,6 +17,8 @@ from typing_extensions import Self, Unpack, disjoint_base
 
 # PyO3 lists every class and function it adds, private ones too.
 __all__ = [
+    "BOUND_VALUES",
+    "NO_BOUND_VALUES",
     "FemtoLevel",
     "FemtoLogger",
     "FemtoHandler",
@@ -142,6 +144,11 @@ class FemtoLogger:
     # is a TypeError naming it.
     def add_handler(self, handler: FemtoHandler | _NativeCapable) -> None: ...
     def remove_handler(self, handler: FemtoHandler | _NativeCapable) -> bool: ...
+
+#: The values bound with `femtologging.contextvars` (a dict never changed once set).
+BOUND_VALUES: ContextVar[dict[str, Any]]
+#: `BOUND_VALUES`' default: nothing bound.
+NO_BOUND_VALUES: dict[str, Any]
 
 def hello() -> str: ...
 def _shutdown() -> None: ...

@@ -11,7 +11,6 @@ import traceback
 import warnings
 
 from . import _globals, _shared_state, _stdlib_bridge
-from ._bound_values import apply_bound
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
 from ._levels import (
@@ -21,7 +20,7 @@ from ._levels import (
     _checkLevel,
     getLevelName,
 )
-from ._record import record_factory
+from ._record import apply_bound, record_factory
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

@@ -15,13 +15,13 @@ import sys
 import threading
 import weakref
 
-from . import _bound_values, _globals, _record, _stdlib_bridge
 from . import _femtologging_rs as _rs
-from ._bound_values import apply_bound
+from . import _globals, _record, _stdlib_bridge
 from ._formatter import _defaultFormatter, exception_text, is_json_formatter
 from ._handler import report_stream_failure
 from ._levels import _levelToName
 from ._overrides import set_on_instance
+from ._record import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def install() -> None:
             "threshold": threshold,
             "plan": plan,
             "json_text": _json_text,
-            "bound": _bound_values.BOUND,
+            "bound": _record.BOUND,
             "active_threads": threading._active,  # type: ignore[attr-defined]
             "thread_name_property": threading.Thread.name,
         },

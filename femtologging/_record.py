@@ -1,4 +1,5 @@
-"""`LogRecord`, the record factory hooks, and `makeLogRecord`.
+"""`LogRecord`, the record factory hooks, `makeLogRecord`, and the values
+bound with `femtologging.contextvars` that records take.
 
 This is the record Python handlers, filters and formatters see. Records
 that only travel to native handlers never become one of these.
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from . import _globals
+from ._femtologging_rs import BOUND_VALUES, NO_BOUND_VALUES
 from ._levels import getLevelName
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -190,3 +192,25 @@ def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:
     record = _globals.flag("_logRecordFactory")(None, None, "", 0, "", (), None, None)
     record.__dict__.update(attributes)
     return record
+
+
+#: The values bound with `femtologging.contextvars`: a `ContextVar` holding a
+#: dict that is never changed once set (binding sets a new one), so Rust's
+#: fast path reads it in the caller's context without copying
+#: (src/bindings/fast_path/extras.rs). The extension makes it, which spares
+#: the import the `_contextvars` module; the binding API loads on first use.
+BOUND = BOUND_VALUES
+#: What the variable holds while nothing is bound.
+EMPTY: dict[str, Any] = NO_BOUND_VALUES
+
+
+def apply_bound(record: Any) -> None:
+    """Gives `record` the current context's bound values it does not have
+    yet (a key its `extra` set keeps that value). Every record the Python
+    paths make takes them, bound values or not."""
+    bound = BOUND.get()
+    if bound:
+        attributes = record.__dict__
+        for key, value in bound.items():
+            if key not in attributes:
+                attributes[key] = value

@@ -36,8 +36,8 @@ import os
 from collections.abc import Iterator
 
 from . import _globals, _shared_state
-from ._bound_values import apply_bound
 from ._levels import NOTSET
+from ._record import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

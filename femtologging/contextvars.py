@@ -16,7 +16,7 @@ passes in `extra` keeps the call's value. The values live in one
 `contextvars.ContextVar`, so each thread and each asyncio task sees its own
 (a task starts with a copy of its creator's; a new thread starts with none).
 
-The variable (`_bound_values.BOUND`) holds a dict that is never changed once
+The variable (`_record.BOUND`) holds a dict that is never changed once
 set: binding replaces it with a new one, which lets the Rust fast path read
 it without copying. It exists from `import femtologging` on; this module,
 the API that binds, is loaded on first use.
@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from ._bound_values import (
+from ._record import (
     BOUND,
     EMPTY,
+    RECORD_ATTRIBUTE_NAMES,
     apply_bound,  # noqa: F401 - defined here before, still found here
 )
-from ._record import RECORD_ATTRIBUTE_NAMES
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

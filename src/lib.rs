@@ -12,6 +12,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     allocator::configure();
     // Seen before anything can replace it (see python_clock.rs).
     bindings::python_clock::watch_from_now(module.py());
+    bindings::context_var::add_bound_values(module)?;
     module.add_class::<bindings::level::FemtoLevel>()?;
     module.add_class::<bindings::logger::FemtoLogger>()?;
     module.add_class::<bindings::handlers::FemtoHandler>()?;

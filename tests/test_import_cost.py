@@ -25,6 +25,8 @@ FIRST_USE_MODULES = (
     "femtologging._json_native",
     "femtologging.contextvars",
     "contextvars",
+    # The bound values' variable is made by the extension, not through it.
+    "_contextvars",
     "typing",
 )
 

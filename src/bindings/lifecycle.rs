@@ -26,17 +26,30 @@ pub fn _flush_all(py: Python<'_>) {
 }
 
 /// Before `fork()`: every worker writes what it has and exits, so no thread
-/// of ours is inside a lock when the child is made.
+/// of ours is inside a lock when the child is made. When another thread's
+/// fork is already parking them, waits until they are parked instead.
 #[pyfunction]
 pub fn _before_fork(py: Python<'_>) {
+    if !registry::begin_fork() {
+        // The other fork hook records its workers' answers attached: the
+        // GIL is let go between looks.
+        while registry::parking_under_way() {
+            thread_exit::detach(py, || std::thread::sleep(PARK_POLL));
+        }
+        return;
+    }
     let parking = registry::begin_park_all();
     let parked = thread_exit::detach(py, || parking.wait());
     parked.finish();
 }
 
+/// How often a second fork hook looks whether the first one's workers
+/// are parked.
+const PARK_POLL: std::time::Duration = std::time::Duration::from_micros(50);
+
 #[pyfunction]
 pub fn _after_fork_in_parent() {
-    registry::resume_all(false);
+    registry::end_fork_in_parent();
 }
 
 /// In the child: fresh queues and workers; the parent's queued records stay
@@ -44,7 +57,7 @@ pub fn _after_fork_in_parent() {
 #[pyfunction]
 pub fn _after_fork_in_child() {
     record::refresh_process_id();
-    registry::resume_all(true);
+    registry::end_fork_in_child();
 }
 
 /// Installs the fatal-signal handlers that write every journal out before

@@ -238,6 +238,16 @@ fn seat(slot: &Arc<Slot>, engine: Arc<Engine>, gate: Arc<ForkGate>) -> io::Resul
     Ok(end)
 }
 
+/// Gives up the seat of an engine no lane will serve again (closed while
+/// its handler was parked): a lane that ends parked keeps its seat for the
+/// resume, and a new engine picks its slot by the seats taken.
+pub fn leave_seat(engine: &Engine) {
+    let slots = lock_unpoisoned(&SLOTS);
+    if let Some(slot) = slots.iter().find(|slot| engine.rings(&slot.doorbell)) {
+        slot.seated.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Joins the shared threads that have left or are leaving (those with no
 /// lane left). Called detached from Python once every handler parked
 /// before `fork()`, so that no thread of ours is still on its way out when

@@ -89,6 +89,9 @@ enum State {
     },
     /// Between "park requested" and "worker exited" (GIL released meanwhile).
     Parking,
+    /// Closed while parking: the fork hook that waits for the worker
+    /// finishes the close once it has parked (`finish_park`).
+    ClosingAfterPark,
     /// No worker: before `fork()` until it is made, or after the exit-time
     /// shutdown for good (logging threads then write).
     Parked,
@@ -165,6 +168,14 @@ pub struct QueuedHandler {
     me: Weak<QueuedHandler>,
 }
 
+/// Writes out what is left of a handler no worker serves any more (closed
+/// or dropped while parked), closes its sink, removes its journal's file,
+/// and gives up the seat on a shared worker it kept for the resume.
+fn finish_without_worker(engine: &Engine) {
+    engine.finish_here();
+    pool::leave_seat(engine);
+}
+
 fn thread_name(label: &str) -> String {
     format!("femtologging {label}")
 }
@@ -204,7 +215,16 @@ impl QueuedHandler {
             options.gather.clone(),
             doorbell,
         );
-        let worker = pool::start(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
+        // Made while a fork hook waits for the workers to park (on another
+        // thread, the GIL released): no worker may start before the fork;
+        // this one is resumed with the others after it.
+        let forking = registry::forking();
+        let state = if forking {
+            State::Parked
+        } else {
+            let worker = pool::start(thread_name(&label), Arc::clone(&engine), Arc::clone(&gate))?;
+            State::Running { worker }
+        };
         let producer = Producer::new(
             Arc::new(formatter),
             options.terminator.clone(),
@@ -217,8 +237,8 @@ impl QueuedHandler {
             options,
             producer: Mutex::new(producer),
             formats_records: AtomicBool::new(false),
-            state: Mutex::new(State::Running { worker }),
-            writes_through: OwnLine(AtomicBool::new(true)),
+            state: Mutex::new(state),
+            writes_through: OwnLine(AtomicBool::new(!forking)),
             engine: EngineSlot::new(engine),
             adoption,
             log_path,
@@ -503,6 +523,34 @@ impl QueuedHandler {
         matches!(*lock_unpoisoned(&self.state), State::Closed)
     }
 
+    /// Finishes a close made while a fork hook waited for the worker to
+    /// park (`ClosingAfterPark`), on the hook's thread, before the fork.
+    fn finish_close_after_park(&self, outcome: ParkOutcome) {
+        let engine = self.engine.shared();
+        match outcome {
+            ParkOutcome::Parked(Some(Exit::Parked)) => {
+                // What was logged after the park request is written here,
+                // as a close with no worker does.
+                self.gate.cancel_park();
+                finish_without_worker(&engine);
+                self.stopped.store(true, Ordering::Release);
+            }
+            ParkOutcome::Frozen(worker) => {
+                // Held at the end of a write until the fork is made; then it
+                // finds the close instead of the park, writes everything and
+                // exits, as for any close. Nobody waits for it: the close
+                // has returned.
+                self.gate.cancel_park();
+                engine.close();
+                drop(worker);
+            }
+            // The worker closed or died: as a close finds it then.
+            ParkOutcome::Parked(_) => self.stopped.store(true, Ordering::Release),
+        }
+        engine.notify_progress();
+        self.stats.reporter.summarize();
+    }
+
     /// In a child: a journal, output and worker of its own, on the same
     /// destination. What the parent's journal holds is the parent's to
     /// write, and its output may be held by a thread that does not exist
@@ -565,12 +613,20 @@ impl Parkable for QueuedHandler {
     /// Part 3 (attached): notes how the worker answered.
     fn finish_park(&self, outcome: ParkOutcome) {
         let mut state = lock_unpoisoned(&self.state);
-        if let State::Parking = &*state {
-            *state = match outcome {
-                ParkOutcome::Parked(Some(Exit::Parked)) => State::Parked,
-                ParkOutcome::Frozen(worker) => State::Frozen { worker },
-                ParkOutcome::Parked(_) => State::Closed,
-            };
+        match &*state {
+            State::Parking => {
+                *state = match outcome {
+                    ParkOutcome::Parked(Some(Exit::Parked)) => State::Parked,
+                    ParkOutcome::Frozen(worker) => State::Frozen { worker },
+                    ParkOutcome::Parked(_) => State::Closed,
+                };
+            }
+            State::ClosingAfterPark => {
+                *state = State::Closed;
+                drop(state);
+                self.finish_close_after_park(outcome);
+            }
+            _ => {}
         }
     }
 
@@ -586,6 +642,13 @@ impl Parkable for QueuedHandler {
             engine.journal.published(),
         );
         engine.journal.retire();
+    }
+
+    fn is_parking(&self) -> bool {
+        matches!(
+            *lock_unpoisoned(&self.state),
+            State::Parking | State::ClosingAfterPark
+        )
     }
 
     fn call_off_frozen_park(&self) {
@@ -750,13 +813,19 @@ impl FemtoHandlerTrait for QueuedHandler {
                 // done, by the thread forking, which may wait for a lock the
                 // caller holds) or the exit-time shutdown parked it for
                 // good. What is left is written here, as `Drop` does.
-                engine.finish_here();
+                finish_without_worker(&engine);
                 self.stopped.store(true, Ordering::Release);
                 engine.notify_progress();
                 self.stats.reporter.summarize();
                 return Waiter::nothing();
             }
-            State::Parking | State::Closed => return Waiter::nothing(),
+            State::Parking => {
+                // The fork hook holds the worker and waits for it (another
+                // thread, GIL released): it finishes the close.
+                *lock_unpoisoned(&self.state) = State::ClosingAfterPark;
+                return Waiter::nothing();
+            }
+            State::ClosingAfterPark | State::Closed => return Waiter::nothing(),
         };
         // The worker writes everything, closes the sink and exits.
         engine.close();
@@ -796,7 +865,9 @@ impl Drop for QueuedHandler {
         let engine = self.engine.get();
         match state {
             State::Running { .. } | State::Frozen { .. } => engine.close(),
-            State::Parked | State::Parking => engine.finish_here(),
+            State::Parked | State::Parking | State::ClosingAfterPark => {
+                finish_without_worker(engine)
+            }
             State::Closed => {}
         }
     }

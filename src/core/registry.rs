@@ -4,7 +4,7 @@
 //! references, so it never keeps a handler alive. Like handler state, the
 //! registry lock is only taken by threads attached to Python.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -27,6 +27,8 @@ pub trait Parkable: FemtoHandlerTrait {
     /// Calls off the park of a worker that was frozen (see `resume_these`).
     fn call_off_frozen_park(&self);
     fn resume(&self, in_child: bool);
+    /// Whether its worker was asked to park and has not answered yet.
+    fn is_parking(&self) -> bool;
 }
 
 /// How a worker answered the fork hook's request to park.
@@ -48,6 +50,48 @@ static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
 
 pub fn is_shut_down() -> bool {
     SHUT_DOWN.load(Ordering::Relaxed)
+}
+
+/// The forks under way: from a fork hook's first part to the fork made and,
+/// in the parent, its after-fork hook. Python threads may fork at once, and
+/// may make handlers while a fork hook waits with the GIL released: the
+/// workers are parked by the first fork, resumed after the last, and a
+/// handler made meanwhile starts parked. Changed and read by threads
+/// attached to Python only, so a fork hook's attached part never overlaps
+/// a handler's start.
+static FORKS_UNDER_WAY: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether a fork is under way: a handler starting now starts parked.
+pub fn forking() -> bool {
+    FORKS_UNDER_WAY.load(Ordering::Acquire) > 0
+}
+
+/// Before `fork()` (attached): counts this fork in; true for the first of
+/// the forks under way, which parks the workers. A later one waits until
+/// `parking_under_way()` is false instead.
+pub fn begin_fork() -> bool {
+    FORKS_UNDER_WAY.fetch_add(1, Ordering::AcqRel) == 0
+}
+
+/// Whether a worker asked to park has not answered yet (another thread's
+/// fork hook is waiting for it).
+pub fn parking_under_way() -> bool {
+    live_handlers().iter().any(|handler| handler.is_parking())
+}
+
+/// After `fork()` in the parent (attached): counts this fork out, and
+/// resumes the workers once no fork is under way any more.
+pub fn end_fork_in_parent() {
+    if FORKS_UNDER_WAY.fetch_sub(1, Ordering::AcqRel) == 1 {
+        resume_all(false);
+    }
+}
+
+/// After `fork()` in the child (attached): the child has one thread and no
+/// fork under way; every handler gets a worker of its own process.
+pub fn end_fork_in_child() {
+    FORKS_UNDER_WAY.store(0, Ordering::Release);
+    resume_all(true);
 }
 
 pub(crate) fn register<H: Parkable + 'static>(handler: &Arc<H>) {

@@ -18,9 +18,15 @@ from pathlib import Path
 
 import pytest
 
-# A child that does not end within this is stuck (what the scenarios check).
-CHILD_DEADLINE = """
-import os, time
+# What every scenario starts with: the module under test as `logging`, the
+# folder for its files, a deadline for the children (one that has not ended
+# by then is stuck: what the scenarios check), and file handlers.
+PRELUDE = """
+import json, os, sys, threading, time
+import {module} as logging
+
+folder = sys.argv[1]
+
 def wait_all(pids, seconds=30):
     deadline = time.monotonic() + seconds
     codes = dict()
@@ -35,23 +41,31 @@ def wait_all(pids, seconds=30):
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         codes[pid] = "stuck"
-    return codes
+    return sorted(set(codes.values()), key=str)
+
+def file_handler(index):
+    handler = logging.FileHandler(os.path.join(folder, f"{{index}}.log"))
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    return handler
+
+def file_logger(name, count):
+    logger = logging.getLogger(name)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handlers = [file_handler(index) for index in range(count)]
+    for handler in handlers:
+        logger.addHandler(handler)
+    return logger, handlers
 """
 
 MADE_WHILE_FORKING = (
-    CHILD_DEADLINE
+    PRELUDE
     + """
-import sys, threading
-import {module} as logging
-
-folder = sys.argv[1]
 made = []
 stop = threading.Event()
 def make():
     while not stop.is_set() and len(made) < 400:
-        handler = logging.FileHandler(os.path.join(folder, f"{{len(made)}}.log"))
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        made.append(handler)
+        made.append(file_handler(len(made)))
 maker = threading.Thread(target=make)
 maker.start()
 children = []
@@ -80,7 +94,7 @@ maker.join()
 codes = wait_all(children)
 for handler in made:
     handler.close()
-print(sorted(set(codes.values()), key=str))
+print(codes)
 """
 )
 
@@ -119,21 +133,9 @@ def test_handlers_made_while_another_thread_forks_serve_the_children(
 
 
 FORKING_AT_ONCE = (
-    CHILD_DEADLINE
+    PRELUDE
     + """
-import sys, threading
-import {module} as logging
-
-folder = sys.argv[1]
-logger = logging.getLogger("forks")
-logger.propagate = False
-logger.setLevel(logging.INFO)
-made = []
-for index in range(8):
-    handler = logging.FileHandler(os.path.join(folder, f"{{index}}.log"))
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    made.append(handler)
+logger, made = file_logger("forks", 8)
 children = []
 def forker(name):
     for child in range(15):
@@ -159,7 +161,7 @@ for thread in threads:
 codes = wait_all(children)
 for handler in made:
     handler.close()
-print(sorted(set(codes.values()), key=str))
+print(codes)
 """
 )
 
@@ -187,21 +189,9 @@ def test_two_threads_forking_at_once_keep_every_record(tmp_path: Path) -> None:
 
 
 CLOSED_WHILE_FORKING = (
-    CHILD_DEADLINE
+    PRELUDE
     + """
-import json, sys, threading
-import {module} as logging
-
-folder = sys.argv[1]
-logger = logging.getLogger("closing")
-logger.propagate = False
-logger.setLevel(logging.INFO)
-handlers = []
-for index in range(200):
-    handler = logging.FileHandler(os.path.join(folder, f"{{index}}.log"))
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    handlers.append(handler)
+logger, handlers = file_logger("closing", 200)
 logger.info("before the closes")
 def close_all():
     for handler in handlers:
@@ -221,7 +211,7 @@ still_open = [
     fd for fd in os.listdir("/proc/self/fd")
     if os.path.realpath(f"/proc/self/fd/{{fd}}").startswith(os.path.realpath(folder))
 ]
-print(json.dumps({{"codes": sorted(set(codes.values()), key=str), "open": len(still_open)}}))
+print(json.dumps({{"codes": codes, "open": len(still_open)}}))
 """
 )
 

@@ -11,6 +11,7 @@
 //! written as `json.dumps` writes it with `indent=None` (separators ", " and
 //! ": ", floats by `repr`, NaN and infinities as JavaScript names).
 
+use super::digits::{decimal, push_signed, DigitBuffer};
 use super::field::{self, Field};
 use super::printf::{self, Value};
 use crate::core::record::{ExtraValue, FemtoLogRecord};
@@ -163,7 +164,7 @@ impl JsonLayout {
             Json::Null => out.push_str("null"),
             Json::Bool(true) => out.push_str("true"),
             Json::Bool(false) => out.push_str("false"),
-            Json::Int(number) => push_int(out, number),
+            Json::Int(number) => push_signed(out, number),
             Json::Float(number) => write_float(out, number),
             Json::Str(text) => write_string(out, text, self.ensure_ascii),
             Json::Raw(text) if self.ensure_ascii => escape_non_ascii(out, text),
@@ -219,35 +220,15 @@ impl TimestampCache {
         out.push_str(&self.text);
         if micros != 0 {
             out.push('.');
-            let digits = micros.to_string();
+            let mut buffer = DigitBuffer::default();
+            let digits = decimal(micros.into(), &mut buffer);
             for _ in digits.len()..6 {
                 out.push('0');
             }
-            out.push_str(&digits);
+            out.push_str(digits);
         }
         out.push_str("+00:00");
         Some(())
-    }
-}
-
-/// An integer in decimal, without the formatting machinery.
-fn push_int(out: &mut String, number: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = number.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if number < 0 {
-        out.push('-');
-    }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
     }
 }
 
@@ -542,7 +523,7 @@ mod tests {
     fn floats_follow_repr_and_json_names() {
         let mut out = String::new();
         for number in [0, 7, -12, i64::MIN, i64::MAX] {
-            push_int(&mut out, number);
+            push_signed(&mut out, number);
             out.push(' ');
         }
         assert_eq!(out, format!("0 7 -12 {} {} ", i64::MIN, i64::MAX));

@@ -5,6 +5,7 @@
 //! and stack text appended on their own lines.
 
 pub mod brace;
+pub mod digits;
 pub mod field;
 pub mod json;
 pub mod message;

@@ -5,7 +5,10 @@
 //! repr of a non-ASCII string), `NeedsPython` tells the caller to let Python
 //! do the formatting instead of guessing.
 
+use std::borrow::Cow;
 use std::fmt::Write;
+
+use super::digits::{self, DigitBuffer};
 
 /// A value as seen by a `%` conversion.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -194,9 +197,7 @@ fn float_to_int(f: f64) -> Result<i64, ConvertError> {
 fn write_str_form(out: &mut String, value: Value<'_>) {
     match value {
         Value::None => out.push_str("None"),
-        Value::Int(n) => {
-            let _ = write!(out, "{n}");
-        }
+        Value::Int(n) => digits::push_signed(out, n),
         Value::Float(f) => write_float_repr(out, f),
         Value::Str(s) => out.push_str(s),
     }
@@ -359,17 +360,19 @@ fn pad_number(out: &mut String, negative: bool, prefix: &str, body: &str, spec: 
 
 fn write_integer(out: &mut String, number: i64, spec: &Spec) {
     let magnitude = number.unsigned_abs();
-    let (mut digits, prefix) = match spec.conversion {
-        Conversion::Octal => (format!("{magnitude:o}"), "0o"),
-        Conversion::Hex { upper: false } => (format!("{magnitude:x}"), "0x"),
-        Conversion::Hex { upper: true } => (format!("{magnitude:X}"), "0X"),
-        _ => (magnitude.to_string(), ""),
+    let mut buffer = DigitBuffer::default();
+    let (digits, prefix): (Cow<'_, str>, &str) = match spec.conversion {
+        Conversion::Octal => (format!("{magnitude:o}").into(), "0o"),
+        Conversion::Hex { upper: false } => (format!("{magnitude:x}").into(), "0x"),
+        Conversion::Hex { upper: true } => (format!("{magnitude:X}").into(), "0X"),
+        _ => (digits::decimal(magnitude, &mut buffer).into(), ""),
     };
-    if let Some(min_digits) = spec.precision {
-        if digits.len() < min_digits {
-            digits.insert_str(0, &"0".repeat(min_digits - digits.len()));
+    let digits = match spec.precision {
+        Some(min_digits) if digits.len() < min_digits => {
+            Cow::Owned("0".repeat(min_digits - digits.len()) + &digits)
         }
-    }
+        _ => digits,
+    };
     let prefix = if spec.alternate { prefix } else { "" };
     pad_number(out, number < 0, prefix, &digits, spec);
 }

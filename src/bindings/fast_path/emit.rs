@@ -22,7 +22,7 @@ use crate::core::clock;
 use crate::core::dispatch::{self, Handed};
 use crate::core::format::message::format_message;
 use crate::core::format::printf::Value;
-use crate::core::format::RenderError;
+use crate::core::format::{Formatter, RenderError};
 use crate::core::handler::{FemtoHandlerTrait, Submit};
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
@@ -791,36 +791,63 @@ fn write_stream(
     let Some(formatter) = &target.formatter else {
         return Ok(());
     };
-    let rendered = {
-        let mut scratch = lock_unpoisoned(cache);
-        let LineCache { format, line } = &mut *scratch;
-        line.clear();
-        formatter.format_into(record, format, line).map(|()| {
-            line.push_str(&target.terminator);
-            PyString::new(py, line)
-        })
+    let stream = stream.bind(py);
+    let line = Line {
+        formatter,
+        terminator: &target.terminator,
+        cache,
+        record,
     };
-    let result = match rendered {
-        Ok(text) => {
-            let stream = stream.bind(py);
-            match lock {
-                Some((acquire, release)) => {
-                    acquire.bind(py).call0()?;
-                    let written = match unbuffered {
-                        Some(stdio) => write_unbuffered(stream, stdio, text),
-                        None => write_and_flush(stream, text),
-                    };
-                    release.bind(py).call0()?;
-                    written
-                }
-                None => stream.call_method1(intern!(py, "write"), (text,)).map(drop),
-            }
+    let result = match lock {
+        Some((acquire, release)) => {
+            acquire.bind(py).call0()?;
+            let written = match unbuffered {
+                Some(stdio) => write_unbuffered(stream, stdio, &line),
+                None => line
+                    .to_python(py)
+                    .and_then(|text| write_and_flush(stream, text)),
+            };
+            release.bind(py).call0()?;
+            written
         }
-        Err(error) => Err(render_error(error)),
+        None => line
+            .to_python(py)
+            .and_then(|text| stream.call_method1(intern!(py, "write"), (text,)).map(drop)),
     };
     match result {
         Ok(()) => Ok(()),
         Err(error) => report_failure(environment, call, target, error),
+    }
+}
+
+/// A record's line for a stream target, formatted in the target's reused
+/// buffer (`LineCache`, never locked across a call into Python).
+struct Line<'a> {
+    formatter: &'a Formatter,
+    terminator: &'a str,
+    cache: &'a Mutex<LineCache>,
+    record: &'a FemtoLogRecord,
+}
+
+impl Line<'_> {
+    /// Formats the line and hands its UTF-8 text to `use_text`, under the
+    /// cache's lock: `use_text` must not call into Python.
+    fn with_text<T>(&self, use_text: impl FnOnce(&str) -> T) -> Result<T, PyErr> {
+        let mut scratch = lock_unpoisoned(self.cache);
+        let LineCache { format, line } = &mut *scratch;
+        line.clear();
+        match self.formatter.format_into(self.record, format, line) {
+            Ok(()) => {
+                line.push_str(self.terminator);
+                Ok(use_text(line))
+            }
+            Err(error) => Err(render_error(error)),
+        }
+    }
+
+    /// The line as the Python string `write()` is given.
+    fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        self.with_text(|text| PyString::new(py, text))
     }
 }
 
@@ -831,12 +858,13 @@ fn write_and_flush(stream: &Bound<'_, PyAny>, text: Bound<'_, PyString>) -> PyRe
         .and_then(|_| flush_stream(stream))
 }
 
-/// `write()` + `flush()` on an unbuffered stdio stream, as one `write(2)` of
-/// the UTF-8 text when the stream is still open, write-through and UTF-8.
+/// `write()` + `flush()` on an unbuffered stdio stream: while the stream is
+/// still open, write-through and UTF-8, the line goes to the descriptor in
+/// one `write(2)`, straight from the formatting buffer (no Python string).
 fn write_unbuffered(
     stream: &Bound<'_, PyAny>,
     stdio: &UnbufferedStdio,
-    text: Bound<'_, PyString>,
+    line: &Line<'_>,
 ) -> PyResult<()> {
     let py = stream.py();
     let still_direct = !stream.getattr(intern!(py, "closed"))?.is_truthy()?
@@ -845,10 +873,11 @@ fn write_unbuffered(
             .getattr(intern!(py, "encoding"))?
             .is(stdio.encoding.bind(py));
     if !still_direct {
-        return write_and_flush(stream, text);
+        return line
+            .to_python(py)
+            .and_then(|text| write_and_flush(stream, text));
     }
-    FdSink::borrowed(stdio.fd)
-        .write_all(text.to_str()?.as_bytes())
+    line.with_text(|text| FdSink::borrowed(stdio.fd).write_all(text.as_bytes()))?
         .map_err(stream_os_error)
 }
 

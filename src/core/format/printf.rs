@@ -123,9 +123,20 @@ pub enum ConvertError {
 pub fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), ConvertError> {
     match spec.conversion {
         Conversion::Str => {
-            if let (Value::Str(s), 0, None) = (value, spec.width, spec.precision) {
-                out.push_str(s);
-                return Ok(());
+            // The common cases, written in place: a plain `%s` of a str or
+            // an int (no padding, no truncation).
+            if let (0, None) = (spec.width, spec.precision) {
+                match value {
+                    Value::Str(s) => {
+                        out.push_str(s);
+                        return Ok(());
+                    }
+                    Value::Int(n) => {
+                        digits::push_signed(out, n);
+                        return Ok(());
+                    }
+                    Value::None | Value::Float(_) => {}
+                }
             }
             let mut text = String::new();
             let shown: &str = match value {

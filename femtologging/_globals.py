@@ -108,14 +108,6 @@ def after_fork() -> None:
     lock.release()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=prepare_fork,
-        after_in_child=reinit_locks_after_fork,
-        after_in_parent=after_fork,
-    )
-
-
 def configuration_changed() -> None:
     """Invalidates the Rust fast path's cached routing decisions.
 

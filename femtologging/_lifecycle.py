@@ -65,8 +65,8 @@ def install() -> None:
     # main module there): this process may end with os._exit() too.
     _flush_when_multiprocessing_child_exits()
     os.register_at_fork(
-        before=_rs._before_fork,
-        after_in_parent=_rs._after_fork_in_parent,
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
         after_in_child=_after_fork_in_child,
     )
 
@@ -88,7 +88,39 @@ def _write_journals_before_os_exit() -> None:
     os._exit = _exit
 
 
+#: Set from this process's before-fork hook to its after-fork hook: hooks
+#: registered while another thread's fork was under way see its after-fork
+#: call without the before-fork one.
+_fork_prepared = False
+
+
+def _before_fork() -> None:
+    """The module lock first (the child gets it unheld), then the workers
+    parked inside it: forks made from several threads at once park and
+    resume them one fork after another (core/registry.rs)."""
+    global _fork_prepared
+    _globals.prepare_fork()
+    _fork_prepared = True
+    _rs._before_fork()
+
+
+def _after_fork_in_parent() -> None:
+    """The workers resume before the module lock is let go, so the next
+    fork's hook never finds them half resumed."""
+    global _fork_prepared
+    if not _fork_prepared:
+        return
+    _fork_prepared = False
+    try:
+        _rs._after_fork_in_parent()
+    finally:
+        _globals.after_fork()
+
+
 def _after_fork_in_child() -> None:
+    global _fork_prepared
+    _fork_prepared = False
+    _globals.reinit_locks_after_fork()
     _rs._after_fork_in_child()
     _flush_when_multiprocessing_child_exits()
 

@@ -227,3 +227,204 @@ def test_handlers_closed_while_another_thread_forks_close_their_files(
     assert json.loads(result.stdout) == {"codes": [0], "open": 0}, result.stderr
     for index in range(200):
         assert _lines(tmp_path / f"{index}.log") == ["before the closes"], index
+
+
+# The scenarios below hold a fork's window open with a before-fork hook of
+# the program's own (CPython runs the hooks registered first last, so this
+# one runs after femtologging's has parked the workers), as any hook that
+# waits for a lock would. Each ends by itself or is stopped by faulthandler,
+# which prints every thread's stack.
+WATCHDOG = """
+import faulthandler, os, sys, tempfile, threading, time
+faulthandler.dump_traceback_later(20, exit=True)
+"""
+
+RECONFIGURED_WHILE_FORKING = (
+    WATCHDOG
+    + """
+os.register_at_fork(before=lambda: time.sleep(0.3))
+import femtologging as logging
+import femtologging.config
+
+folder = tempfile.mkdtemp()
+handler = logging.FileHandler(os.path.join(folder, "a.log"))
+root = logging.getLogger()
+root.addHandler(handler)
+root.setLevel("INFO")
+def fork_too():
+    time.sleep(0.1)  # while the main thread's fork is under way
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+other = threading.Thread(target=fork_too)
+other.start()
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+logging.info("after the fork")
+# Holds the module lock while it flushes and closes the old handlers.
+logging.config.dictConfig({"version": 1, "root": {"level": "INFO"}})
+other.join()
+os.waitpid(pid, 0)
+print(open(handler.baseFilename).read().strip())
+"""
+)
+
+
+def test_a_second_thread_forking_while_the_first_reconfigures(tmp_path: Path) -> None:
+    # Forks are made one after another, inside the package's module lock: the
+    # first fork's workers are resumed before the second may park them, and
+    # a reconfiguration between the two waits for neither.
+    result = _run(RECONFIGURED_WHILE_FORKING, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "after the fork", result.stderr
+
+
+# A core handler writing to a pipe nobody reads before the fork: its
+# worker's writes block once the pipe is full.
+PIPE_HANDLER = """
+from femtologging import FemtoFileHandler, FemtoLogger
+
+folder = tempfile.mkdtemp()
+fifo = os.path.join(folder, "pipe")
+os.mkfifo(fifo)
+reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+handler = FemtoFileHandler(fifo)
+logger = FemtoLogger("pipe")
+logger.add_handler(handler)
+"""
+
+CLOSED_ON_A_FULL_PIPE_WHILE_FORKING = (
+    WATCHDOG
+    + PIPE_HANDLER
+    + """
+def line(number):
+    return f"{number:05d} " + "x" * 88
+written = len(f"INFO:pipe:{line(0)}\\n")
+# The pipe holds 64 KiB: leave about 1.4 KB of room.
+first = (65536 - 1400) // written
+for number in range(first):
+    logger.log("INFO", line(number))
+# Not flush(): how much a pipe holds depends on how the writes fill its
+# pages, and a flush into a full one would wait for ever.
+time.sleep(0.3)
+go = threading.Event()
+def log_and_close():
+    go.wait()
+    for number in range(first, first + 40):  # 4 KB more: more than the room left
+        logger.log("INFO", line(number))
+    handler.close()
+closer = threading.Thread(target=log_and_close)
+closer.start()
+os.register_at_fork(before=go.set)
+os.register_at_fork(before=lambda: time.sleep(0.2))
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+got = bytearray()
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    try:
+        chunk = os.read(reader, 65536)
+    except BlockingIOError:
+        time.sleep(0.01)
+        continue
+    if not chunk:
+        break  # end of file: the handler closed its end
+    got.extend(chunk)
+closer.join()
+os.waitpid(pid, 0)
+lines = got.decode().splitlines()
+print(len(lines), first + 40, lines == [f"INFO:pipe:{line(n)}" for n in range(first + 40)])
+"""
+)
+
+
+def test_a_handler_closed_on_a_full_pipe_while_forking(tmp_path: Path) -> None:
+    # The close happens while the worker parks; the rest of its lines must
+    # not be written by the thread about to fork (a full pipe would block it,
+    # and every other thread with it), but by the worker resumed after the
+    # fork, which then closes the pipe.
+    result = _run(CLOSED_ON_A_FULL_PIPE_WHILE_FORKING, tmp_path)
+    assert result.returncode == 0, result.stderr
+    written, expected, in_order = result.stdout.split()
+    assert (written, in_order) == (expected, "True"), result.stderr
+
+
+CLOSED_WHILE_FROZEN = (
+    WATCHDOG
+    + PIPE_HANDLER
+    + """
+for number in range(2000):  # more than the pipe holds: the worker is stuck writing
+    logger.log("INFO", f"{number:05d} " + "x" * 88)
+time.sleep(0.3)
+parked = threading.Event()
+def close_while_frozen():
+    parked.wait()
+    handler.close()  # the worker is frozen in its write until the fork is made
+closer = threading.Thread(target=close_while_frozen)
+closer.start()
+os.register_at_fork(before=lambda: (parked.set(), time.sleep(0.3)))
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+got = bytearray()
+os.set_blocking(reader, True)
+while True:
+    chunk = os.read(reader, 65536)
+    if not chunk:
+        break
+    got.extend(chunk)
+closer.join()
+os.waitpid(pid, 0)
+print(len(got.decode().splitlines()))
+"""
+)
+
+
+def test_a_handler_closed_while_its_worker_is_frozen_for_a_fork(tmp_path: Path) -> None:
+    # The frozen worker is thawed after the fork and finishes the close:
+    # every line, then the end of the pipe.
+    result = _run(CLOSED_WHILE_FROZEN, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["2000"], result.stderr
+
+
+IMPORTED_DURING_A_FORK = (
+    WATCHDOG
+    + """
+# femtologging's hooks are registered while this fork's hook has let the
+# GIL go: CPython then calls its after-fork hook without its before-fork one.
+os.register_at_fork(before=lambda: time.sleep(0.3))
+# The importing thread stays alive until the end.
+done = threading.Event()
+importing = threading.Thread(
+    target=lambda: (time.sleep(0.1), __import__("femtologging"), done.wait())
+)
+importing.start()
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+while "femtologging" not in sys.modules:
+    time.sleep(0.01)
+import femtologging as logging
+
+folder = tempfile.mkdtemp()
+handler = logging.FileHandler(os.path.join(folder, "a.log"))
+logger = logging.getLogger("x")
+logger.addHandler(handler)
+logger.warning("hello")
+handler.flush()
+print(open(handler.baseFilename).read().strip())
+done.set()
+importing.join()
+"""
+)
+
+
+def test_importing_femtologging_while_another_thread_forks(tmp_path: Path) -> None:
+    result = _run(IMPORTED_DURING_A_FORK, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "hello", result.stderr

@@ -26,26 +26,16 @@ pub fn _flush_all(py: Python<'_>) {
 }
 
 /// Before `fork()`: every worker writes what it has and exits, so no thread
-/// of ours is inside a lock when the child is made. When another thread's
-/// fork is already parking them, waits until they are parked instead.
+/// of ours is inside a lock when the child is made. The Python hook calls
+/// this holding the package's module lock, which orders forks made from
+/// several threads one after another.
 #[pyfunction]
 pub fn _before_fork(py: Python<'_>) {
-    if !registry::begin_fork() {
-        // The other fork hook records its workers' answers attached: the
-        // GIL is let go between looks.
-        while registry::parking_under_way() {
-            thread_exit::detach(py, || std::thread::sleep(PARK_POLL));
-        }
-        return;
-    }
+    registry::begin_fork();
     let parking = registry::begin_park_all();
     let parked = thread_exit::detach(py, || parking.wait());
     parked.finish();
 }
-
-/// How often a second fork hook looks whether the first one's workers
-/// are parked.
-const PARK_POLL: std::time::Duration = std::time::Duration::from_micros(50);
 
 #[pyfunction]
 pub fn _after_fork_in_parent() {

@@ -89,9 +89,13 @@ enum State {
     },
     /// Between "park requested" and "worker exited" (GIL released meanwhile).
     Parking,
-    /// Closed while parking: the fork hook that waits for the worker
-    /// finishes the close once it has parked (`finish_park`).
+    /// Closed while parking: the fork hook that waits for the worker notes
+    /// how it answered (`finish_park`).
     ClosingAfterPark,
+    /// Closed while parked for a fork: the worker resumed after it (in the
+    /// parent) writes the rest, closes the sink and exits; the child's copy
+    /// is the parent's to finish.
+    ClosedWhileParked,
     /// No worker: before `fork()` until it is made, or after the exit-time
     /// shutdown for good (logging threads then write).
     Parked,
@@ -520,35 +524,28 @@ impl QueuedHandler {
     }
 
     pub fn is_closed(&self) -> bool {
-        matches!(*lock_unpoisoned(&self.state), State::Closed)
+        matches!(
+            *lock_unpoisoned(&self.state),
+            State::Closed | State::ClosingAfterPark | State::ClosedWhileParked
+        )
     }
 
-    /// Finishes a close made while a fork hook waited for the worker to
-    /// park (`ClosingAfterPark`), on the hook's thread, before the fork.
-    fn finish_close_after_park(&self, outcome: ParkOutcome) {
+    /// After a fork, in the parent, for a handler closed while parked: a
+    /// worker writes the rest, closes the sink, removes the journal and
+    /// exits, as for any close; nobody waits for it (the close returned).
+    fn close_on_a_new_worker(&self) {
         let engine = self.engine.shared();
-        match outcome {
-            ParkOutcome::Parked(Some(Exit::Parked)) => {
-                // What was logged after the park request is written here,
-                // as a close with no worker does.
-                self.gate.cancel_park();
-                finish_without_worker(&engine);
-                self.stopped.store(true, Ordering::Release);
-            }
-            ParkOutcome::Frozen(worker) => {
-                // Held at the end of a write until the fork is made; then it
-                // finds the close instead of the park, writes everything and
-                // exits, as for any close. Nobody waits for it: the close
-                // has returned.
-                self.gate.cancel_park();
+        match pool::start(
+            thread_name(&self.label),
+            Arc::clone(&engine),
+            Arc::clone(&self.gate),
+        ) {
+            Ok(worker) => {
                 engine.close();
                 drop(worker);
             }
-            // The worker closed or died: as a close finds it then.
-            ParkOutcome::Parked(_) => self.stopped.store(true, Ordering::Release),
+            Err(_) => finish_without_worker(&engine),
         }
-        engine.notify_progress();
-        self.stats.reporter.summarize();
     }
 
     /// In a child: a journal, output and worker of its own, on the same
@@ -622,9 +619,25 @@ impl Parkable for QueuedHandler {
                 };
             }
             State::ClosingAfterPark => {
-                *state = State::Closed;
-                drop(state);
-                self.finish_close_after_park(outcome);
+                // Nothing is written here: this thread is about to fork,
+                // and a write may block (fork never waits on I/O).
+                match outcome {
+                    ParkOutcome::Parked(Some(Exit::Parked)) => *state = State::ClosedWhileParked,
+                    ParkOutcome::Frozen(worker) => {
+                        // Held at the end of a write until the fork is
+                        // made; thawed then (`resume`), it finds the close
+                        // instead of the park and finishes as for any close.
+                        *state = State::Closed;
+                        drop(state);
+                        self.gate.cancel_park();
+                        self.engine.get().close();
+                        drop(worker);
+                    }
+                    ParkOutcome::Parked(_) => {
+                        *state = State::Closed;
+                        self.stopped.store(true, Ordering::Release);
+                    }
+                }
             }
             _ => {}
         }
@@ -644,16 +657,13 @@ impl Parkable for QueuedHandler {
         engine.journal.retire();
     }
 
-    fn is_parking(&self) -> bool {
-        matches!(
-            *lock_unpoisoned(&self.state),
-            State::Parking | State::ClosingAfterPark
-        )
-    }
-
     fn call_off_frozen_park(&self) {
-        if let State::Frozen { .. } = &*lock_unpoisoned(&self.state) {
-            self.gate.cancel_park();
+        match &*lock_unpoisoned(&self.state) {
+            State::Frozen { .. } => self.gate.cancel_park(),
+            // Closed while its worker was frozen: the worker goes on to
+            // the close once thawed.
+            State::Closed if self.gate.is_frozen() => self.gate.cancel_park(),
+            _ => {}
         }
     }
 
@@ -674,6 +684,25 @@ impl Parkable for QueuedHandler {
             State::Frozen { worker } => {
                 // That thread does not exist here; its handle is left alone.
                 std::mem::forget(worker);
+            }
+            State::ClosedWhileParked => {
+                self.gate.cancel_park();
+                if in_child {
+                    // The parent's worker writes the parent's records; the
+                    // child's copy must not (nor its crash path).
+                    let engine = self.engine.get();
+                    engine.forget_in_child();
+                    engine.journal.release_lock_in_child();
+                } else {
+                    self.close_on_a_new_worker();
+                }
+                return;
+            }
+            State::Closed if !in_child && self.gate.is_frozen() => {
+                // Closed while frozen: the worker finishes the close.
+                self.gate.cancel_park();
+                self.gate.thaw();
+                return;
             }
             other => {
                 *state = other;
@@ -807,12 +836,15 @@ impl FemtoHandlerTrait for QueuedHandler {
         let engine = self.engine.shared();
         let worker = match previous {
             State::Running { worker } | State::Frozen { worker } => worker,
+            State::Parked if registry::forking() => {
+                // No worker to wake while a fork is being made: the one
+                // resumed after it finishes the close.
+                *lock_unpoisoned(&self.state) = State::ClosedWhileParked;
+                return Waiter::nothing();
+            }
             State::Parked => {
-                // No worker to wake: a fork is being made (a shared thread
-                // this handler would wait for may be held until the fork is
-                // done, by the thread forking, which may wait for a lock the
-                // caller holds) or the exit-time shutdown parked it for
-                // good. What is left is written here, as `Drop` does.
+                // The exit-time shutdown parked it for good: what is left is
+                // written here, as `Drop` does.
                 finish_without_worker(&engine);
                 self.stopped.store(true, Ordering::Release);
                 engine.notify_progress();
@@ -825,7 +857,11 @@ impl FemtoHandlerTrait for QueuedHandler {
                 *lock_unpoisoned(&self.state) = State::ClosingAfterPark;
                 return Waiter::nothing();
             }
-            State::ClosingAfterPark | State::Closed => return Waiter::nothing(),
+            closing @ (State::ClosingAfterPark | State::ClosedWhileParked) => {
+                *lock_unpoisoned(&self.state) = closing;
+                return Waiter::nothing();
+            }
+            State::Closed => return Waiter::nothing(),
         };
         // The worker writes everything, closes the sink and exits.
         engine.close();
@@ -865,7 +901,7 @@ impl Drop for QueuedHandler {
         let engine = self.engine.get();
         match state {
             State::Running { .. } | State::Frozen { .. } => engine.close(),
-            State::Parked | State::Parking | State::ClosingAfterPark => {
+            State::Parked | State::Parking | State::ClosingAfterPark | State::ClosedWhileParked => {
                 finish_without_worker(engine)
             }
             State::Closed => {}

@@ -27,8 +27,6 @@ pub trait Parkable: FemtoHandlerTrait {
     /// Calls off the park of a worker that was frozen (see `resume_these`).
     fn call_off_frozen_park(&self);
     fn resume(&self, in_child: bool);
-    /// Whether its worker was asked to park and has not answered yet.
-    fn is_parking(&self) -> bool;
 }
 
 /// How a worker answered the fork hook's request to park.
@@ -52,38 +50,42 @@ pub fn is_shut_down() -> bool {
     SHUT_DOWN.load(Ordering::Relaxed)
 }
 
-/// The forks under way: from a fork hook's first part to the fork made and,
-/// in the parent, its after-fork hook. Python threads may fork at once, and
-/// may make handlers while a fork hook waits with the GIL released: the
-/// workers are parked by the first fork, resumed after the last, and a
-/// handler made meanwhile starts parked. Changed and read by threads
-/// attached to Python only, so a fork hook's attached part never overlaps
-/// a handler's start.
+/// The forks under way: from the fork hook's first part to the fork made
+/// and, in the parent, its after-fork hook. The Python hooks take the
+/// package's module lock around both, so forks from several threads come
+/// one after another; while one is under way, other Python threads still run
+/// (the hook waits for the workers with the GIL released) and a handler
+/// made meanwhile starts parked, to be resumed with the others. Changed and
+/// read by threads attached to Python only, so a fork hook's attached part
+/// never overlaps a handler's start.
 static FORKS_UNDER_WAY: AtomicUsize = AtomicUsize::new(0);
+
+/// The handlers parked for the fork under way, held until they are resumed:
+/// one closed or dropped meanwhile is finished by its resumed worker (a
+/// frozen one thawed first), never by the thread about to fork.
+static HELD_ACROSS_FORK: Lazy<Mutex<Vec<Live>>> = Lazy::new(|| Mutex::new(Vec::new()));
 
 /// Whether a fork is under way: a handler starting now starts parked.
 pub fn forking() -> bool {
     FORKS_UNDER_WAY.load(Ordering::Acquire) > 0
 }
 
-/// Before `fork()` (attached): counts this fork in; true for the first of
-/// the forks under way, which parks the workers. A later one waits until
-/// `parking_under_way()` is false instead.
-pub fn begin_fork() -> bool {
-    FORKS_UNDER_WAY.fetch_add(1, Ordering::AcqRel) == 0
+/// Before `fork()` (attached): counts this fork in.
+pub fn begin_fork() {
+    FORKS_UNDER_WAY.fetch_add(1, Ordering::AcqRel);
 }
 
-/// Whether a worker asked to park has not answered yet (another thread's
-/// fork hook is waiting for it).
-pub fn parking_under_way() -> bool {
-    live_handlers().iter().any(|handler| handler.is_parking())
-}
-
-/// After `fork()` in the parent (attached): counts this fork out, and
-/// resumes the workers once no fork is under way any more.
+/// After `fork()` in the parent (attached): counts this fork out and, with
+/// no fork left under way, resumes the workers. An after-fork call without
+/// its before-fork one (hooks registered while another thread's fork was
+/// under way) changes nothing.
 pub fn end_fork_in_parent() {
-    if FORKS_UNDER_WAY.fetch_sub(1, Ordering::AcqRel) == 1 {
+    let counted_out =
+        FORKS_UNDER_WAY.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    if counted_out == Ok(1) {
         resume_all(false);
+        let held = std::mem::take(&mut *lock_unpoisoned(&HELD_ACROSS_FORK));
+        drop(held);
     }
 }
 
@@ -92,6 +94,8 @@ pub fn end_fork_in_parent() {
 pub fn end_fork_in_child() {
     FORKS_UNDER_WAY.store(0, Ordering::Release);
     resume_all(true);
+    let held = std::mem::take(&mut *lock_unpoisoned(&HELD_ACROSS_FORK));
+    drop(held);
 }
 
 pub(crate) fn register<H: Parkable + 'static>(handler: &Arc<H>) {
@@ -249,10 +253,13 @@ impl Parking {
 }
 
 impl Parked {
-    /// Part 3 (attached): the handlers keep their workers' parts until resumed.
+    /// Part 3 (attached): the handlers keep their workers' parts until
+    /// resumed, and are held until then (`HELD_ACROSS_FORK`).
     pub fn finish(self) {
+        let mut held = lock_unpoisoned(&HELD_ACROSS_FORK);
         for (handler, outcome) in self.0 {
             handler.finish_park(outcome);
+            held.push(handler);
         }
     }
 

@@ -3,6 +3,14 @@
 //! Records are allocated on the logging thread and freed on a handler's
 //! worker thread; glibc's malloc serialises that pattern on its arena lock.
 //!
+//! mimalloc's v2 series, not v3: mimalloc takes the thread that loads it for
+//! the process's main thread, and when that thread ends v3 frees its main
+//! thread heap, while v2 keeps it. A program that first imports femtologging
+//! from a thread that then ends (a worker thread, a lazy import) crashed in
+//! v3 as soon as a new thread got the ended one's thread control block (as
+//! glibc hands out cached ones): mimalloc took it for the main thread and
+//! used the freed heap (tests/test_import_threads.py).
+//!
 //! At process exit mimalloc would purge and release its arenas (a series of
 //! `madvise` calls), work that only matters for a library unloaded and
 //! loaded again, which an extension module never is. It also lengthens the
@@ -16,13 +24,13 @@ use std::ffi::{c_int, c_long};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_destroy_on_exit` in mimalloc v3's `mi_option_e`; a value
+/// `mi_option_destroy_on_exit` in mimalloc v2's `mi_option_e`; a value
 /// above 1 makes its exit hook return at once.
 const DESTROY_ON_EXIT: c_int = 22;
 /// `mi_option_arena_reserve` in the same enum (a size in KiB).
 const ARENA_RESERVE: c_int = 23;
 /// `mi_option_allow_thp` in the same enum.
-const ALLOW_THP: c_int = 43;
+const ALLOW_THP: c_int = 37;
 /// The first arena mimalloc reserves: 64 MiB of address space, not its
 /// default 1 GiB, whose bookkeeping alone made 156 KiB resident at import.
 /// A logging library's records and lines fit in far less; mimalloc

@@ -48,6 +48,13 @@ def file_handler(index):
     handler.setFormatter(logging.Formatter("%(message)s"))
     return handler
 
+# In a child: how many of the handlers' files hold `line` once each
+# handler's flush() has returned.
+def written_after_flush(handlers, line):
+    for handler in handlers:
+        handler.flush()
+    return sum(f"{{line}}\\n" in open(handler.baseFilename).read() for handler in handlers)
+
 def file_logger(name, count):
     logger = logging.getLogger(name)
     logger.propagate = False
@@ -79,11 +86,7 @@ for child in range(40):
             logger.addHandler(handler)
         logger.warning("child %d", child)
         # Written once flush() returns, in this child, by this child.
-        for handler in have:
-            handler.flush()
-        written = sum(
-            f"child {{child}}\\n" in open(handler.baseFilename).read() for handler in have
-        )
+        written = written_after_flush(have, f"child {{child}}")
         with open(os.path.join(folder, f"child{{child}}.count"), "w") as count:
             count.write(f"{{len(have)}} {{written}}")
         sys.exit(0)
@@ -144,11 +147,7 @@ def forker(name):
         if pid == 0:
             tag = f"{{name}} {{child}}"
             logger.info("child %s", tag)
-            for handler in made:
-                handler.flush()
-            written = sum(
-                f"child {{tag}}\\n" in open(handler.baseFilename).read() for handler in made
-            )
+            written = written_after_flush(made, f"child {{tag}}")
             with open(os.path.join(folder, f"child {{tag}}.count"), "w") as count:
                 count.write(str(written))
             os._exit(0)

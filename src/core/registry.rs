@@ -4,7 +4,7 @@
 //! references, so it never keeps a handler alive. Like handler state, the
 //! registry lock is only taken by threads attached to Python.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -50,15 +50,15 @@ pub fn is_shut_down() -> bool {
     SHUT_DOWN.load(Ordering::Relaxed)
 }
 
-/// The forks under way: from the fork hook's first part to the fork made
-/// and, in the parent, its after-fork hook. The Python hooks take the
-/// package's module lock around both, so forks from several threads come
-/// one after another; while one is under way, other Python threads still run
-/// (the hook waits for the workers with the GIL released) and a handler
-/// made meanwhile starts parked, to be resumed with the others. Changed and
-/// read by threads attached to Python only, so a fork hook's attached part
-/// never overlaps a handler's start.
-static FORKS_UNDER_WAY: AtomicUsize = AtomicUsize::new(0);
+/// Set from the fork hook's first part to the fork made and, in the parent,
+/// its after-fork hook. The Python hooks take the package's module lock
+/// around both, so forks from several threads come one after another; while
+/// one is under way, other Python threads still run (the hook waits for the
+/// workers with the GIL released) and a handler made meanwhile starts
+/// parked, to be resumed with the others. Changed and read by threads
+/// attached to Python only, so a fork hook's attached part never overlaps a
+/// handler's start.
+static FORK_UNDER_WAY: AtomicBool = AtomicBool::new(false);
 
 /// The handlers parked for the fork under way, held until they are resumed:
 /// one closed or dropped meanwhile is finished by its resumed worker (a
@@ -67,33 +67,32 @@ static HELD_ACROSS_FORK: Lazy<Mutex<Vec<Live>>> = Lazy::new(|| Mutex::new(Vec::n
 
 /// Whether a fork is under way: a handler starting now starts parked.
 pub fn forking() -> bool {
-    FORKS_UNDER_WAY.load(Ordering::Acquire) > 0
+    FORK_UNDER_WAY.load(Ordering::Acquire)
 }
 
-/// Before `fork()` (attached): counts this fork in.
+/// Before `fork()` (attached).
 pub fn begin_fork() {
-    FORKS_UNDER_WAY.fetch_add(1, Ordering::AcqRel);
+    FORK_UNDER_WAY.store(true, Ordering::Release);
 }
 
-/// After `fork()` in the parent (attached): counts this fork out and, with
-/// no fork left under way, resumes the workers. An after-fork call without
-/// its before-fork one (hooks registered while another thread's fork was
-/// under way) changes nothing.
+/// After `fork()` in the parent (attached): resumes the workers. An
+/// after-fork call without its before-fork one (hooks registered while
+/// another thread's fork was under way) changes nothing.
 pub fn end_fork_in_parent() {
-    let counted_out =
-        FORKS_UNDER_WAY.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
-    if counted_out == Ok(1) {
-        resume_all(false);
-        let held = std::mem::take(&mut *lock_unpoisoned(&HELD_ACROSS_FORK));
-        drop(held);
+    if FORK_UNDER_WAY.swap(false, Ordering::AcqRel) {
+        resume_after_fork(false);
     }
 }
 
-/// After `fork()` in the child (attached): the child has one thread and no
-/// fork under way; every handler gets a worker of its own process.
+/// After `fork()` in the child (attached): every handler gets a worker of
+/// the child's own.
 pub fn end_fork_in_child() {
-    FORKS_UNDER_WAY.store(0, Ordering::Release);
-    resume_all(true);
+    FORK_UNDER_WAY.store(false, Ordering::Release);
+    resume_after_fork(true);
+}
+
+fn resume_after_fork(in_child: bool) {
+    resume_all(in_child);
     let held = std::mem::take(&mut *lock_unpoisoned(&HELD_ACROSS_FORK));
     drop(held);
 }

@@ -10,6 +10,7 @@ while it lives, whatever the number of handlers.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -145,8 +146,15 @@ def test_a_fork_child_does_not_keep_its_dead_parent_looking_alive(tmp_path: Path
         rest = parent.stdout.read()
     assert rest == ""
     lines = (tmp_path / "app.log").read_text().splitlines()
-    assert [line for line in lines if line.startswith("parent")] == [
-        f"parent {i:04d}" for i in range(3000)
-    ]
-    assert [line for line in lines if line.startswith("child")] == ["child first", "child last"]
+    parents = [f"parent {i:04d}" for i in range(3000)]
+    assert [line for line in lines if re.fullmatch(r"parent \d{4}", line)] == parents
+    # The kill may cut the parent's last write at a page boundary, with the
+    # child's line appended after the cut: recovery writes the cut record
+    # again whole, and the start the kill left stays stuck to the child's
+    # line (docs/architecture.md, "Exactly once").
+    childs = [line for line in lines if not re.fullmatch(r"parent \d{4}", line)]
+    assert [line[line.index("child") :] for line in childs] == ["child first", "child last"]
+    for line in childs:
+        cut = line[: line.index("child")]
+        assert cut == "" or any(p.startswith(cut) and p != cut for p in parents), line
     assert list(journals.iterdir()) == []

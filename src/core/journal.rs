@@ -932,13 +932,24 @@ fn recover_one(journal_path: &Path, log_path: &Path, owner: OwnerId) -> io::Resu
         let mut expected = Vec::with_capacity(first.len() + second.len());
         expected.extend_from_slice(first);
         expected.extend_from_slice(second);
-        let done = written_after(log_path, size_before, &expected)?;
-        if done == expected.len() {
-            committed = claim;
-        } else if done > 0 {
-            // Cut short by the kill: the rest completes the torn line.
-            log.write_all(&expected[done..])?;
-            committed = claim;
+        match written_after(log_path, size_before, &expected)? {
+            Written::Whole => committed = claim,
+            Written::CutAtEnd(done) => {
+                // The rest completes the torn line in place.
+                log.write_all(&expected[done..])?;
+                committed = claim;
+            }
+            Written::CutBeforeOthers(done) => {
+                // The torn line's start is stuck to another process's line:
+                // the record is written again whole, with what followed it.
+                let line_start = expected[..done]
+                    .iter()
+                    .rposition(|&byte| byte == b'\n')
+                    .map_or(0, |newline| newline + 1);
+                log.write_all(&expected[line_start..])?;
+                committed = claim;
+            }
+            Written::Nothing => {}
         }
     }
     let mut written = 0;
@@ -963,32 +974,100 @@ fn remove_recovered(journal_path: &Path) -> io::Result<()> {
     }
 }
 
-/// How much of `expected` the log file holds from `size_before` on: all of
-/// it, somewhere after that offset (other processes may append too), or a
-/// prefix of it that ends the file (a write cut short), else 0.
-fn written_after(log_path: &Path, size_before: u64, expected: &[u8]) -> io::Result<usize> {
+/// What became of a write the dead process had claimed.
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    /// All of it is in the file.
+    Whole,
+    /// Its first `n` bytes end the file: the kill stopped the write there.
+    CutAtEnd(usize),
+    /// Its first `n` bytes are in the file, followed by other processes'
+    /// appends.
+    CutBeforeOthers(usize),
+    /// None of it.
+    Nothing,
+}
+
+/// Finds the claimed bytes `expected` in the log file after `size_before`,
+/// where other processes' appends may come before and after them. A write
+/// to a file opened for appending lands in one piece, and a fatal signal
+/// stops it only between pages (the kernel copies it page by page and
+/// checks for the signal before each), so a write cut short is a prefix of
+/// `expected` that ends the file or ends at a page boundary.
+fn written_after(log_path: &Path, size_before: u64, expected: &[u8]) -> io::Result<Written> {
     let mut log = match File::open(log_path) {
         Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Written::Nothing),
         Err(error) => return Err(error),
     };
     let len = log.metadata()?.len();
-    if len <= size_before || expected.is_empty() {
-        return Ok(0);
+    let Some(&first_byte) = expected.first() else {
+        return Ok(Written::Nothing);
+    };
+    if len <= size_before {
+        return Ok(Written::Nothing);
     }
     log.seek(SeekFrom::Start(size_before))?;
     let mut tail = Vec::with_capacity((len - size_before) as usize);
     log.read_to_end(&mut tail)?;
-    if tail
-        .windows(expected.len())
-        .any(|window| window == expected)
+    Ok(find_write(
+        &tail,
+        size_before,
+        expected,
+        first_byte,
+        page_size(),
+    ))
+}
+
+/// `written_after` on the file's bytes from offset `size_before` on.
+fn find_write(
+    tail: &[u8],
+    size_before: u64,
+    expected: &[u8],
+    first_byte: u8,
+    page: u64,
+) -> Written {
+    let mut best = Written::Nothing;
+    let mut best_len = 0;
+    for (start, _) in tail
+        .iter()
+        .enumerate()
+        .filter(|&(_, &byte)| byte == first_byte)
     {
-        return Ok(expected.len());
+        let matched = tail[start..]
+            .iter()
+            .zip(expected)
+            .take_while(|(held, wanted)| held == wanted)
+            .count();
+        if matched == expected.len() {
+            return Written::Whole;
+        }
+        let (candidate, candidate_len) = if start + matched == tail.len() {
+            (Written::CutAtEnd(matched), matched)
+        } else {
+            let begins = size_before + start as u64;
+            let page_end = (begins + matched as u64) / page * page;
+            if page_end <= begins {
+                continue;
+            }
+            let cut = (page_end - begins) as usize;
+            (Written::CutBeforeOthers(cut), cut)
+        };
+        if candidate_len > best_len {
+            best = candidate;
+            best_len = candidate_len;
+        }
     }
-    let longest = (1..expected.len().min(tail.len()) + 1)
-        .rev()
-        .find(|&n| tail.ends_with(&expected[..n]));
-    Ok(longest.unwrap_or(0))
+    best
+}
+
+/// The size of the pages a write is copied by.
+fn page_size() -> u64 {
+    // SAFETY: sysconf reads a constant of the system.
+    match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
+        size if size > 0 => size as u64,
+        _ => 4096,
+    }
 }
 
 /// Opens a descriptor for crash writes to `path` (append mode).
@@ -1311,6 +1390,49 @@ mod tests {
             b"first line\nsecond line\n"
         );
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_write_cut_at_a_page_before_others_lines_is_written_again_whole() {
+        let dir = scratch("torn-others");
+        let log = dir.join("app.log");
+        let journals = dir.join("journals");
+        let page = page_size() as usize;
+        // Ours begins 6 bytes before a page boundary, where the kill cut it;
+        // another process appended a line after that.
+        let before = vec![b'x'; page - 7];
+        let mut file = before.clone();
+        file.push(b'\n');
+        let size_before = file.len() as u64;
+        let journal = Journal::backed(&journals, &log, 4 * page as u64).expect("journal");
+        journal.append(b"first line\nsecond\n").expect("room");
+        let end = journal.published();
+        assert!(journal.claim(0, end, size_before));
+        file.extend_from_slice(b"first ");
+        assert_eq!(file.len(), page);
+        file.extend_from_slice(b"theirs\n");
+        std::fs::write(&log, &file).expect("log");
+        orphan(journal);
+        recover_in(&journals, &log).expect("recover");
+        let mut wanted = file.clone();
+        wanted.extend_from_slice(b"first line\nsecond\n");
+        assert_eq!(std::fs::read(&log).expect("read"), wanted);
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_write_is_found_between_other_processes_appends() {
+        let expected = b"ab\ncd\nef\n";
+        let find = |tail: &[u8], size_before: u64| find_write(tail, size_before, expected, b'a', 8);
+        assert_eq!(find(b"zz\nab\ncd\nef\nzz\n", 0), Written::Whole);
+        assert_eq!(find(b"zz\nab\ncd", 0), Written::CutAtEnd(5));
+        // Cut at the page boundary (offset 8), others' line after it.
+        assert_eq!(find(b"zz\nab\ncdzz\n", 0), Written::CutBeforeOthers(5));
+        // Their bytes happen to go on as ours would have: still the page.
+        assert_eq!(find(b"zz\nab\ncd\nezz\n", 0), Written::CutBeforeOthers(5));
+        // Within one page, not cut at its end: another's bytes, not ours.
+        assert_eq!(find(b"ab\ncdzz\n", 8), Written::Nothing);
+        assert_eq!(find(b"zz\nzz\n", 0), Written::Nothing);
     }
 
     #[test]

@@ -8,6 +8,7 @@ encoded on the caller's thread, and written to disk by a Rust worker.
 
 from __future__ import annotations
 
+import _thread
 import codecs
 import io
 import logging as _stdlib_logging
@@ -20,6 +21,7 @@ from types import GenericAlias
 
 from . import _globals
 from ._femtologging_rs import FileStream, TargetSpec
+from ._femtologging_rs import RLock as _NativeRLock
 from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
@@ -61,6 +63,19 @@ def getHandlerNames() -> frozenset[str]:
     return frozenset(_handlers)
 
 
+def _new_lock() -> Any:
+    """`threading.RLock()`, as the stdlib's `createLock` makes it, natively
+    where that is the stock lock: a log call then takes and releases it
+    without calling into Python (src/bindings/handler_lock.rs). A patched
+    `threading` (gevent's cooperative locks) gets its own lock."""
+    if threading.RLock is _STOCK_RLOCK and threading._CRLock is _thread.RLock:  # type: ignore[attr-defined]
+        return _NativeRLock()
+    return threading.RLock()
+
+
+_STOCK_RLOCK = threading.RLock
+
+
 class Handler(Filterer):
     """Base of all handlers: level, filters, formatter, lock, error handling."""
 
@@ -87,7 +102,7 @@ class Handler(Filterer):
     name = property(get_name, set_name)
 
     def createLock(self) -> None:
-        self.lock: Any = threading.RLock()
+        self.lock: Any = _new_lock()
         _globals.at_fork_reinit_lock_weakset.add(self)
 
     def _at_fork_reinit(self) -> None:

@@ -15,6 +15,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     bindings::context_var::add_bound_values(module)?;
     module.add_class::<bindings::level::FemtoLevel>()?;
     module.add_class::<bindings::logger::FemtoLogger>()?;
+    module.add_class::<bindings::handler_lock::HandlerLock>()?;
     module.add_class::<bindings::handlers::FemtoHandler>()?;
     module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
     module.add_class::<bindings::handlers::FemtoFileHandler>()?;

@@ -25,6 +25,7 @@ pub mod producer;
 pub mod queued;
 pub mod raw_write;
 pub mod record;
+pub mod reentrant_lock;
 pub mod registry;
 pub mod report;
 pub mod rotation;

@@ -14,7 +14,7 @@ use super::call_args::{CallArgs, CallKwargs};
 use super::caller::{caller_frame, fill_call_site, CallerFrame};
 use super::environment::Environment;
 use super::extras::{self, CallExtra};
-use super::plan::{FastPlan, LineCache, Sink, Target, UnbufferedStdio};
+use super::plan::{FastPlan, LineCache, Sink, StreamLock, Target, UnbufferedStdio};
 use super::thread_name;
 use crate::bindings::handlers::stream_os_error;
 use crate::bindings::otlp_exporter::OtlpExporter;
@@ -763,12 +763,11 @@ fn report_failure(
     Ok(())
 }
 
-/// Where `write_stream` writes: the stream, its handler's lock (bound
-/// `acquire` and `release`), and the descriptor behind an unbuffered stdio
-/// stream.
+/// Where `write_stream` writes: the stream, its handler's lock, and the
+/// descriptor behind an unbuffered stdio stream.
 struct StreamSink<'a> {
     stream: &'a Py<PyAny>,
-    lock: Option<&'a (Py<PyAny>, Py<PyAny>)>,
+    lock: Option<&'a StreamLock>,
     unbuffered: Option<&'a UnbufferedStdio>,
 }
 
@@ -798,15 +797,23 @@ fn write_stream(
         cache,
         record,
     };
+    let write = || match unbuffered {
+        Some(stdio) => write_unbuffered(stream, stdio, &line),
+        None => line
+            .to_python(py)
+            .and_then(|text| write_and_flush(stream, text)),
+    };
     let result = match lock {
-        Some((acquire, release)) => {
+        Some(StreamLock::Native(lock)) => {
+            let lock = lock.get();
+            lock.acquire_blocking(py)?;
+            let written = write();
+            lock.release_held()?;
+            written
+        }
+        Some(StreamLock::Python(acquire, release)) => {
             acquire.bind(py).call0()?;
-            let written = match unbuffered {
-                Some(stdio) => write_unbuffered(stream, stdio, &line),
-                None => line
-                    .to_python(py)
-                    .and_then(|text| write_and_flush(stream, text)),
-            };
+            let written = write();
             release.bind(py).call0()?;
             written
         }

@@ -16,6 +16,7 @@ use super::super::otlp_exporter::{OtlpExporter, OtlpRecords, SpanReader};
 use super::environment::{Environment, LevelNames};
 use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
+use crate::bindings::handler_lock::HandlerLock;
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::handler::FemtoHandlerTrait;
 use crate::core::level::LevelNo;
@@ -29,12 +30,12 @@ pub enum Sink {
     /// A worker-written file: the record goes to the handler's queue.
     Queued(Arc<QueuedHandler>),
     /// A Python stream object written on the caller's thread, as the stdlib
-    /// does, under the handler's lock (`lock` holds its bound `acquire` and
-    /// `release`). `None` for an `io.StringIO`: its `write` never releases
-    /// the GIL and its `flush` does nothing, so neither is needed.
+    /// does, under the handler's lock. `None` for an `io.StringIO`: its
+    /// `write` never releases the GIL and its `flush` does nothing, so
+    /// neither is needed.
     Stream {
         stream: Py<PyAny>,
-        lock: Option<(Py<PyAny>, Py<PyAny>)>,
+        lock: Option<StreamLock>,
         cache: Mutex<LineCache>,
         /// Set for the interpreter's own unbuffered stdout/stderr.
         unbuffered: Option<UnbufferedStdio>,
@@ -56,6 +57,14 @@ pub enum Sink {
     },
     /// `NullHandler`: nothing to do.
     Discard,
+}
+
+/// A stream handler's `lock`.
+pub enum StreamLock {
+    /// Ours (`Handler.createLock`): taken without calling into Python.
+    Native(Py<HandlerLock>),
+    /// Any other object: its bound `acquire` and `release`.
+    Python(Py<PyAny>, Py<PyAny>),
 }
 
 /// A stream target's formatting cache and the line it formats into, reused
@@ -520,8 +529,10 @@ fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
                 stream: stream.clone_ref(py),
                 lock: if lock.is_none() {
                     None
+                } else if let Ok(native) = lock.cast_exact::<HandlerLock>() {
+                    Some(StreamLock::Native(native.clone().unbind()))
                 } else {
-                    Some((
+                    Some(StreamLock::Python(
                         lock.getattr("acquire")?.unbind(),
                         lock.getattr("release")?.unbind(),
                     ))

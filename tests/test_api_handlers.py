@@ -266,6 +266,42 @@ def test_stream_handler_on_any_file_like() -> None:
     assert assert_same(scenario)[0] == ["one\n", "two 2\n"]
 
 
+def test_stream_whose_flush_raises_attribute_error() -> None:
+    """An AttributeError from inside `flush` is the stream's failure, one
+    from looking `flush` up means there is none to call."""
+
+    def scenario(m: ModuleType) -> Any:
+        class BrokenFlush:
+            def __init__(self) -> None:
+                self.parts: list[str] = []
+
+            def write(self, text: str) -> None:
+                self.parts.append(text)
+
+            def flush(self) -> None:
+                raise AttributeError("flush lost its buffer")
+
+        class LooksUpNothing(BrokenFlush):
+            def __getattribute__(self, name: str) -> Any:
+                if name == "flush":
+                    raise AttributeError(name)
+                return super().__getattribute__(name)
+
+        broken, nothing = BrokenFlush(), LooksUpNothing()
+        logger = support.isolated_logger(
+            m, "hdl.flushes", m.StreamHandler(broken), m.StreamHandler(nothing)
+        )
+        with support.captured_stderr() as err:
+            logger.warning("one")
+            logger.error("two %s", 2)
+        errors = support.strip_library_frames(err.getvalue()).split("--- Logging error ---\n")
+        return broken.parts, nothing.parts, errors[1:]
+
+    broken, nothing, errors = assert_same(scenario)
+    assert broken == nothing == ["one\n", "two 2\n"]
+    assert len(errors) == 2 and "flush lost its buffer" in errors[0]
+
+
 def test_stream_that_fails() -> None:
     """A stream whose writes fail with an OS error fails for every record:
     the stdlib prints a traceback for each; femtologging prints the first

@@ -4,7 +4,7 @@ use crate::bindings::{python_clock, thread_exit};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::PyBaseException;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -889,12 +889,21 @@ fn write_unbuffered(
 }
 
 /// `StreamHandler.flush`: only streams that are truthy and have `flush`.
+/// Called as a method (no bound method object made); an AttributeError is
+/// the stream's own only if it has a `flush` (the stdlib's `hasattr`).
 fn flush_stream(stream: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = stream.py();
-    if stream.is_truthy()? {
-        if let Ok(flush) = stream.getattr(intern!(py, "flush")) {
-            flush.call0()?;
-        }
+    if !stream.is_truthy()? {
+        return Ok(());
     }
-    Ok(())
+    match stream.call_method0(intern!(py, "flush")) {
+        Ok(_) => Ok(()),
+        Err(error)
+            if error.is_instance_of::<PyAttributeError>(py)
+                && !stream.hasattr(intern!(py, "flush"))? =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
 }

@@ -24,7 +24,7 @@ pub const STUCK_AFTER: Duration = Duration::from_millis(2);
 /// files: freezing it holds every handler it serves until after the fork,
 /// so the parent's records logged before the fork land after the child's;
 /// a call merely descheduled on a busy machine must not do that.
-pub const SHARED_STUCK_AFTER: Duration = Duration::from_millis(50);
+pub const SHARED_STUCK_AFTER: Duration = Duration::from_millis(500);
 
 const PHASE_MASK: u64 = 0b11;
 const IDLE: u64 = 0;

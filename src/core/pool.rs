@@ -424,6 +424,7 @@ fn serve(slot: &Slot, lane: &Lane) -> Option<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::fork_gate::SHARED_STUCK_AFTER;
     use crate::core::handler::FemtoHandlerTrait;
     use crate::core::queued::{HandlerOptions, QueuedHandler};
     use crate::core::registry::{ParkOutcome, Parkable};
@@ -576,11 +577,14 @@ mod tests {
         lock_unpoisoned(&ALONE)
     }
 
-    /// A handler whose writes take 300 ms, with a record being written, and
-    /// the handlers of `others` seated on the same slot (some are: there
-    /// are more than slots).
+    /// How long the slow write lasts past the fork hook's patience.
+    const SLOW_PAST_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+    /// A handler whose writes last `SLOW_PAST_PATIENCE` past the fork hook's
+    /// patience, with a record being written, and the handlers of `others`
+    /// seated on the same slot (some are: there are more than slots).
     fn stuck_among(others: &[Probed]) -> (Probe, Arc<QueuedHandler>, Vec<&Probed>) {
-        let slow = slow_file_probe(300);
+        let slow = slow_file_probe(SHARED_STUCK_AFTER + SLOW_PAST_PATIENCE);
         let stuck = handler(&slow, HandlerOptions::default());
         let slot = stuck.shared_slot().expect("a shared worker");
         let neighbours: Vec<&Probed> = others
@@ -619,14 +623,14 @@ mod tests {
     }
 
     /// Parks `parked` as the fork hook does, sees it done well before the
-    /// 300 ms slow write ends, and resumes them as after a fork. Which of
-    /// them were taken as frozen.
+    /// slow write ends, and resumes them as after a fork. Which of them were
+    /// taken as frozen.
     fn fork_at_once(parked: Vec<crate::core::registry::Live>) -> Vec<bool> {
         use crate::core::registry::{begin_park_these, resume_these};
         let started = std::time::Instant::now();
         let answered = begin_park_these(parked.clone()).wait();
         assert!(
-            started.elapsed() < std::time::Duration::from_millis(200),
+            started.elapsed() < SHARED_STUCK_AFTER + SLOW_PAST_PATIENCE / 2,
             "the fork waited for the slow write: {:?}",
             started.elapsed()
         );
@@ -636,10 +640,10 @@ mod tests {
         frozen
     }
 
-    fn slow_file_probe(delay_ms: u64) -> Probe {
+    fn slow_file_probe(delay: std::time::Duration) -> Probe {
         Probe {
             regular_file: true,
-            delay: Some(std::time::Duration::from_millis(delay_ms)),
+            delay: Some(delay),
             ..Probe::default()
         }
     }

@@ -854,7 +854,30 @@ impl Line<'_> {
 
     /// The line as the Python string `write()` is given.
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        self.with_text(|text| PyString::new(py, text))
+        self.with_text(|text| python_text(py, text))?
+    }
+}
+
+/// `text` as a Python str. Log lines are mostly ASCII, which is copied into
+/// a new compact ASCII string as it is, without the UTF-8 decoder's pass.
+fn python_text<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyString>> {
+    if !text.is_ascii() {
+        return Ok(PyString::new(py, text));
+    }
+    // SAFETY: PyUnicode_New(len, 127) makes a compact ASCII string with room
+    // for `len` bytes (and its own terminator); ASCII bytes are its valid
+    // content, copied in before anyone else sees the object.
+    unsafe {
+        let string = ffi::PyUnicode_New(text.len() as ffi::Py_ssize_t, 127);
+        if string.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        std::ptr::copy_nonoverlapping(
+            text.as_ptr(),
+            ffi::PyUnicode_DATA(string).cast::<u8>(),
+            text.len(),
+        );
+        Ok(Bound::from_owned_ptr(py, string).cast_into_unchecked())
     }
 }
 

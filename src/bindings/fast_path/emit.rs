@@ -283,17 +283,18 @@ fn precheck<'py>(
     };
     // A write failed: the Python path raises it from FileHandler.emit, which
     // reports it through handleError, as the stdlib does.
-    let failed = plan.targets.iter().any(|t| match &t.sink {
-        Sink::Queued(core) => core.has_pending_failure(),
-        Sink::SizeLimited { stream, .. } => stream.get().core().has_pending_failure(),
-        _ => false,
-    });
+    let failed = plan.checks.failures
+        && plan.targets.iter().any(|t| match &t.sink {
+            Sink::Queued(core) => core.has_pending_failure(),
+            Sink::SizeLimited { stream, .. } => stream.get().core().has_pending_failure(),
+            _ => false,
+        });
     if failed {
         return Ok(None);
     }
     // A time-rotated file due for rollover: Python rolls it over; so it does
     // under a replaced clock, which only Python's rollover follows.
-    if plan.targets.iter().any(|t| t.rollover_at.is_some()) {
+    if plan.checks.rollovers {
         if python_clock::is_replaced(py) {
             return Ok(None);
         }
@@ -324,7 +325,7 @@ fn precheck<'py>(
             .as_ref()
             .is_some_and(|watch| call.level >= t.level && watch.moved().unwrap_or(true))
     };
-    if plan.targets.iter().any(moved) {
+    if plan.checks.watches && plan.targets.iter().any(moved) {
         return Ok(None);
     }
     let Some(level_name) = environment.level_name(py, call.level, &plan.level_names)? else {
@@ -356,7 +357,7 @@ fn precheck<'py>(
                 .as_ref()
                 .is_some_and(|formatter| !formatter.renders(call.level, created))
     };
-    if plan.targets.iter().any(unprintable) {
+    if plan.checks.rendering && plan.targets.iter().any(unprintable) {
         return Ok(None);
     }
     Ok(Some(Checked {

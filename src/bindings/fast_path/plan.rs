@@ -104,6 +104,8 @@ pub struct Target {
 
 pub struct FastPlan {
     pub targets: Vec<Target>,
+    /// Which of the precheck's per-target tests can fail for these targets.
+    pub checks: Checks,
     pub needs: Needs,
     /// Some target exports OTLP (its records must be encodable there).
     pub exports_otlp: bool,
@@ -121,6 +123,32 @@ pub struct FastPlan {
     /// Instance dicts (formatters without setters of ours) with their
     /// version tags at that time.
     watched_dicts: Vec<(Py<PyDict>, u64)>,
+}
+
+/// Which of the per-call tests of `emit::precheck` apply to a plan's
+/// targets: a plan of stream handlers, say, runs none of them.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Checks {
+    /// A worker-written file, whose failed write Python must report.
+    pub failures: bool,
+    /// A time-rotated file, due for rollover at some point.
+    pub rollovers: bool,
+    /// A watched file, which may have moved.
+    pub watches: bool,
+    /// A formatter that cannot render every level or time.
+    pub rendering: bool,
+}
+
+impl Checks {
+    fn of(targets: &[Target]) -> Checks {
+        let any = |test: fn(&Target) -> bool| targets.iter().any(test);
+        Checks {
+            failures: any(|t| matches!(t.sink, Sink::Queued(_) | Sink::SizeLimited { .. })),
+            rollovers: any(|t| t.rollover_at.is_some()),
+            watches: any(|t| t.watch.is_some()),
+            rendering: any(|t| t.formatter.as_ref().is_some_and(|f| f.may_not_render())),
+        }
+    }
 }
 
 /// A container the plan read, as it was then.
@@ -261,6 +289,7 @@ pub fn build(
         })
         .collect();
     Ok(Plan::Fast(FastPlan {
+        checks: Checks::of(&targets),
         targets,
         needs,
         exports_otlp,

@@ -42,6 +42,10 @@ impl HandlerLock {
         if self.lock.try_acquire(me) {
             return Ok(true);
         }
+        // Non-blocking (or a timeout already over): no wait, no GIL release.
+        if until.is_some_and(|until| Instant::now() >= until) {
+            return Ok(false);
+        }
         loop {
             let slice_end = Instant::now() + WAIT_SLICE;
             let wait_until = until.map_or(slice_end, |until| until.min(slice_end));

@@ -898,11 +898,10 @@ fn write_unbuffered(
     line: &Line<'_>,
 ) -> PyResult<()> {
     let py = stream.py();
-    let still_direct = !stream.getattr(intern!(py, "closed"))?.is_truthy()?
-        && stream.getattr(intern!(py, "write_through"))?.is_truthy()?
-        && stream
-            .getattr(intern!(py, "encoding"))?
-            .is(stdio.encoding.bind(py));
+    let [closed, write_through, encoding] = &stdio.attributes;
+    let still_direct = !read_descriptor(closed, stream)?.is_truthy()?
+        && read_descriptor(write_through, stream)?.is_truthy()?
+        && read_descriptor(encoding, stream)?.is(stdio.encoding.bind(py));
     if !still_direct {
         return line
             .to_python(py)
@@ -910,6 +909,30 @@ fn write_unbuffered(
     }
     line.with_text(|text| FdSink::borrowed(stdio.fd).write_all(text.as_bytes()))?
         .map_err(stream_os_error)
+}
+
+/// `descriptor.__get__(object, type(object))`: an attribute of `object`
+/// read through the data descriptor its class has for it.
+fn read_descriptor<'py>(
+    descriptor: &Py<PyAny>,
+    object: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = object.py();
+    // SAFETY: both pointers are live objects held by the caller; the slot
+    // is the descriptor type's own (checked present when planning), called
+    // as CPython's attribute lookup calls it, and its new reference (or
+    // NULL with an error set) is taken.
+    unsafe {
+        let Some(get) = (*ffi::Py_TYPE(descriptor.as_ptr())).tp_descr_get else {
+            return Err(PyTypeError::new_err("not a data descriptor"));
+        };
+        let value = get(
+            descriptor.as_ptr(),
+            object.as_ptr(),
+            ffi::Py_TYPE(object.as_ptr()).cast(),
+        );
+        Bound::from_owned_ptr_or_err(py, value)
+    }
 }
 
 /// `StreamHandler.flush`: only streams that are truthy and have `flush`.

@@ -7,6 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
 
@@ -86,6 +87,38 @@ pub struct UnbufferedStdio {
     /// The `encoding` object seen when planning (UTF-8): `reconfigure`
     /// replaces it.
     pub encoding: Py<PyAny>,
+    /// `io.TextIOWrapper`'s descriptors of `closed`, `write_through` and
+    /// `encoding`. The stream's class is exactly that built-in, immutable
+    /// class, whose data descriptors win over the instance's dict: calling
+    /// them is what reading the attributes does, without the lookups.
+    pub attributes: [Py<PyAny>; 3],
+}
+
+/// The `UnbufferedStdio` of `stream`, whose class must have a data
+/// descriptor for each attribute checked (io.TextIOWrapper has).
+fn unbuffered_stdio(stream: &Bound<'_, PyAny>, fd: i32) -> PyResult<Option<UnbufferedStdio>> {
+    let class = stream.get_type();
+    let descriptor = |name: &str| -> PyResult<Option<Py<PyAny>>> {
+        let found = class.getattr(name)?;
+        // SAFETY: reads two slots of a live object's type.
+        let data = unsafe {
+            let kind = ffi::Py_TYPE(found.as_ptr());
+            (*kind).tp_descr_get.is_some() && (*kind).tp_descr_set.is_some()
+        };
+        Ok(data.then(|| found.unbind()))
+    };
+    let (Some(closed), Some(write_through), Some(encoding)) = (
+        descriptor("closed")?,
+        descriptor("write_through")?,
+        descriptor("encoding")?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(UnbufferedStdio {
+        fd,
+        encoding: stream.getattr("encoding")?.unbind(),
+        attributes: [closed, write_through, encoding],
+    }))
 }
 
 pub struct Target {
@@ -549,10 +582,7 @@ fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
             let lock = lock.bind(py);
             let sink = Sink::Stream {
                 unbuffered: match unbuffered_fd {
-                    Some(fd) => Some(UnbufferedStdio {
-                        fd: *fd,
-                        encoding: stream.bind(py).getattr("encoding")?.unbind(),
-                    }),
+                    Some(fd) => unbuffered_stdio(stream.bind(py), *fd)?,
                     None => None,
                 },
                 stream: stream.clone_ref(py),

@@ -36,33 +36,31 @@ fn not_held() -> PyErr {
 }
 
 impl HandlerLock {
-    /// Takes the lock for `me`, waiting with the GIL released; `until` None
-    /// waits as long as it takes. False when `until` passed first.
-    pub fn acquire_as(&self, py: Python<'_>, me: u64, until: Option<Instant>) -> PyResult<bool> {
+    /// Takes the lock for this thread, waiting with the GIL released;
+    /// `until` None waits as long as it takes. False when `until` passed
+    /// first (at once for a non-blocking call: no wait, no GIL release).
+    fn acquire_until(&self, py: Python<'_>, until: Option<Instant>) -> PyResult<bool> {
+        let me = current_thread();
         if self.lock.try_acquire(me) {
             return Ok(true);
         }
-        // Non-blocking (or a timeout already over): no wait, no GIL release.
-        if until.is_some_and(|until| Instant::now() >= until) {
-            return Ok(false);
-        }
         loop {
+            if until.is_some_and(|until| Instant::now() >= until) {
+                return Ok(false);
+            }
             let slice_end = Instant::now() + WAIT_SLICE;
             let wait_until = until.map_or(slice_end, |until| until.min(slice_end));
             if thread_exit::detach(py, || self.lock.acquire_waiting(me, wait_until)) {
                 return Ok(true);
-            }
-            if until.is_some_and(|until| Instant::now() >= until) {
-                return Ok(false);
             }
             // A signal handler that raises ends the wait, as with RLock.
             py.check_signals()?;
         }
     }
 
-    /// `acquire()` with no argument, from a log call on this thread.
+    /// `acquire()` with no argument.
     pub fn acquire_blocking(&self, py: Python<'_>) -> PyResult<()> {
-        self.acquire_as(py, current_thread(), None).map(drop)
+        self.acquire_until(py, None).map(drop)
     }
 
     pub fn release_held(&self) -> PyResult<()> {
@@ -165,7 +163,6 @@ impl HandlerLock {
         if timeout > TIMEOUT_MAX {
             return Err(PyOverflowError::new_err("timeout value is too large"));
         }
-        let me = current_thread();
         let until = if !blocking {
             Some(Instant::now())
         } else if timeout == -1.0 {
@@ -173,7 +170,7 @@ impl HandlerLock {
         } else {
             Some(Instant::now() + Duration::from_secs_f64(timeout))
         };
-        self.acquire_as(py, me, until)
+        self.acquire_until(py, until)
     }
 
     fn release(&self) -> PyResult<()> {
@@ -181,7 +178,7 @@ impl HandlerLock {
     }
 
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
-        self.acquire_as(py, current_thread(), None)
+        self.acquire_blocking(py).map(|()| true)
     }
 
     #[pyo3(signature = (*_exc))]
@@ -222,7 +219,7 @@ impl HandlerLock {
         let owner: u64 = saved.get_item(1)?.extract()?;
         // Taken afresh (nobody holds it for this thread), then given the
         // saved count.
-        self.acquire_as(py, current_thread(), None)?;
+        self.acquire_blocking(py)?;
         self.lock.restore(count, owner);
         Ok(())
     }

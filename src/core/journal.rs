@@ -932,24 +932,24 @@ fn recover_one(journal_path: &Path, log_path: &Path, owner: OwnerId) -> io::Resu
         let mut expected = Vec::with_capacity(first.len() + second.len());
         expected.extend_from_slice(first);
         expected.extend_from_slice(second);
-        match written_after(log_path, size_before, &expected)? {
-            Written::Whole => committed = claim,
-            Written::CutAtEnd(done) => {
-                // The rest completes the torn line in place.
-                log.write_all(&expected[done..])?;
-                committed = claim;
-            }
+        let rest = match written_after(log_path, size_before, &expected)? {
+            Written::Whole => Some(&[][..]),
+            // The rest completes the torn line in place.
+            Written::CutAtEnd(done) => Some(&expected[done..]),
+            // The torn line's start is stuck to another process's line: the
+            // record is written again whole, with what followed it.
             Written::CutBeforeOthers(done) => {
-                // The torn line's start is stuck to another process's line:
-                // the record is written again whole, with what followed it.
                 let line_start = expected[..done]
                     .iter()
                     .rposition(|&byte| byte == b'\n')
                     .map_or(0, |newline| newline + 1);
-                log.write_all(&expected[line_start..])?;
-                committed = claim;
+                Some(&expected[line_start..])
             }
-            Written::Nothing => {}
+            Written::Nothing => None,
+        };
+        if let Some(rest) = rest {
+            log.write_all(rest)?;
+            committed = claim;
         }
     }
     let mut written = 0;
@@ -1001,34 +1001,21 @@ fn written_after(log_path: &Path, size_before: u64, expected: &[u8]) -> io::Resu
         Err(error) => return Err(error),
     };
     let len = log.metadata()?.len();
-    let Some(&first_byte) = expected.first() else {
-        return Ok(Written::Nothing);
-    };
     if len <= size_before {
         return Ok(Written::Nothing);
     }
     log.seek(SeekFrom::Start(size_before))?;
     let mut tail = Vec::with_capacity((len - size_before) as usize);
     log.read_to_end(&mut tail)?;
-    Ok(find_write(
-        &tail,
-        size_before,
-        expected,
-        first_byte,
-        page_size(),
-    ))
+    Ok(find_write(&tail, size_before, expected, page_size()))
 }
 
 /// `written_after` on the file's bytes from offset `size_before` on.
-fn find_write(
-    tail: &[u8],
-    size_before: u64,
-    expected: &[u8],
-    first_byte: u8,
-    page: u64,
-) -> Written {
+fn find_write(tail: &[u8], size_before: u64, expected: &[u8], page: u64) -> Written {
+    let Some(&first_byte) = expected.first() else {
+        return Written::Nothing;
+    };
     let mut best = Written::Nothing;
-    let mut best_len = 0;
     for (start, _) in tail
         .iter()
         .enumerate()
@@ -1042,23 +1029,31 @@ fn find_write(
         if matched == expected.len() {
             return Written::Whole;
         }
-        let (candidate, candidate_len) = if start + matched == tail.len() {
-            (Written::CutAtEnd(matched), matched)
+        let candidate = if start + matched == tail.len() {
+            Written::CutAtEnd(matched)
         } else {
             let begins = size_before + start as u64;
             let page_end = (begins + matched as u64) / page * page;
             if page_end <= begins {
                 continue;
             }
-            let cut = (page_end - begins) as usize;
-            (Written::CutBeforeOthers(cut), cut)
+            Written::CutBeforeOthers((page_end - begins) as usize)
         };
-        if candidate_len > best_len {
+        if candidate.cut_len() > best.cut_len() {
             best = candidate;
-            best_len = candidate_len;
         }
     }
     best
+}
+
+impl Written {
+    /// How many bytes of a cut write are in the file.
+    fn cut_len(&self) -> usize {
+        match self {
+            Written::CutAtEnd(done) | Written::CutBeforeOthers(done) => *done,
+            Written::Whole | Written::Nothing => 0,
+        }
+    }
 }
 
 /// The size of the pages a write is copied by.
@@ -1423,7 +1418,7 @@ mod tests {
     #[test]
     fn a_write_is_found_between_other_processes_appends() {
         let expected = b"ab\ncd\nef\n";
-        let find = |tail: &[u8], size_before: u64| find_write(tail, size_before, expected, b'a', 8);
+        let find = |tail: &[u8], size_before: u64| find_write(tail, size_before, expected, 8);
         assert_eq!(find(b"zz\nab\ncd\nef\nzz\n", 0), Written::Whole);
         assert_eq!(find(b"zz\nab\ncd", 0), Written::CutAtEnd(5));
         // Cut at the page boundary (offset 8), others' line after it.

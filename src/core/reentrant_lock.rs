@@ -79,10 +79,7 @@ impl ReentrantLock {
     /// Gives one acquire of `me` back; the last one frees the lock and wakes
     /// a waiter.
     pub fn release(&self, me: u64) -> Result<(), NotOwned> {
-        let count = self.count.load(Ordering::Relaxed);
-        if count == 0 || self.owner.load(Ordering::Relaxed) != me {
-            return Err(NotOwned);
-        }
+        let count = self.held_by(me)?;
         if count > 1 {
             self.count.store(count - 1, Ordering::Relaxed);
             return Ok(());
@@ -94,10 +91,7 @@ impl ReentrantLock {
     /// Gives every acquire of `me` back at once (`Condition.wait`):
     /// (count, owner) for `restore`.
     pub fn release_all(&self, me: u64) -> Result<(u64, u64), NotOwned> {
-        let count = self.count.load(Ordering::Relaxed);
-        if count == 0 || self.owner.load(Ordering::Relaxed) != me {
-            return Err(NotOwned);
-        }
+        let count = self.held_by(me)?;
         self.free();
         Ok((count, me))
     }
@@ -129,6 +123,14 @@ impl ReentrantLock {
         self.owner.store(0, Ordering::Relaxed);
         self.count.store(0, Ordering::Relaxed);
         self.state.store(FREE, Ordering::Release);
+    }
+
+    /// The count `me` holds, if it holds the lock.
+    fn held_by(&self, me: u64) -> Result<u64, NotOwned> {
+        match self.count_held_by(me) {
+            0 => Err(NotOwned),
+            count => Ok(count),
+        }
     }
 
     fn take(&self, owner: u64, count: u64) {

@@ -283,17 +283,17 @@ impl Formatter {
     /// Whether a record at `level` made at `created` renders here:
     /// `{levelno:c}` needs the level to be a character (Python raises
     /// OverflowError otherwise), a JSON timestamp a year `datetime` knows.
-    /// Whether `renders` can be false for some level or time.
-    pub fn may_not_render(&self) -> bool {
-        self.char_level || self.json.is_some()
-    }
-
     pub fn renders(&self, level: LevelNo, created: f64) -> bool {
         (!self.char_level || u32::try_from(level).ok().and_then(char::from_u32).is_some())
             && self
                 .json
                 .as_ref()
                 .is_none_or(|layout| layout.renders_time(created))
+    }
+
+    /// Whether `renders` can be false for some level or time.
+    pub fn may_not_render(&self) -> bool {
+        self.char_level || self.json.is_some()
     }
 
     /// python-json-logger's `JsonFormatter`, compiled (see format/json.rs);

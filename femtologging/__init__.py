@@ -5,8 +5,6 @@ defined in the private modules next to this file, one concept each, and
 re-exported here under the stdlib's names.
 """
 
-from __future__ import annotations
-
 import atexit
 import collections.abc
 import io
@@ -83,22 +81,20 @@ from ._logger import (
     RootLogger,
     _is_internal_frame,
     _loggerClass,
-    currentframe,
-    disable,
-    getLogger,
-    getLoggerClass,
-    root,
-    setLoggerClass,
-)
-from ._module_functions import (
     basicConfig,
     critical,
+    currentframe,
     debug,
+    disable,
     error,
     exception,
     fatal,
+    getLogger,
+    getLoggerClass,
     info,
     log,
+    root,
+    setLoggerClass,
     warn,
     warning,
 )
@@ -174,7 +170,7 @@ if _sys.version_info >= (3, 12):
     logAsyncioTasks = True
 lastResort = _defaultLastResort
 #: Setting this to None skips the caller lookup (file, line, function).
-_srcfile: str | None = _globals.PACKAGE_DIR
+_srcfile: "str | None" = _globals.PACKAGE_DIR
 _lock = _globals.lock
 _at_fork_reinit_lock_weakset = _globals.at_fork_reinit_lock_weakset
 
@@ -197,7 +193,7 @@ def _releaseLock() -> None:
     _globals.lock.release()
 
 
-def _register_at_fork_reinit_lock(instance: _Any) -> None:
+def _register_at_fork_reinit_lock(instance: "_Any") -> None:
     _globals.at_fork_reinit_lock_weakset.add(instance)
 
 
@@ -208,7 +204,7 @@ def _register_at_fork_reinit_lock(instance: _Any) -> None:
 #: the interpreter finalizes, when nothing can be imported any more, is not
 #: here: the module-level functions and `basicConfig` (a `__del__` that logs
 #: at exit) are imported above.
-_ON_FIRST_USE: dict[str, tuple[str, ...]] = {
+_ON_FIRST_USE: "dict[str, tuple[str, ...]]" = {
     "_adapter": ("LoggerAdapter",),
     "_warnings_capture": ("captureWarnings", "_showwarning"),
     "_exception_text": (),
@@ -216,12 +212,12 @@ _ON_FIRST_USE: dict[str, tuple[str, ...]] = {
     "contextvars": (),
 }
 #: Each name not loaded yet -> the submodule that defines it.
-_pending: dict[str, str] = {
+_pending: "dict[str, str]" = {
     name: module for module, names in _ON_FIRST_USE.items() for name in (module, *names)
 }
 
 
-def __getattr__(name: str) -> _Any:
+def __getattr__(name: str) -> "_Any":
     """Loads a name of `_ON_FIRST_USE` (PEP 562: asked only for names this
     module's dict lacks)."""
     module_name = _pending.get(name)
@@ -260,7 +256,7 @@ _MIRRORED_FLAGS = {
 class _PackageModule(_types.ModuleType):
     """Mirrors the flags the Rust core needs whenever they are assigned."""
 
-    def __setattr__(self, name: str, value: _Any) -> None:
+    def __setattr__(self, name: str, value: "_Any") -> None:
         super().__setattr__(name, value)
         mirror = _MIRRORED_FLAGS.get(name)
         if mirror is not None:
@@ -278,7 +274,7 @@ class _PackageModule(_types.ModuleType):
         ):
             _globals.configuration_changed()
 
-    def __dir__(self) -> list[str]:
+    def __dir__(self) -> "list[str]":
         # What `dir()` listed when every submodule was imported up front:
         # the names not loaded yet too, and not the hook that loads them.
         names = set(super().__dir__()) | set(_pending)
@@ -286,7 +282,7 @@ class _PackageModule(_types.ModuleType):
         return list(names)
 
 
-def _present_as_stdlib(values: _Iterable[_Any]) -> None:
+def _present_as_stdlib(values: "_Iterable[_Any]") -> None:
     """Gives public classes and functions this module's name, as the
     stdlib's have `logging` (reprs, pickles and `__all__` checks read it)."""
     for value in values:

@@ -3,8 +3,6 @@ records that journals of processes killed while writing it still hold
 (SIGKILL, the OOM killer). Opening a handler on the path does the same; this
 is for a file no program will open again."""
 
-from __future__ import annotations
-
 import argparse
 import os
 import sys
@@ -12,7 +10,7 @@ import sys
 from ._femtologging_rs import _recover
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: "list[str] | None" = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m femtologging")
     commands = parser.add_subparsers(dest="command", required=True)
     recover = commands.add_parser(

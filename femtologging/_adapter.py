@@ -1,7 +1,5 @@
 """`LoggerAdapter`: a logger wrapper that adds context to every call."""
 
-from __future__ import annotations
-
 import sys
 import warnings
 from types import GenericAlias
@@ -27,25 +25,25 @@ class LoggerAdapter(AdapterBase):
 
     if _MERGE_EXTRA:
 
-        def __init__(self, logger: Any, extra: Any = None, merge_extra: bool = False) -> None:
+        def __init__(self, logger: "Any", extra: "Any" = None, merge_extra: bool = False) -> None:
             self.logger = logger
             self.extra = extra
             self.merge_extra = merge_extra
 
     else:
 
-        def __init__(self, logger: Any, extra: Any = None) -> None:
+        def __init__(self, logger: "Any", extra: "Any" = None) -> None:
             self.logger = logger
             self.extra = extra
 
-    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+    def process(self, msg: "Any", kwargs: "Any") -> "tuple[Any, Any]":
         if _MERGE_EXTRA and self.merge_extra and "extra" in kwargs:  # type: ignore[attr-defined]
             kwargs["extra"] = {**self.extra, **kwargs["extra"]}
         else:
             kwargs["extra"] = self.extra
         return msg, kwargs
 
-    def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def warn(self, msg: "Any", *args: "Any", **kwargs: "Any") -> None:
         warnings.warn(
             "The 'warn' method is deprecated, use 'warning' instead",
             DeprecationWarning,
@@ -53,10 +51,10 @@ class LoggerAdapter(AdapterBase):
         )
         self.warning(msg, *args, **kwargs)
 
-    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+    def exception(self, msg: "Any", *args: "Any", exc_info: "Any" = True, **kwargs: "Any") -> None:
         self.log(ERROR, msg, *args, exc_info=exc_info, **kwargs)
 
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def log(self, level: int, msg: "Any", *args: "Any", **kwargs: "Any") -> None:
         if self.isEnabledFor(level):
             msg, kwargs = self.process(msg, kwargs)
             self.logger.log(level, msg, *args, **kwargs)
@@ -64,7 +62,7 @@ class LoggerAdapter(AdapterBase):
     def isEnabledFor(self, level: int) -> bool:
         return self.logger.isEnabledFor(level)
 
-    def setLevel(self, level: int | str) -> None:
+    def setLevel(self, level: "int | str") -> None:
         self.logger.setLevel(level)
 
     def getEffectiveLevel(self) -> int:
@@ -73,15 +71,15 @@ class LoggerAdapter(AdapterBase):
     def hasHandlers(self) -> bool:
         return self.logger.hasHandlers()
 
-    def _log(self, level: int, msg: Any, args: Any, **kwargs: Any) -> Any:
+    def _log(self, level: int, msg: "Any", args: "Any", **kwargs: "Any") -> "Any":
         return self.logger._log(level, msg, args, **kwargs)
 
     @property
-    def manager(self) -> Any:
+    def manager(self) -> "Any":
         return self.logger.manager
 
     @manager.setter
-    def manager(self, value: Any) -> None:
+    def manager(self, value: "Any") -> None:
         self.logger.manager = value
 
     @property
@@ -95,7 +93,9 @@ class LoggerAdapter(AdapterBase):
     __class_getitem__ = classmethod(GenericAlias)
 
 
-def _call_log_in_python(adapter: Any, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
+def _call_log_in_python(
+    adapter: "Any", level: int, msg: "Any", *args: "Any", **kwargs: "Any"
+) -> None:
     """What the stdlib's `info()` and friends do, in a Python frame: 3.10's
     `stacklevel` counts that frame."""
     adapter.log(level, msg, *args, **kwargs)

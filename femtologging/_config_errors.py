@@ -9,8 +9,6 @@ of keys and indexes, rendered the way Python code would reach the value
 the ini section and option (`handler_hand1.args`).
 """
 
-from __future__ import annotations
-
 import inspect
 import numbers
 import os
@@ -34,7 +32,7 @@ _REASON = "_femtologging_config_reason"
 _TERSE = "_femtologging_config_terse"
 
 
-def render(path: Iterable[Any]) -> str:
+def render(path: "Iterable[Any]") -> str:
     """`('loggers', 'app.db', 'level')` -> `loggers['app.db'].level`."""
     text = ""
     for part in path:
@@ -72,7 +70,7 @@ def key_error(reason: str) -> KeyError:
     return made
 
 
-def error(exc_type: type[BaseException], path: Path, reason: str) -> BaseException:
+def error(exc_type: "type[BaseException]", path: Path, reason: str) -> BaseException:
     """An exception of `exc_type` reading `<path>: <reason>`."""
     message = f"{render(path)}: {reason}" if path else reason
     made = exc_type(message)
@@ -118,7 +116,7 @@ def mark_terse(exc: BaseException) -> BaseException:
     return exc
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def _chain(exc: BaseException) -> "list[BaseException]":
     """`exc` and its causes, outermost first."""
     chain: list[BaseException] = []
     current: BaseException | None = exc
@@ -267,7 +265,7 @@ def _is_address(value: Any) -> bool:
     return isinstance(value, (str, tuple, list))
 
 
-_EXPECTATIONS: dict[str, tuple[Callable[[Any], bool], str]] = {
+_EXPECTATIONS: "dict[str, tuple[Callable[[Any], bool], str]]" = {
     "filename": (_is_path, "a file path (str or os.PathLike)"),
     "mode": (_is_str, "a file mode string such as 'a' or 'w'"),
     "encoding": (_is_optional_str, "an encoding name or None"),
@@ -313,14 +311,14 @@ def callable_name(factory: Any) -> str:
     )
 
 
-def _signature(factory: Any) -> inspect.Signature | None:
+def _signature(factory: Any) -> "inspect.Signature | None":
     try:
         return inspect.signature(factory)
     except (TypeError, ValueError):
         return None
 
 
-def _accepted(signature: inspect.Signature) -> list[str]:
+def _accepted(signature: inspect.Signature) -> "list[str]":
     return [
         name
         for name, parameter in signature.parameters.items()
@@ -330,8 +328,8 @@ def _accepted(signature: inspect.Signature) -> list[str]:
 
 def diagnose_call(
     factory: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: "tuple[Any, ...]",
+    kwargs: "dict[str, Any]",
     exc: BaseException,
     path: Path,
     key_paths: bool = True,

@@ -12,8 +12,6 @@ section and option at fault and what was expected in the message, e.g.
 `handler_hand1.level: Unknown level: 'NOSET' (...)`.
 """
 
-from __future__ import annotations
-
 import configparser
 import contextlib
 import io
@@ -33,9 +31,9 @@ _FORMATTER_DEFAULTS = sys.version_info >= (3, 12)  # [formatter_x] defaults=
 
 def fileConfig(
     fname: Any,
-    defaults: dict[str, Any] | None = None,
+    defaults: "dict[str, Any] | None" = None,
     disable_existing_loggers: bool = True,
-    encoding: str | None = None,
+    encoding: "str | None" = None,
 ) -> None:
     """Configures logging from an ini file: a path, a file object, or a
     `configparser.RawConfigParser` (whose contents are used as they are)."""
@@ -53,7 +51,7 @@ def fileConfig(
         _install_loggers(parser, handlers, disable_existing_loggers)
 
 
-def _read(fname: Any, defaults: Any, encoding: str | None) -> configparser.RawConfigParser:
+def _read(fname: Any, defaults: Any, encoding: "str | None") -> configparser.RawConfigParser:
     if isinstance(fname, configparser.RawConfigParser):
         return fname
     try:
@@ -75,12 +73,12 @@ def _resolve(name: str) -> Any:
     return names.import_dotted(name)
 
 
-def _strip_spaces(alist: Iterable[str]) -> Iterator[str]:
+def _strip_spaces(alist: "Iterable[str]") -> "Iterator[str]":
     return map(str.strip, alist)
 
 
 @contextlib.contextmanager
-def _at(section: str, option: str | None = None) -> Iterator[None]:
+def _at(section: str, option: "str | None" = None) -> "Iterator[None]":
     """Re-raises an error inside the block with `section.option` and the
     error's explanation in its message, keeping its type."""
     try:
@@ -92,7 +90,7 @@ def _at(section: str, option: str | None = None) -> Iterator[None]:
         raise made from error
 
 
-def _keys(parser: configparser.RawConfigParser, section: str) -> list[str]:
+def _keys(parser: configparser.RawConfigParser, section: str) -> "list[str]":
     """The names listed by `[section] keys=`, spaces stripped."""
     if not parser.has_section(section):
         raise errors.error(
@@ -131,11 +129,11 @@ def _option(section: configparser.SectionProxy, option: str, hint: str = "") -> 
     return section[option]
 
 
-def _where(section: str, option: str | None = None) -> errors.Path:
+def _where(section: str, option: "str | None" = None) -> errors.Path:
     return (errors.Raw(f"{section}.{option}" if option else section),)
 
 
-def _evaluate(text: str, namespace: dict[str, Any], section: str, option: str) -> Any:
+def _evaluate(text: str, namespace: "dict[str, Any]", section: str, option: str) -> Any:
     try:
         return eval(text, namespace)
     except SyntaxError as error:
@@ -151,7 +149,7 @@ def _evaluate(text: str, namespace: dict[str, Any], section: str, option: str) -
         raise made from error
 
 
-def _create_formatters(cp: configparser.RawConfigParser) -> dict[str, Any]:
+def _create_formatters(cp: configparser.RawConfigParser) -> "dict[str, Any]":
     """The formatters of the [formatters] keys, by name."""
     logging = names.package()
     namespace: dict[str, Any] | None = None
@@ -182,7 +180,7 @@ def _create_formatters(cp: configparser.RawConfigParser) -> dict[str, Any]:
     return formatters
 
 
-def _handler_class(text: str, namespace: dict[str, Any], section: str) -> Any:
+def _handler_class(text: str, namespace: "dict[str, Any]", section: str) -> Any:
     """The class named by a handler's `class=`: an expression in the
     logging namespace (`StreamHandler`, `handlers.SysLogHandler`), else a
     dotted name to import."""
@@ -206,8 +204,8 @@ def _handler_class(text: str, namespace: dict[str, Any], section: str) -> Any:
 
 
 def _install_handlers(
-    cp: configparser.RawConfigParser, formatters: dict[str, Any]
-) -> dict[str, Any]:
+    cp: configparser.RawConfigParser, formatters: "dict[str, Any]"
+) -> "dict[str, Any]":
     """The handlers of the [handlers] keys, by name, each named, given its
     level and formatter; MemoryHandler targets are linked once all exist."""
     names_listed = _keys(cp, "handlers")
@@ -280,7 +278,7 @@ def _checked_level(value: str, section: str) -> int:
         raise made from error
 
 
-def _named_handlers(section: configparser.SectionProxy, handlers: dict[str, Any]) -> list[Any]:
+def _named_handlers(section: configparser.SectionProxy, handlers: "dict[str, Any]") -> "list[Any]":
     text = _option(section, "handlers", " (write 'handlers=' for none)")
     if not len(text):
         return []
@@ -298,7 +296,7 @@ def _named_handlers(section: configparser.SectionProxy, handlers: dict[str, Any]
 
 
 def _install_loggers(
-    cp: configparser.RawConfigParser, handlers: dict[str, Any], disable_existing: Any
+    cp: configparser.RawConfigParser, handlers: "dict[str, Any]", disable_existing: Any
 ) -> None:
     """Configures the root logger, then the other [loggers] keys; settles
     the loggers that existed before and are not named."""

@@ -7,8 +7,6 @@ file (applied with `fileConfig`). An optional `verify` callable sees the
 bytes first and may reject (return None) or transform them.
 """
 
-from __future__ import annotations
-
 import errno
 import io
 import json
@@ -26,7 +24,7 @@ DEFAULT_LOGGING_CONFIG_PORT = 9030
 RESET_ERROR = errno.ECONNRESET
 
 #: The receiver `stopListening` stops (the stdlib's `logging.config._listener`).
-_listener: ConfigSocketReceiver | None = None
+_listener: "ConfigSocketReceiver | None" = None
 
 
 def _lock() -> Any:
@@ -70,7 +68,7 @@ def _apply(text: str) -> None:
 class ConfigStreamHandler(StreamRequestHandler):
     """Handles one connection: one length-prefixed configuration."""
 
-    server: ConfigSocketReceiver
+    server: "ConfigSocketReceiver"
 
     def handle(self) -> None:
         try:
@@ -102,7 +100,7 @@ class ConfigSocketReceiver(ThreadingTCPServer):
         host: str = "localhost",
         port: int = DEFAULT_LOGGING_CONFIG_PORT,
         handler: Any = None,
-        ready: threading.Event | None = None,
+        ready: "threading.Event | None" = None,
         verify: Any = None,
     ) -> None:
         ThreadingTCPServer.__init__(self, (host, port), handler)

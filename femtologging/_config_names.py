@@ -10,8 +10,6 @@ configuration treats specially, in both worlds (femtologging's classes and
 the stdlib's, for classes that subclass the latter).
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from types import ModuleType
@@ -55,7 +53,7 @@ def map_dotted(name: str) -> str:
     return name
 
 
-def import_dotted(name: str, importer: Callable[..., Any] = __import__) -> Any:
+def import_dotted(name: str, importer: "Callable[..., Any]" = __import__) -> Any:
     """The object a dotted name refers to, importing modules on the way.
 
     `importer` follows `__import__`'s contract (it is called with a module
@@ -84,7 +82,7 @@ def import_dotted(name: str, importer: Callable[..., Any] = __import__) -> Any:
     return found
 
 
-def resolve(name: str, importer: Callable[..., Any] = __import__) -> Any:
+def resolve(name: str, importer: "Callable[..., Any]" = __import__) -> Any:
     """`import_dotted`, with an ImportError turned into the stdlib's
     ValueError "Cannot resolve 'name': reason"."""
     try:
@@ -109,7 +107,7 @@ class MissingAttribute(ModuleNotFoundError):
         super().__init__(missing, name=f"{what}.{fragment}")
 
 
-def _stdlib_module(name: str) -> ModuleType | None:
+def _stdlib_module(name: str) -> "ModuleType | None":
     """A stdlib logging module, only if something already imported it: a
     class can only subclass the stdlib's classes once they exist."""
     module = sys.modules.get(name)
@@ -137,7 +135,7 @@ def stdlib_counterpart(value: Any) -> Any:
     return ours if isinstance(ours, type) else value
 
 
-def kind_classes(name: str, *, stdlib_module: str = "logging.handlers") -> tuple[type, ...]:
+def kind_classes(name: str, *, stdlib_module: str = "logging.handlers") -> "tuple[type, ...]":
     """The classes called `name` in femtologging's module and the stdlib's
     (when loaded): a handler is of that kind if it subclasses either."""
     found: list[type] = []
@@ -184,7 +182,7 @@ _NAMESPACE_MODULES = (
 )
 
 
-def eval_namespace() -> dict[str, Any]:
+def eval_namespace() -> "dict[str, Any]":
     """A fresh namespace like `vars(logging)`, with femtologging's names:
     the one fileConfig evaluates `class`, `args`, `kwargs` and `defaults` in."""
     import collections.abc  # noqa: F401 - the stdlib's namespace has it loaded

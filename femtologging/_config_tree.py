@@ -5,8 +5,6 @@ in femtologging's logger tree and, while it is joined to the stdlib's
 (libraries' loggers), in that one too.
 """
 
-from __future__ import annotations
-
 import bisect
 import sys
 from collections.abc import Iterable
@@ -61,7 +59,7 @@ def joined_stdlib() -> Any:
     return stdlib if stdlib is not names.package() else None
 
 
-def _twins(name: str) -> list[tuple[Any, Any]]:
+def _twins(name: str) -> "list[tuple[Any, Any]]":
     """(library module, node) for `name` in femtologging's tree and, when
     joined, the stdlib's; only nodes that exist."""
     found = []
@@ -114,12 +112,12 @@ class ExistingLoggers:
             self.children.add(candidate)
         self._remaining.discard(name)
 
-    def left_out(self) -> list[str]:
+    def left_out(self) -> "list[str]":
         return [name for name in self._sorted if name in self._remaining]
 
 
 def handle_existing_loggers(
-    existing: Iterable[str], child_loggers: Iterable[str], disable_existing: Any
+    existing: "Iterable[str]", child_loggers: "Iterable[str]", disable_existing: Any
 ) -> None:
     """Settles the loggers the new configuration does not name: children
     of configured loggers are reset to inherit from them, the others are

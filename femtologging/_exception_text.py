@@ -19,8 +19,6 @@ groups, use the memo; everything else is rendered by
 as with the stdlib.
 """
 
-from __future__ import annotations
-
 import builtins
 import linecache
 import sys
@@ -38,14 +36,14 @@ _MEMO_LIMIT = 256
 _print_exception, _format_exception_only, _TracebackException, _format_frame_summary = (
     TRACEBACK_AT_IMPORT
 )
-_ExceptionGroup: Any = getattr(builtins, "BaseExceptionGroup", None)
+_ExceptionGroup: "Any" = getattr(builtins, "BaseExceptionGroup", None)
 
 #: key -> (stack text, the objects whose ids make up the key, kept alive so
 #: that no other object can take one of those ids while the entry exists).
-_memo: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
+_memo: "dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]]" = {}
 
 
-def exception_text(exc_info: Any) -> str:
+def exception_text(exc_info: "Any") -> str:
     """`Formatter.formatException(exc_info)` of the stdlib's Formatter."""
     value, tb = exc_info[1], exc_info[2]
     key = _memo_key(value, tb)
@@ -59,7 +57,9 @@ def exception_text(exc_info: Any) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def _render_and_remember(key: tuple[tuple[Any, ...], tuple[Any, ...]], value: Any, tb: Any) -> str:
+def _render_and_remember(
+    key: "tuple[tuple[Any, ...], tuple[Any, ...]]", value: "Any", tb: "Any"
+) -> str:
     """What `print_exception` writes (it prints each line of this very
     `format`), keeping the stack part apart from the exception's lines."""
     rendered = _TracebackException(type(value), value, tb, limit=None, compact=True)
@@ -73,7 +73,7 @@ def _render_and_remember(key: tuple[tuple[Any, ...], tuple[Any, ...]], value: An
     return "".join(lines)
 
 
-def _memo_key(value: Any, tb: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+def _memo_key(value: "Any", tb: "Any") -> "tuple[tuple[Any, ...], tuple[Any, ...]] | None":
     """The memo key and the objects it refers to by id, or None when this
     exception's text must be rendered in full."""
     if (

@@ -1,8 +1,6 @@
 """`Filter` (logger-name prefix matching) and `Filterer`, the base of
 loggers and handlers that owns a list of filters."""
 
-from __future__ import annotations
-
 import logging as _stdlib_logging
 import sys
 
@@ -22,7 +20,7 @@ class Filter:
         self.name = name
         self.nlen = len(name)
 
-    def filter(self, record: Any) -> bool:
+    def filter(self, record: "Any") -> bool:
         if self.nlen == 0 or self.name == record.name:
             return True
         if not record.name.startswith(self.name):
@@ -36,17 +34,17 @@ class Filterer:
     def __init__(self) -> None:
         self.filters: list[Any] = []
 
-    def addFilter(self, filter: Any) -> None:
+    def addFilter(self, filter: "Any") -> None:
         if filter not in self.filters:
             self.filters.append(filter)
             _globals.configuration_changed()
 
-    def removeFilter(self, filter: Any) -> None:
+    def removeFilter(self, filter: "Any") -> None:
         if filter in self.filters:
             self.filters.remove(filter)
             _globals.configuration_changed()
 
-    def filter(self, record: Any) -> Any:
+    def filter(self, record: "Any") -> "Any":
         """False to drop the record; otherwise True, or (3.12+) the record a
         filter returned in its place."""
         for candidate in self.filters:
@@ -61,7 +59,7 @@ class Filterer:
         return record if _FILTERS_RETURN_RECORDS else True
 
 
-def _is_record(value: Any) -> bool:
+def _is_record(value: "Any") -> bool:
     # The stdlib's class: femtologging's LogRecord derives from it, and
     # records from stdlib loggers reach femtologging's filters too.
     return isinstance(value, _stdlib_logging.LogRecord)

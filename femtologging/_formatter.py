@@ -5,8 +5,6 @@ fast path, its formatter is compiled into a native template instead
 (see `native_template`), which prints the same bytes.
 """
 
-from __future__ import annotations
-
 import io
 import re
 import string
@@ -15,12 +13,14 @@ import time
 import traceback
 from collections.abc import Callable
 
+from . import _femtologging_rs as _rs
 from . import _globals
-from ._femtologging_rs import NativeFormat
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
     from typing import Any
+
+    from ._femtologging_rs import NativeFormat
 
 BASIC_FORMAT = "%(levelname)s:%(name)s:%(message)s"
 
@@ -40,7 +40,7 @@ TRACEBACK_AT_IMPORT = (
 )
 
 
-def exception_text(exc_info: Any) -> str:
+def exception_text(exc_info: "Any") -> str:
     """The stdlib `Formatter.formatException` text, from `_exception_text`
     (its stack part memoized), loaded with the first exception formatted."""
     memoizing = _globals.optional_submodule("_exception_text")
@@ -49,7 +49,7 @@ def exception_text(exc_info: Any) -> str:
     return memoizing.exception_text(exc_info)  # type: ignore[no-any-return]
 
 
-def traceback_text(exc_info: Any) -> str:
+def traceback_text(exc_info: "Any") -> str:
     """What the stdlib's `Formatter.formatException` returns, made the way
     it makes it."""
     with io.StringIO() as buffer:
@@ -60,7 +60,7 @@ def traceback_text(exc_info: Any) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def is_json_formatter(formatter: Any) -> bool:
+def is_json_formatter(formatter: "Any") -> bool:
     """Whether `formatter` is a JSON formatter `_json_native` compiles; that
     module is loaded only once a module defining one is imported. (If that
     is too late, at exit, the formatter runs in Python: the same bytes.)"""
@@ -78,7 +78,7 @@ class PercentStyle:
     asctime_search = "%(asctime)"
     validation_pattern = re.compile(r"%\(\w+\)[#0+ -]*(\*|\d+)?(\.(\*|\d+))?[diouxefgcrsa%]", re.I)
 
-    def __init__(self, fmt: str | None, *, defaults: dict[str, Any] | None = None) -> None:
+    def __init__(self, fmt: "str | None", *, defaults: "dict[str, Any] | None" = None) -> None:
         self._fmt = fmt or self.default_format
         self._defaults = defaults
 
@@ -90,22 +90,22 @@ class PercentStyle:
         if not self.validation_pattern.search(self._fmt):
             raise ValueError(f"Invalid format '{self._fmt}' for '{self.default_format[0]}' style")
 
-    def _values(self, record: Any) -> dict[str, Any]:
+    def _values(self, record: "Any") -> "dict[str, Any]":
         if self._defaults:
             return {**self._defaults, **record.__dict__}
         return record.__dict__
 
-    def _format(self, record: Any) -> str:
+    def _format(self, record: "Any") -> str:
         return self._fmt % self._values(record)
 
-    def format(self, record: Any) -> str:
+    def format(self, record: "Any") -> str:
         try:
             return self._format(record)
         except KeyError as missing:
             # Chained, as the stdlib's: tracebacks show the KeyError too.
             raise ValueError(f"Formatting field not found in record: {missing}")  # noqa: B904
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: "Any") -> None:
         # Code in the wild edits `formatter._style._fmt`: compiled formats
         # made from the old value must not be used any more.
         object.__setattr__(self, name, value)
@@ -124,7 +124,7 @@ class StrFormatStyle(PercentStyle):
     )
     field_spec = re.compile(r"^(\d+|\w+)(\.\w+|\[[^]]+\])*$")
 
-    def _format(self, record: Any) -> str:
+    def _format(self, record: "Any") -> str:
         return self._fmt.format(**self._values(record))
 
     def validate(self) -> None:
@@ -152,7 +152,7 @@ class StringTemplateStyle(PercentStyle):
     asctime_format = "${asctime}"
     asctime_search = "${asctime}"
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: "Any", **kwargs: "Any") -> None:
         super().__init__(*args, **kwargs)
         self._tpl = string.Template(self._fmt)
 
@@ -172,11 +172,11 @@ class StringTemplateStyle(PercentStyle):
         if not fields:
             raise ValueError("invalid format: no fields")
 
-    def _format(self, record: Any) -> str:
+    def _format(self, record: "Any") -> str:
         return self._tpl.substitute(**self._values(record))
 
 
-_STYLES: dict[str, tuple[type[PercentStyle], str]] = {
+_STYLES: "dict[str, tuple[type[PercentStyle], str]]" = {
     "%": (PercentStyle, BASIC_FORMAT),
     "{": (StrFormatStyle, "{levelname}:{name}:{message}"),
     "$": (StringTemplateStyle, "${levelname}:${name}:${message}"),
@@ -186,18 +186,18 @@ _STYLES: dict[str, tuple[type[PercentStyle], str]] = {
 class Formatter:
     """Turns a record into text: message, time, traceback and stack."""
 
-    converter: Callable[..., time.struct_time] = time.localtime
+    converter: "Callable[..., time.struct_time]" = time.localtime
     default_time_format = "%Y-%m-%d %H:%M:%S"
-    default_msec_format: str | None = "%s,%03d"
+    default_msec_format: "str | None" = "%s,%03d"
 
     def __init__(
         self,
-        fmt: str | None = None,
-        datefmt: str | None = None,
+        fmt: "str | None" = None,
+        datefmt: "str | None" = None,
         style: str = "%",
         validate: bool = True,
         *,
-        defaults: dict[str, Any] | None = None,
+        defaults: "dict[str, Any] | None" = None,
     ) -> None:
         if style not in _STYLES:
             raise ValueError("Style must be one of: " + ",".join(_STYLES))
@@ -207,7 +207,7 @@ class Formatter:
         self._fmt = self._style._fmt
         self.datefmt = datefmt
 
-    def formatTime(self, record: Any, datefmt: str | None = None) -> str:
+    def formatTime(self, record: "Any", datefmt: "str | None" = None) -> str:
         moment = self.converter(record.created)
         if datefmt:
             return time.strftime(datefmt, moment)
@@ -216,19 +216,19 @@ class Formatter:
             text = self.default_msec_format % (text, record.msecs)
         return text
 
-    def formatException(self, ei: Any) -> str:
+    def formatException(self, ei: "Any") -> str:
         return exception_text(ei)
 
     def usesTime(self) -> bool:
         return self._style.usesTime()
 
-    def formatMessage(self, record: Any) -> str:
+    def formatMessage(self, record: "Any") -> str:
         return self._style.format(record)
 
     def formatStack(self, stack_info: str) -> str:
         return stack_info
 
-    def format(self, record: Any) -> str:
+    def format(self, record: "Any") -> str:
         record.message = record.getMessage()
         if self.usesTime():
             record.asctime = self.formatTime(record, self.datefmt)
@@ -245,7 +245,7 @@ class Formatter:
             text += self.formatStack(record.stack_info)
         return text
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: "Any") -> None:
         object.__setattr__(self, name, value)
         _globals.configuration_changed()
 
@@ -273,7 +273,7 @@ _STOCK_STYLE_METHODS = {
 _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
 
-def converter_is_utc(formatter: Any) -> bool | None:
+def converter_is_utc(formatter: "Any") -> "bool | None":
     """Whether the formatter's `converter` is `time.gmtime` (True) or
     `time.localtime` (False); None for any other, which only Python follows."""
     converter = formatter.converter
@@ -284,7 +284,7 @@ def converter_is_utc(formatter: Any) -> bool | None:
     return None
 
 
-def native_format(formatter: Formatter | None) -> NativeFormat | None:
+def native_format(formatter: "Formatter | None") -> "NativeFormat | None":
     """The formatter compiled for the Rust core, or None when only Python can
     reproduce its output (a subclass with its own methods, `defaults`, a
     custom converter, a field spec the core does not reproduce, ...).
@@ -320,7 +320,7 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
     if cached is not None and cached[0] == key:
         return cached[1]
     try:
-        native = NativeFormat(*key[:5], _HAS_TASK_NAME, style_key)
+        native = _rs.NativeFormat(*key[:5], _HAS_TASK_NAME, style_key)
     except (ValueError, TypeError):
         native = None
     # Stored without __setattr__: a cache entry changes no routing.
@@ -331,16 +331,16 @@ def native_format(formatter: Formatter | None) -> NativeFormat | None:
 class BufferingFormatter:
     """Formats a batch of records: header, each record, footer."""
 
-    def __init__(self, linefmt: Formatter | None = None) -> None:
+    def __init__(self, linefmt: "Formatter | None" = None) -> None:
         self.linefmt = linefmt or _defaultFormatter
 
-    def formatHeader(self, records: list[Any]) -> str:
+    def formatHeader(self, records: "list[Any]") -> str:
         return ""
 
-    def formatFooter(self, records: list[Any]) -> str:
+    def formatFooter(self, records: "list[Any]") -> str:
         return ""
 
-    def format(self, records: list[Any]) -> str:
+    def format(self, records: "list[Any]") -> str:
         if not records:
             return ""
         return (

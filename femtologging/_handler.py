@@ -6,8 +6,6 @@ of live handlers that `shutdown` and `getHandlerByName` read.
 encoded on the caller's thread, and written to disk by a Rust worker.
 """
 
-from __future__ import annotations
-
 import _thread
 import codecs
 import io
@@ -17,30 +15,32 @@ import sys
 import threading
 import traceback
 import weakref
-from types import GenericAlias
+from types import GenericAlias, ModuleType
 
+from . import _femtologging_rs as _rs
 from . import _globals
-from ._femtologging_rs import FileStream, TargetSpec
 from ._femtologging_rs import RLock as _NativeRLock
 from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
+from ._globals import set_on_instance
 from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
-from ._overrides import set_on_instance
 from ._record import makeLogRecord
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._femtologging_rs import TargetSpec
+
 _RECORD_FILTERS = sys.version_info >= (3, 12)
 
 #: Named handlers, by name (weak: a handler dies when nothing else holds it).
-_handlers: weakref.WeakValueDictionary[str, Handler] = weakref.WeakValueDictionary()
+_handlers: "weakref.WeakValueDictionary[str, Handler]" = weakref.WeakValueDictionary()
 #: Weak references to every handler, oldest first; `shutdown` walks it backwards.
-_handlerList: list[weakref.ref[Any]] = []
+_handlerList: "list[weakref.ref[Any]]" = []
 
 
-def _removeHandlerRef(reference: weakref.ref[Any]) -> None:
+def _removeHandlerRef(reference: "weakref.ref[Any]") -> None:
     lock, handlers = _globals.lock, _handlerList
     if lock and handlers:
         with lock:
@@ -50,20 +50,20 @@ def _removeHandlerRef(reference: weakref.ref[Any]) -> None:
                 pass
 
 
-def _addHandlerRef(handler: Handler) -> None:
+def _addHandlerRef(handler: "Handler") -> None:
     with _globals.lock:
         _handlerList.append(weakref.ref(handler, _removeHandlerRef))
 
 
-def getHandlerByName(name: str) -> Handler | None:
+def getHandlerByName(name: str) -> "Handler | None":
     return _handlers.get(name)
 
 
-def getHandlerNames() -> frozenset[str]:
+def getHandlerNames() -> "frozenset[str]":
     return frozenset(_handlers)
 
 
-def _new_lock() -> Any:
+def _new_lock() -> "Any":
     """`threading.RLock()`, as the stdlib's `createLock` makes it, natively
     where that is the stock lock: a log call then takes and releases it
     without calling into Python (src/bindings/handler_lock.rs). A patched
@@ -79,7 +79,7 @@ _STOCK_RLOCK = threading.RLock
 class Handler(Filterer):
     """Base of all handlers: level, filters, formatter, lock, error handling."""
 
-    def __init__(self, level: int | str = NOTSET) -> None:
+    def __init__(self, level: "int | str" = NOTSET) -> None:
         Filterer.__init__(self)
         self._name: str | None = None
         self.level = _checkLevel(level)
@@ -88,10 +88,10 @@ class Handler(Filterer):
         _addHandlerRef(self)
         self.createLock()
 
-    def get_name(self) -> str | None:
+    def get_name(self) -> "str | None":
         return self._name
 
-    def set_name(self, name: str | None) -> None:
+    def set_name(self, name: "str | None") -> None:
         with _globals.lock:
             if self._name in _handlers:
                 del _handlers[self._name]  # type: ignore[arg-type]
@@ -116,17 +116,17 @@ class Handler(Filterer):
         if self.lock:
             self.lock.release()
 
-    def setLevel(self, level: int | str) -> None:
+    def setLevel(self, level: "int | str") -> None:
         self.level = _checkLevel(level)
 
-    def format(self, record: Any) -> str:
+    def format(self, record: "Any") -> str:
         formatter = self.formatter or _defaultFormatter
         return formatter.format(record)
 
-    def emit(self, record: Any) -> None:
+    def emit(self, record: "Any") -> None:
         raise NotImplementedError("emit must be implemented by Handler subclasses")
 
-    def handle(self, record: Any) -> Any:
+    def handle(self, record: "Any") -> "Any":
         """Filters, then emits under the handler's lock; returns the verdict."""
         verdict = self.filter(record)
         if _RECORD_FILTERS and verdict is not True and _is_record(verdict):
@@ -136,7 +136,7 @@ class Handler(Filterer):
                 self.emit(record)
         return verdict
 
-    def setFormatter(self, fmt: Any) -> None:
+    def setFormatter(self, fmt: "Any") -> None:
         self.formatter = fmt
 
     def flush(self) -> None:
@@ -148,7 +148,7 @@ class Handler(Filterer):
             if self._name and self._name in _handlers:
                 del _handlers[self._name]
 
-    def handleError(self, record: Any) -> None:
+    def handleError(self, record: "Any") -> None:
         """Reports an exception raised in emit() on stderr, unless
         `raiseExceptions` is false."""
         if not (_globals.flag("raiseExceptions") and sys.stderr):
@@ -186,12 +186,12 @@ class Handler(Filterer):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} ({getLevelName(self.level)})>"
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         """How the Rust fast path can serve this handler, or None if only
         Python can (see femtologging/_native_path.py)."""
         return None
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: "Any") -> None:
         object.__setattr__(self, name, value)
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
@@ -230,7 +230,7 @@ class _LockHooks:
         self.handler.release()
 
 
-def _holding(handler: Handler) -> Any:
+def _holding(handler: Handler) -> "Any":
     """The context that guards emit/flush/close: the lock itself on 3.13+
     (`with self.lock`), the overridable hooks before."""
     return handler.lock if _WITH_LOCK_DIRECTLY else _LockHooks(handler)
@@ -240,7 +240,7 @@ _WITH_LOCK_DIRECTLY = sys.version_info >= (3, 13)
 _EXCEPTION_OBJECT_FIRST = sys.version_info >= (3, 13)
 
 
-def _is_record(value: Any) -> bool:
+def _is_record(value: "Any") -> bool:
     # The stdlib's class: femtologging's LogRecord derives from it, and
     # records from stdlib loggers reach femtologging's filters too.
     return isinstance(value, _stdlib_logging.LogRecord)
@@ -253,10 +253,10 @@ _FILE_METHODS = ("handle", "filter", "emit", "format", "_open")
 
 #: The methods as this module defines them, captured at import: a class
 #: patched later (`StreamHandler.emit = ...`) no longer counts as stock.
-_ORIGINALS: dict[tuple[type, str], Any] = {}
+_ORIGINALS: "dict[tuple[type, str], Any]" = {}
 
 
-def _stock(handler: Any, base: type, names: tuple[str, ...]) -> bool:
+def _stock(handler: "Any", base: type, names: "tuple[str, ...]") -> bool:
     """Whether the handler has each named method exactly as `base` defined
     it: not overridden by its class nor patched on the instance."""
     cls = type(handler)
@@ -272,7 +272,7 @@ class StreamHandler(Handler):
 
     terminator = "\n"
 
-    def __init__(self, stream: Any = None) -> None:
+    def __init__(self, stream: "Any" = None) -> None:
         Handler.__init__(self)
         if stream is None:
             stream = sys.stderr
@@ -282,10 +282,10 @@ class StreamHandler(Handler):
         with _holding(self):
             if self.stream and hasattr(self.stream, "flush"):
                 self.stream.flush()
-                if isinstance(self.stream, FileStream):
+                if isinstance(self.stream, _rs.FileStream):
                     _report_failed_write(self, self.stream)
 
-    def emit(self, record: Any) -> None:
+    def emit(self, record: "Any") -> None:
         try:
             text = self.format(record)
             self.stream.write(text + self.terminator)
@@ -301,7 +301,7 @@ class StreamHandler(Handler):
         finally:
             Handler.close(self)
 
-    def setStream(self, stream: Any) -> Any:
+    def setStream(self, stream: "Any") -> "Any":
         """Replaces the stream; returns the old one, or None if unchanged."""
         if stream is self.stream:
             return None
@@ -311,7 +311,7 @@ class StreamHandler(Handler):
             self.stream = stream
         return previous
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         if self.filters or not _stock(self, StreamHandler, _STREAM_METHODS):
             return None
         native = native_format(self.formatter)
@@ -325,7 +325,7 @@ class StreamHandler(Handler):
         # line to the descriptor itself (plan.rs, UnbufferedStdio), checking
         # again on each call.
         fd = stream.fileno() if _is_unbuffered_stdio(stream) else None
-        return TargetSpec.Stream(
+        return _rs.TargetSpec.Stream(
             level=self.level,
             handler=self,
             stream=stream,
@@ -344,7 +344,7 @@ class StreamHandler(Handler):
     __class_getitem__ = classmethod(GenericAlias)
 
 
-def _is_unbuffered_stdio(stream: Any) -> bool:
+def _is_unbuffered_stdio(stream: "Any") -> bool:
     """The interpreter's own stdout/stderr under PYTHONUNBUFFERED (or -u), in
     UTF-8: nothing ever waits in its buffers, so a line written straight to
     its descriptor is where `write()` + `flush()` would put it."""
@@ -362,38 +362,49 @@ def _is_unbuffered_stdio(stream: Any) -> bool:
         return False
 
 
-def _resolve_encoding(encoding: str | None) -> str:
+#: The `locale` module, once a file was opened with the locale's encoding:
+#: kept, because a handler closed at exit reopens its file on its next
+#: record, which may come from a `__del__` while the interpreter finalizes,
+#: when nothing can be imported any more.
+_locale_module: "ModuleType | None" = None
+
+
+def _resolve_encoding(encoding: "str | None") -> str:
     """The codec name a text file opened with `encoding` would use."""
+    global _locale_module
     if encoding is None or encoding == "locale":
         if sys.flags.utf8_mode:
             return "utf-8"
-        import locale  # only for a file opened with the locale's encoding
+        if _locale_module is None:
+            import locale  # only for a file opened with the locale's encoding
 
-        getencoding = getattr(locale, "getencoding", None)
-        return getencoding() if getencoding else locale.getpreferredencoding(False)
+            _locale_module = locale
+        getencoding = getattr(_locale_module, "getencoding", None)
+        return getencoding() if getencoding else _locale_module.getpreferredencoding(False)
     return encoding
 
 
 def worker_file_target(
-    handler: Any,
+    handler: "Any",
     base: type,
-    methods: tuple[str, ...],
-    spec: Any = TargetSpec.File,
-    **fields: Any,
-) -> TargetSpec | None:
+    methods: "tuple[str, ...]",
+    spec: "Any" = None,
+    **fields: "Any",
+) -> "TargetSpec | None":
     """The fast-path target of a file handler whose worker formats records
-    (`spec`, one of `TargetSpec`'s file kinds, with its own `fields`): only
+    (`spec`, one of `TargetSpec`'s file kinds, `File` unless given, with its
+    own `fields`): only
     for a UTF-8 `FileStream`, no filters, the emit path of `base` unchanged
     and a formatter the core can reproduce."""
     stream = handler.stream
-    if not isinstance(stream, FileStream) or not stream.native_text or handler.filters:
+    if not isinstance(stream, _rs.FileStream) or not stream.native_text or handler.filters:
         return None
     if not _stock(handler, base, methods):
         return None
     native = native_format(handler.formatter)
     if native is None:
         return None
-    return spec(  # type: ignore[no-any-return]
+    return (spec or _rs.TargetSpec.File)(  # type: ignore[no-any-return]
         level=handler.level,
         handler=handler,
         stream=stream,
@@ -404,8 +415,8 @@ def worker_file_target(
 
 
 def open_file_stream(
-    path: str, mode: str, encoding: str | None, errors: str | None, *, watch: bool = False
-) -> Any:
+    path: str, mode: str, encoding: "str | None", errors: "str | None", *, watch: bool = False
+) -> "Any":
     """A worker-written `FileStream` when the mode is plain text, else `open()`.
     A watched stream is reopened by its worker when the file is moved."""
     if mode.replace("t", "").replace("+", "") not in ("a", "w", "x") or "b" in mode:
@@ -420,7 +431,7 @@ def open_file_stream(
             # byte-order mark (utf-16, utf-32, utf-8-sig).
             incremental.setstate(0)
         encoder = incremental.encode
-    return FileStream(
+    return _rs.FileStream(
         path,
         mode,
         _resolve_encoding(encoding),
@@ -431,7 +442,7 @@ def open_file_stream(
     )
 
 
-def report_stream_failure(handler: Handler, record: Any) -> None:
+def report_stream_failure(handler: Handler, record: "Any") -> None:
     """`handleError` for the exception being handled, raised by `emit`.
 
     A stream whose writes fail with an OS error (a pipe whose reader
@@ -470,7 +481,7 @@ def _summarize_stream_failures(handler: Handler) -> None:
             pass
 
 
-def _report_failed_write(handler: Handler, stream: Any) -> None:
+def _report_failed_write(handler: Handler, stream: "Any") -> None:
     """A write the worker made for `handler` failed and no logging call has
     reported it yet (the application logged nothing since, or is exiting):
     reported now through `handleError`, as the stdlib's `emit` reports its
@@ -487,7 +498,7 @@ def _report_failed_write(handler: Handler, stream: Any) -> None:
         handler.handleError(record)
 
 
-def _summarize_failures(handler: Handler, stream: Any) -> None:
+def _summarize_failures(handler: Handler, stream: "Any") -> None:
     """Only the first failed write of an outage is reported in full
     (through handleError); the rest are counted, with the records they
     lost, and summed up here, so a full disk does not flood stderr."""
@@ -518,11 +529,11 @@ class FileHandler(StreamHandler):
 
     def __init__(
         self,
-        filename: Any,
+        filename: "Any",
         mode: str = "a",
-        encoding: str | None = None,
+        encoding: "str | None" = None,
         delay: bool = False,
-        errors: str | None = None,
+        errors: "str | None" = None,
     ) -> None:
         filename = os.fspath(filename)
         self.baseFilename = os.path.abspath(filename)
@@ -549,19 +560,19 @@ class FileHandler(StreamHandler):
                         stream, self.stream = self.stream, None
                         if hasattr(stream, "close"):
                             stream.close()
-                        if isinstance(stream, FileStream):
+                        if isinstance(stream, _rs.FileStream):
                             _summarize_failures(self, stream)
             finally:
                 StreamHandler.close(self)
 
-    def _open(self) -> Any:
+    def _open(self) -> "Any":
         return open_file_stream(self.baseFilename, self.mode, self.encoding, self.errors)
 
-    def emit(self, record: Any) -> None:
+    def emit(self, record: "Any") -> None:
         if self.stream is None and (self.mode != "w" or not self._closed):
             self.stream = self._open()
         stream = self.stream
-        if isinstance(stream, FileStream):
+        if isinstance(stream, _rs.FileStream):
             try:
                 text = self.format(record)
                 level = record.levelno
@@ -578,9 +589,9 @@ class FileHandler(StreamHandler):
         elif stream:
             StreamHandler.emit(self, record)
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         stream = self.stream
-        if not isinstance(stream, FileStream):
+        if not isinstance(stream, _rs.FileStream):
             # Not opened yet (delay=True), or a plain Python file.
             return None if stream is None else StreamHandler._femto_target(self)
         return worker_file_target(self, FileHandler, _FILE_METHODS)
@@ -592,14 +603,14 @@ class FileHandler(StreamHandler):
 class _StderrHandler(StreamHandler):
     """A StreamHandler on whatever `sys.stderr` is at the time of each write."""
 
-    def __init__(self, level: int | str = NOTSET) -> None:
+    def __init__(self, level: "int | str" = NOTSET) -> None:
         Handler.__init__(self, level)
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         return None  # its stream is looked up on every write
 
     @property  # type: ignore[override]
-    def stream(self) -> Any:
+    def stream(self) -> "Any":
         return sys.stderr
 
 
@@ -609,10 +620,10 @@ _defaultLastResort = _StderrHandler(WARNING)
 class NullHandler(Handler):
     """Does nothing: for libraries that want no output unless configured."""
 
-    def handle(self, record: Any) -> None:
+    def handle(self, record: "Any") -> None:
         pass
 
-    def emit(self, record: Any) -> None:
+    def emit(self, record: "Any") -> None:
         pass
 
     def createLock(self) -> None:
@@ -621,10 +632,10 @@ class NullHandler(Handler):
     def _at_fork_reinit(self) -> None:
         pass
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         if not _stock(self, NullHandler, ("handle",)):
             return None
-        return TargetSpec.Null(level=self.level, handler=self)
+        return _rs.TargetSpec.Null(level=self.level, handler=self)
 
 
 for _class, _names in (

@@ -12,13 +12,11 @@ encoder; `extra` values of other than the JSON scalar types are encoded on
 the logging thread, per record, by `json_text`.
 """
 
-from __future__ import annotations
-
 import sys
 
 from . import _formatter
 from ._femtologging_rs import NativeFormat
-from ._overrides import set_on_instance
+from ._globals import set_on_instance
 from ._record import STDLIB_RECORD_ATTRIBUTES
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -51,7 +49,7 @@ _HOOKS = (
 )
 
 
-def _stock_classes() -> dict[type, type]:
+def _stock_classes() -> "dict[type, type]":
     """The JSON formatter classes imported so far, with their stock encoder."""
     classes: dict[type, type] = {}
     for name in _formatter.JSON_FORMATTER_MODULES:
@@ -61,17 +59,17 @@ def _stock_classes() -> dict[type, type]:
     return classes
 
 
-def is_json_formatter(formatter: Any) -> bool:
+def is_json_formatter(formatter: "Any") -> bool:
     return type(formatter) in _stock_classes()
 
 
-def _encoder() -> type[json.JSONEncoder]:
+def _encoder() -> "type[json.JSONEncoder]":
     from .json import JsonEncoder
 
     return JsonEncoder
 
 
-def json_text(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str | None:
+def json_text(value: "Any", encoder: "type[json.JSONEncoder] | None" = None) -> "str | None":
     """`value` as the stock encoder writes it with non-ASCII left as is (the
     layout escapes it when `json_ensure_ascii` asks); None when the text
     cannot reach Rust (a lone surrogate) or the encoder raises."""
@@ -85,7 +83,7 @@ def json_text(value: Any, encoder: type[json.JSONEncoder] | None = None) -> str 
     return text
 
 
-def compile_json(formatter: Any) -> NativeFormat | None:
+def compile_json(formatter: "Any") -> "NativeFormat | None":
     """The layout of a stock JSON formatter, or None for Python."""
     import json
 
@@ -120,7 +118,7 @@ def compile_json(formatter: Any) -> NativeFormat | None:
     def renamed(key: str) -> str:
         return rename.get(key, key)
 
-    def encoded(values: Any) -> list[tuple[str, str, str]] | None:
+    def encoded(values: "Any") -> "list[tuple[str, str, str]] | None":
         entries = []
         for key, value in values.items():
             if not isinstance(key, str):

@@ -4,8 +4,6 @@
 them); `addLevelName` updates both.
 """
 
-from __future__ import annotations
-
 from . import _globals
 from ._femtologging_rs import FemtoLevel
 
@@ -23,7 +21,7 @@ DEBUG = 10
 TRACE = 5
 NOTSET = 0
 
-_levelToName: dict[int, str] = {
+_levelToName: "dict[int, str]" = {
     CRITICAL: "CRITICAL",
     ERROR: "ERROR",
     WARNING: "WARNING",
@@ -32,7 +30,7 @@ _levelToName: dict[int, str] = {
     TRACE: "TRACE",
     NOTSET: "NOTSET",
 }
-_nameToLevel: dict[str, int] = {
+_nameToLevel: "dict[str, int]" = {
     "CRITICAL": CRITICAL,
     "FATAL": FATAL,
     "ERROR": ERROR,
@@ -45,11 +43,11 @@ _nameToLevel: dict[str, int] = {
 }
 
 
-def getLevelNamesMapping() -> dict[str, int]:
+def getLevelNamesMapping() -> "dict[str, int]":
     return dict(_nameToLevel)
 
 
-def getLevelName(level: Any) -> Any:
+def getLevelName(level: "Any") -> "Any":
     """The name of a level number, the number of a level name, else 'Level %s'."""
     name = _levelToName.get(level)
     if name is not None:
@@ -66,7 +64,7 @@ def addLevelName(level: int, levelName: str) -> None:
         _nameToLevel[levelName] = level
 
 
-def _checkLevel(level: Any) -> int:
+def _checkLevel(level: "Any") -> int:
     """A level number from an int, a registered name or a FemtoLevel."""
     if isinstance(level, FemtoLevel):
         return int(level)

@@ -6,8 +6,6 @@ handlers, newest first). `atexit` runs in reverse order, so `shutdown`
 runs first and the core's hook closes whatever native handler remains.
 """
 
-from __future__ import annotations
-
 import atexit
 import os
 import sys
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
 _FLUSH_ON_CLOSE_FLAG = sys.version_info >= (3, 12)
 
 
-def shutdown(handlerList: list[Any] = _handlerList) -> None:
+def shutdown(handlerList: "list[Any]" = _handlerList) -> None:
     """Flushes and closes every handler, newest first."""
     for reference in reversed(handlerList[:]):
         try:
@@ -79,7 +77,7 @@ def _write_journals_before_os_exit() -> None:
     if getattr(exit_now, "_femtologging_wrapped", False):
         return
 
-    def _exit(status: int) -> NoReturn:
+    def _exit(status: int) -> "NoReturn":
         _rs._flush_before_exit()
         exit_now(status)
 

@@ -1,8 +1,15 @@
 """Loggers and their tree: `Logger`, `RootLogger`, `PlaceHolder`, `Manager`,
-`getLogger`, the logger class hooks, caller lookup, and `disable`.
-"""
+`getLogger`, the logger class hooks, caller lookup, and `disable`; and the
+module-level functions that work on the root logger: `basicConfig()`, which
+gives it a handler and format, and the logging calls (`logging.info(...)` and
+friends), which log on it after calling `basicConfig()` if it has no handler,
+as the stdlib's do.
 
-from __future__ import annotations
+The module-level functions live here, with the root logger they act on, and
+not in a module of their own: each module loaded at import costs the import
+system's work whatever its size (docs/performance.md, "The import"), and a
+`__del__` that logs at exit needs them loaded before then.
+"""
 
 import io
 import logging as _stdlib_logging
@@ -13,6 +20,8 @@ import warnings
 from . import _globals, _shared_state, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
 from ._filter import Filterer
+from ._formatter import _STYLES, Formatter
+from ._handler import FileHandler, StreamHandler
 from ._levels import (
     CRITICAL,
     NOTSET,
@@ -34,18 +43,18 @@ UNKNOWN_CALLER = ("(unknown file)", 0, "(unknown function)", None)
 
 if sys.version_info >= (3, 11):
 
-    def currentframe() -> Any:
+    def currentframe() -> "Any":
         """The frame of the function that called `currentframe`."""
         return sys._getframe(1)
 
 else:
 
-    def currentframe() -> Any:
+    def currentframe() -> "Any":
         """3.10's version: three frames above its own."""
         return sys._getframe(3)
 
 
-def _render_stack(frame: Any) -> str:
+def _render_stack(frame: "Any") -> str:
     with io.StringIO() as buffer:
         buffer.write("Stack (most recent call last):\n")
         traceback.print_stack(frame, file=buffer)
@@ -53,7 +62,7 @@ def _render_stack(frame: Any) -> str:
     return text[:-1] if text.endswith("\n") else text
 
 
-def _is_internal_frame(frame: Any) -> bool:
+def _is_internal_frame(frame: "Any") -> bool:
     return _globals.is_internal_file(frame.f_code.co_filename)
 
 
@@ -65,8 +74,8 @@ class Logger(LoggerBase, Filterer):
     class's `_log` for everything else.
     """
 
-    root: RootLogger
-    manager: Manager
+    root: "RootLogger"
+    manager: "Manager"
 
     # Slots, not the instance dict: on 3.13 the `logger.debug` method load
     # specializes only while the instance has no dict (docs/performance.md).
@@ -81,7 +90,7 @@ class Logger(LoggerBase, Filterer):
         "filters",
     )
 
-    def __init__(self, name: str, level: int | str = NOTSET) -> None:
+    def __init__(self, name: str, level: "int | str" = NOTSET) -> None:
         Filterer.__init__(self)
         self.name = name
         self.level = _checkLevel(level)
@@ -91,12 +100,12 @@ class Logger(LoggerBase, Filterer):
         self.disabled = False
         self._cache: dict[int, bool] = {}
 
-    def setLevel(self, level: int | str) -> None:
+    def setLevel(self, level: "int | str") -> None:
         self.level = _checkLevel(level)
         self.manager._clear_cache()
         _stdlib_bridge.level_set(self.name, self.level)
 
-    def warn(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+    def warn(self, msg: "Any", *args: "Any", **kwargs: "Any") -> None:
         warnings.warn(
             "The 'warn' method is deprecated, use 'warning' instead",
             DeprecationWarning,
@@ -104,13 +113,13 @@ class Logger(LoggerBase, Filterer):
         )
         self.warning(msg, *args, **kwargs)
 
-    def exception(self, msg: Any, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
+    def exception(self, msg: "Any", *args: "Any", exc_info: "Any" = True, **kwargs: "Any") -> None:
         # In Python, as the stdlib's: 3.10's stacklevel counts this frame.
         self.error(msg, *args, exc_info=exc_info, **kwargs)
 
     fatal = LoggerBase.critical
 
-    def findCaller(self, stack_info: bool = False, stacklevel: int = 1) -> tuple[Any, ...]:
+    def findCaller(self, stack_info: bool = False, stacklevel: int = 1) -> "tuple[Any, ...]":
         """File, line, function (and optionally the stack) of the logging call."""
         frame = sys._getframe(0)
         if _STACKLEVEL_SKIPS_INTERNAL:
@@ -135,13 +144,13 @@ class Logger(LoggerBase, Filterer):
         level: int,
         fn: str,
         lno: int,
-        msg: Any,
-        args: Any,
-        exc_info: Any,
-        func: str | None = None,
-        extra: Any = None,
-        sinfo: str | None = None,
-    ) -> Any:
+        msg: "Any",
+        args: "Any",
+        exc_info: "Any",
+        func: "str | None" = None,
+        extra: "Any" = None,
+        sinfo: "str | None" = None,
+    ) -> "Any":
         # Read from the package, where setLogRecordFactory and code that
         # assigns `logging._logRecordFactory` both put it.
         record = record_factory()(name, level, fn, lno, msg, args, exc_info, func, sinfo)
@@ -155,10 +164,10 @@ class Logger(LoggerBase, Filterer):
     def _log(
         self,
         level: int,
-        msg: Any,
-        args: Any,
-        exc_info: Any = None,
-        extra: Any = None,
+        msg: "Any",
+        args: "Any",
+        exc_info: "Any" = None,
+        extra: "Any" = None,
         stack_info: bool = False,
         stacklevel: int = 1,
     ) -> None:
@@ -181,7 +190,7 @@ class Logger(LoggerBase, Filterer):
         apply_bound(record)
         self.handle(record)
 
-    def handle(self, record: Any) -> None:
+    def handle(self, record: "Any") -> None:
         if self.disabled:
             return
         verdict = self.filter(record)
@@ -191,13 +200,13 @@ class Logger(LoggerBase, Filterer):
             record = verdict
         self.callHandlers(record)
 
-    def addHandler(self, hdlr: Any) -> None:
+    def addHandler(self, hdlr: "Any") -> None:
         with _globals.lock:
             if hdlr not in self.handlers:
                 self.handlers.append(hdlr)
                 _globals.configuration_changed()
 
-    def removeHandler(self, hdlr: Any) -> None:
+    def removeHandler(self, hdlr: "Any") -> None:
         with _globals.lock:
             if hdlr in self.handlers:
                 self.handlers.remove(hdlr)
@@ -213,7 +222,7 @@ class Logger(LoggerBase, Filterer):
             logger = logger.parent
         return False
 
-    def callHandlers(self, record: Any) -> None:
+    def callHandlers(self, record: "Any") -> None:
         if _stdlib_bridge.is_installed():
             # One tree with the stdlib's: its handlers on the same path
             # (pytest's caplog, ...) see the record too.
@@ -230,7 +239,7 @@ class Logger(LoggerBase, Filterer):
             sys.stderr.write(f'No handlers could be found for logger "{self.name}"\n')
             self.manager.emittedNoHandlerWarning = True
 
-    def _call_own_handlers(self, record: Any) -> int:
+    def _call_own_handlers(self, record: "Any") -> int:
         """Delivers to femtologging's handlers on the path; returns how many
         handlers were found."""
         found = 0
@@ -265,7 +274,7 @@ class Logger(LoggerBase, Filterer):
                 self._cache[level] = enabled
             return enabled
 
-    def getChild(self, suffix: str) -> Logger:
+    def getChild(self, suffix: str) -> "Logger":
         if self.root is not self:
             # str.join, so a non-str suffix raises TypeError as in the stdlib.
             suffix = ".".join((self.name, suffix))
@@ -273,10 +282,10 @@ class Logger(LoggerBase, Filterer):
 
     if sys.version_info >= (3, 12):
 
-        def getChildren(self) -> set[Logger]:
+        def getChildren(self) -> "set[Logger]":
             """The loggers one level below this one in the tree."""
 
-            def depth(logger: Logger) -> int:
+            def depth(logger: "Logger") -> int:
                 return 0 if logger is logger.manager.root else 1 + logger.name.count(".")
 
             with _globals.lock:
@@ -293,14 +302,14 @@ class Logger(LoggerBase, Filterer):
         level = getLevelName(self.getEffectiveLevel())
         return f"<{type(self).__name__} {self.name} ({level})>"
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> "Any":
         if getLogger(self.name) is not self:
             import pickle  # only here: not worth its import time at start-up
 
             raise pickle.PicklingError("logger cannot be pickled")
         return getLogger, (self.name,)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: "Any") -> None:
         object.__setattr__(self, name, value)
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
@@ -325,7 +334,7 @@ _ROUTING_ATTRIBUTES = frozenset(
 )
 
 
-def _legacy_caller_frame(frame: Any, stacklevel: int) -> Any:
+def _legacy_caller_frame(frame: "Any", stacklevel: int) -> "Any":
     """3.10's walk from `findCaller`'s frame: up past `_log` to the caller of
     the logging method (which runs in Rust, without a frame of its own),
     `stacklevel - 1` raw frames further, then past femtologging's frames."""
@@ -347,10 +356,10 @@ def _legacy_caller_frame(frame: Any, stacklevel: int) -> Any:
 class RootLogger(Logger):
     """The logger at the top of the tree, named "root"."""
 
-    def __init__(self, level: int | str) -> None:
+    def __init__(self, level: "int | str") -> None:
         Logger.__init__(self, "root", level)
 
-    def __reduce__(self) -> Any:
+    def __reduce__(self) -> "Any":
         return getLogger, ()
 
 
@@ -366,10 +375,10 @@ class PlaceHolder:
             self.loggerMap[alogger] = None
 
 
-_loggerClass: type[Logger] = Logger
+_loggerClass: "type[Logger]" = Logger
 
 
-def setLoggerClass(klass: type[Logger]) -> None:
+def setLoggerClass(klass: "type[Logger]") -> None:
     global _loggerClass
     if klass != Logger and not issubclass(klass, Logger):
         raise TypeError("logger not derived from logging.Logger: " + klass.__name__)
@@ -377,7 +386,7 @@ def setLoggerClass(klass: type[Logger]) -> None:
     _globals.package()._loggerClass = klass
 
 
-def getLoggerClass() -> type[Logger]:
+def getLoggerClass() -> "type[Logger]":
     return _loggerClass
 
 
@@ -397,7 +406,7 @@ class Manager:
         return self._disable
 
     @disable.setter
-    def disable(self, value: int | str) -> None:
+    def disable(self, value: "int | str") -> None:
         self._disable = _checkLevel(value)
         _globals.configuration_changed()
 
@@ -422,12 +431,12 @@ class Manager:
         _shared_state.adopt_for_femtologging(logger)
         return logger
 
-    def setLoggerClass(self, klass: type[Logger]) -> None:
+    def setLoggerClass(self, klass: "type[Logger]") -> None:
         if klass != Logger and not issubclass(klass, Logger):
             raise TypeError("logger not derived from logging.Logger: " + klass.__name__)
         self.loggerClass = klass
 
-    def setLogRecordFactory(self, factory: Any) -> None:
+    def setLogRecordFactory(self, factory: "Any") -> None:
         self.logRecordFactory = factory
 
     def _fixupParents(self, alogger: Logger) -> None:
@@ -470,7 +479,7 @@ Logger.root = root
 Logger.manager = Manager(Logger.root)
 
 
-def getLogger(name: str | None = None) -> Logger:
+def getLogger(name: "str | None" = None) -> Logger:
     """The logger called `name` (created on first use); the root logger for
     no name or "root"."""
     if not name or (isinstance(name, str) and name == root.name):
@@ -478,7 +487,108 @@ def getLogger(name: str | None = None) -> Logger:
     return Logger.manager.getLogger(name)
 
 
-def disable(level: int | str = CRITICAL) -> None:
+def disable(level: "int | str" = CRITICAL) -> None:
     root.manager.disable = level
     root.manager._clear_cache()
     _stdlib_bridge.disable_set(root.manager.disable)
+
+
+def basicConfig(**kwargs: "Any") -> None:
+    """Configures the root logger, unless it already has handlers (or `force`)."""
+    with _globals.lock:
+        force = kwargs.pop("force", False)
+        encoding = kwargs.pop("encoding", None)
+        errors = kwargs.pop("errors", "backslashreplace")
+        if force:
+            for handler in root.handlers[:]:
+                root.removeHandler(handler)
+                handler.close()
+        if root.handlers:
+            return
+        handlers = kwargs.pop("handlers", None)
+        if handlers is None:
+            if "stream" in kwargs and "filename" in kwargs:
+                raise ValueError("'stream' and 'filename' should not be specified together")
+        elif "stream" in kwargs or "filename" in kwargs:
+            raise ValueError(
+                "'stream' or 'filename' should not be specified together with 'handlers'"
+            )
+        if handlers is None:
+            filename = kwargs.pop("filename", None)
+            mode = kwargs.pop("filemode", "a")
+            if filename:
+                if "b" in mode:
+                    errors = None
+                else:
+                    encoding = io.text_encoding(encoding)
+                handler: Any = FileHandler(filename, mode, encoding=encoding, errors=errors)
+            else:
+                handler = StreamHandler(kwargs.pop("stream", None))
+            handlers = [handler]
+        datefmt = kwargs.pop("datefmt", None)
+        style = kwargs.pop("style", "%")
+        if style not in _STYLES:
+            raise ValueError("Style must be one of: " + ",".join(_STYLES))
+        formatter = Formatter(kwargs.pop("format", _STYLES[style][1]), datefmt, style)
+        for handler in handlers:
+            if handler.formatter is None:
+                handler.setFormatter(formatter)
+            root.addHandler(handler)
+        level = kwargs.pop("level", None)
+        if level is not None:
+            root.setLevel(level)
+        if kwargs:
+            raise ValueError("Unrecognised argument(s): " + ", ".join(kwargs))
+
+
+def _ensure_configured() -> None:
+    # Looked up on the package at call time, as the stdlib's functions use
+    # their module global: replacing `logging.basicConfig` must take effect.
+    if not root.handlers:
+        _globals.flag("basicConfig")()
+
+
+def critical(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.critical(msg, *args, **kwargs)
+
+
+fatal = critical
+
+
+def error(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.error(msg, *args, **kwargs)
+
+
+def exception(msg: "Any", *args: "Any", exc_info: "Any" = True, **kwargs: "Any") -> None:
+    error(msg, *args, exc_info=exc_info, **kwargs)
+
+
+def warning(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.warning(msg, *args, **kwargs)
+
+
+def warn(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    warnings.warn(
+        "The 'warn' function is deprecated, use 'warning' instead",
+        DeprecationWarning,
+        2,
+    )
+    warning(msg, *args, **kwargs)
+
+
+def info(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.info(msg, *args, **kwargs)
+
+
+def debug(msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.debug(msg, *args, **kwargs)
+
+
+def log(level: int, msg: "Any", *args: "Any", **kwargs: "Any") -> None:
+    _ensure_configured()
+    root.log(level, msg, *args, **kwargs)

@@ -8,8 +8,6 @@ Eligibility is strict: any hook a user overrode, any filter, any formatter
 the core cannot reproduce byte for byte, and the call goes to Python.
 """
 
-from __future__ import annotations
-
 import logging as _stdlib_logging
 import sys
 import threading
@@ -18,9 +16,9 @@ import weakref
 from . import _femtologging_rs as _rs
 from . import _globals, _record, _stdlib_bridge
 from ._formatter import _defaultFormatter, exception_text, is_json_formatter
+from ._globals import set_on_instance
 from ._handler import report_stream_failure
 from ._levels import _levelToName
-from ._overrides import set_on_instance
 from ._record import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -35,12 +33,12 @@ _DISABLED_THRESHOLD = 2**31 - 1
 #: femtologging.Logger's hooks as defined, which the fast path reproduces;
 #: captured by `install` (an import here would be circular, and imports
 #: inside functions fail while the interpreter shuts down).
-_STOCK_HOOKS: dict[str, Any] = {}
+_STOCK_HOOKS: "dict[str, Any]" = {}
 #: The fast path renders `msg % args` itself, as this method does.
 _STOCK_GET_MESSAGE = _record.LogRecord.getMessage
 
 
-def threshold(logger: Any) -> tuple[int, bool]:
+def threshold(logger: "Any") -> "tuple[int, bool]":
     """The lowest level `logger` lets through, and whether its class
     overrides the level hooks (then Rust asks `isEnabledFor` every time)."""
     cls = type(logger)
@@ -72,7 +70,7 @@ def _flags_allow_fast_path() -> bool:
     )
 
 
-def plan(logger: Any) -> dict[str, Any] | None:
+def plan(logger: "Any") -> "dict[str, Any] | None":
     """How Rust serves each handler on `logger`'s path (the `TargetSpec` of
     each, and what the plan watches: plan.rs, `PlanSpec`), or None for
     Python."""
@@ -151,7 +149,7 @@ def plan(logger: Any) -> dict[str, Any] | None:
     }
 
 
-def _own_dict(instance: Any) -> dict[str, Any]:
+def _own_dict(instance: "Any") -> "dict[str, Any]":
     """`instance.__dict__`, made to change its version tag on every
     assignment: 3.13 keeps an instance's attributes in inline values even
     once its `__dict__` exists, and an assignment there leaves the dict's
@@ -161,7 +159,7 @@ def _own_dict(instance: Any) -> dict[str, Any]:
     return instance.__dict__
 
 
-def _normalize_exc_info(exc_info: Any) -> Any:
+def _normalize_exc_info(exc_info: "Any") -> "Any":
     """What `Logger._log` stores: a tuple, from an exception or sys.exc_info()."""
     if isinstance(exc_info, BaseException):
         return type(exc_info), exc_info, exc_info.__traceback__
@@ -180,7 +178,7 @@ def _process_name() -> str:
     return "MainProcess"
 
 
-def _task_name() -> str | None:
+def _task_name() -> "str | None":
     asyncio = sys.modules.get("asyncio")
     if asyncio is not None:
         try:
@@ -195,12 +193,12 @@ def _thread_name() -> str:
 
 
 def _report_error(
-    handler: Any,
-    logger: Any,
+    handler: "Any",
+    logger: "Any",
     level: int,
-    msg: Any,
-    args: Any,
-    kwargs: Any,
+    msg: "Any",
+    args: "Any",
+    kwargs: "Any",
     error: BaseException,
 ) -> None:
     """A native write failed: build the record the stdlib would have had and
@@ -231,7 +229,7 @@ def _report_error(
 
 
 #: Messages the fast path rendered, by record (see `_RenderedRecord`).
-_RENDERED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_RENDERED: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
 class _RenderedRecord(_record.LogRecord):
@@ -246,15 +244,15 @@ class _RenderedRecord(_record.LogRecord):
 
 
 def _handle_rendered(
-    logger: Any,
+    logger: "Any",
     level: int,
-    msg: Any,
-    args: tuple[Any, ...],
+    msg: "Any",
+    args: "tuple[Any, ...]",
     message: str,
-    exc_info: Any,
-    exc_text: str | None,
-    stack_text: str | None,
-    extra: Any,
+    exc_info: "Any",
+    exc_text: "str | None",
+    stack_text: "str | None",
+    extra: "Any",
     stacklevel: int,
 ) -> None:
     """Finishes a call whose message (and exception and stack text) the
@@ -275,7 +273,7 @@ def _handle_rendered(
     logger.handle(record)
 
 
-def _json_text(value: Any) -> str | None:
+def _json_text(value: "Any") -> "str | None":
     """An `extra` value as a JSON layout prints it: only such a layout asks,
     and `_json_native`, which compiled it, is loaded by then."""
     return _globals.submodule("_json_native").json_text(value)  # type: ignore[no-any-return]

@@ -8,8 +8,6 @@ environment variables, as the SDK's exporter reads them. The mapping of a
 record follows the SDK's `LoggingHandler` (see docs/handlers.md).
 """
 
-from __future__ import annotations
-
 import contextvars
 import os
 import sys
@@ -33,7 +31,7 @@ _RECORD_ATTRIBUTES = RECORD_ATTRIBUTE_NAMES | {"getMessage", "taskName"}
 _METHODS = ("handle", "filter", "emit", "format")
 
 
-def _env(*names: str) -> str | None:
+def _env(*names: str) -> "str | None":
     for name in names:
         value = os.environ.get(name)
         if value is not None and value.strip():
@@ -41,7 +39,7 @@ def _env(*names: str) -> str | None:
     return None
 
 
-def _pairs(text: str) -> dict[str, str]:
+def _pairs(text: str) -> "dict[str, str]":
     """`key=value,key2=value2`, percent-decoded (W3C baggage style, as the
     OpenTelemetry environment variables write headers and attributes)."""
     pairs: dict[str, str] = {}
@@ -52,7 +50,7 @@ def _pairs(text: str) -> dict[str, str]:
     return pairs
 
 
-def _logs_url(endpoint: str | None) -> str:
+def _logs_url(endpoint: "str | None") -> str:
     if endpoint is not None:
         parsed = urllib.parse.urlsplit(endpoint)
         # A bare base URL gets the logs path, as the environment's does.
@@ -64,7 +62,7 @@ def _logs_url(endpoint: str | None) -> str:
     return base.rstrip("/") + LOGS_PATH
 
 
-def _seconds(value: float | None, names: tuple[str, ...], default: float, unit: float) -> float:
+def _seconds(value: "float | None", names: "tuple[str, ...]", default: float, unit: float) -> float:
     """A duration in seconds: the argument, else the first environment
     variable set (a number in `unit` seconds), else `default`."""
     if value is not None:
@@ -78,7 +76,7 @@ def _seconds(value: float | None, names: tuple[str, ...], default: float, unit: 
         raise ValueError(f"{names[0]} must be a number, not {text!r}") from None
 
 
-def _count(value: int | None, name: str, default: int) -> int:
+def _count(value: "int | None", name: str, default: int) -> int:
     if value is not None:
         return int(value)
     text = _env(name)
@@ -90,7 +88,7 @@ def _count(value: int | None, name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, not {text!r}") from None
 
 
-def _resource(resource: Mapping[str, Any] | None) -> dict[str, Any]:
+def _resource(resource: "Mapping[str, Any] | None") -> "dict[str, Any]":
     from . import __version__
 
     attributes: dict[str, Any] = {
@@ -107,7 +105,7 @@ def _resource(resource: Mapping[str, Any] | None) -> dict[str, Any]:
     return attributes
 
 
-def _span_reader() -> tuple[Any, str] | None:
+def _span_reader() -> "tuple[Any, str] | None":
     """OpenTelemetry's context variable and current-span key, when its API
     is imported and keeps the context in a ContextVar (its default)."""
     context = sys.modules.get("opentelemetry.context")
@@ -122,7 +120,7 @@ def _span_reader() -> tuple[Any, str] | None:
     return variable, key
 
 
-def _current_trace() -> tuple[int, int, int] | None:
+def _current_trace() -> "tuple[int, int, int] | None":
     trace = sys.modules.get("opentelemetry.trace")
     if trace is None:
         return None
@@ -149,17 +147,17 @@ class OTLPHandler(Handler):
 
     def __init__(
         self,
-        level: int | str = NOTSET,
+        level: "int | str" = NOTSET,
         *,
-        endpoint: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        compression: str | None = None,
-        resource: Mapping[str, Any] | None = None,
-        schedule_delay: float | None = None,
-        max_queue_size: int | None = None,
-        max_export_batch_size: int | None = None,
-        export_timeout: float | None = None,
+        endpoint: "str | None" = None,
+        headers: "Mapping[str, str] | None" = None,
+        timeout: "float | None" = None,
+        compression: "str | None" = None,
+        resource: "Mapping[str, Any] | None" = None,
+        schedule_delay: "float | None" = None,
+        max_queue_size: "int | None" = None,
+        max_export_batch_size: "int | None" = None,
+        export_timeout: "float | None" = None,
         code_attributes: bool = True,
     ) -> None:
         Handler.__init__(self, level)
@@ -209,7 +207,7 @@ class OTLPHandler(Handler):
         except Exception:
             self.handleError(record)
 
-    def _attributes(self, record: Any) -> list[tuple[str, Any]]:
+    def _attributes(self, record: Any) -> "list[tuple[str, Any]]":
         attributes = [
             (key, value)
             for key, value in vars(record).items()
@@ -246,14 +244,14 @@ class OTLPHandler(Handler):
         Handler.close(self)
 
     @property
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> "dict[str, int]":
         """Records exported, failed (their request failed for good), rejected
         (by the collector, in a partial success), dropped (queue full),
         still queued; requests made and retried."""
         names = ("exported", "failed", "rejected", "dropped", "queued", "requests", "retries")
         return dict(zip(names, self._exporter.stats(), strict=True))
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         if self.filters or self.formatter is not None or not _stock(self, OTLPHandler, _METHODS):
             return None
         return TargetSpec.Otlp(

@@ -5,8 +5,6 @@ This is the record Python handlers, filters and formatters see. Records
 that only travel to native handlers never become one of these.
 """
 
-from __future__ import annotations
-
 import collections.abc
 import logging as _stdlib_logging
 import os
@@ -28,7 +26,7 @@ _HAS_TASK_NAME = sys.version_info >= (3, 12)
 
 #: Where `relativeCreated` counts from: the stdlib's origin, so records of
 #: libraries that keep `import logging` and the app's agree.
-_startTime: float | int = _stdlib_logging._startTime
+_startTime: "float | int" = _stdlib_logging._startTime
 
 
 class LogRecord(_stdlib_logging.LogRecord):
@@ -44,12 +42,12 @@ class LogRecord(_stdlib_logging.LogRecord):
         level: int,
         pathname: str,
         lineno: int,
-        msg: Any,
-        args: Any,
-        exc_info: Any,
-        func: str | None = None,
-        sinfo: str | None = None,
-        **kwargs: Any,
+        msg: "Any",
+        args: "Any",
+        exc_info: "Any",
+        func: "str | None" = None,
+        sinfo: "str | None" = None,
+        **kwargs: "Any",
     ) -> None:
         self.name = name
         self.msg = msg
@@ -178,7 +176,7 @@ def record_factory() -> RecordFactory:
     return factory
 
 
-def _through_stdlib_factory(*args: Any, **kwargs: Any) -> LogRecord:
+def _through_stdlib_factory(*args: "Any", **kwargs: "Any") -> LogRecord:
     record = _stdlib_logging._logRecordFactory(*args, **kwargs)
     if type(record) is _stdlib_logging.LogRecord:
         # The chain ended in the stdlib's class: the record is this
@@ -187,7 +185,7 @@ def _through_stdlib_factory(*args: Any, **kwargs: Any) -> LogRecord:
     return record
 
 
-def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:
+def makeLogRecord(attributes: "dict[str, Any]") -> LogRecord:
     """A record with default values, updated from a dict (e.g. unpickled)."""
     record = _globals.flag("_logRecordFactory")(None, None, "", 0, "", (), None, None)
     record.__dict__.update(attributes)
@@ -201,10 +199,10 @@ def makeLogRecord(attributes: dict[str, Any]) -> LogRecord:
 #: the import the `_contextvars` module; the binding API loads on first use.
 BOUND = BOUND_VALUES
 #: What the variable holds while nothing is bound.
-EMPTY: dict[str, Any] = NO_BOUND_VALUES
+EMPTY: "dict[str, Any]" = NO_BOUND_VALUES
 
 
-def apply_bound(record: Any) -> None:
+def apply_bound(record: "Any") -> None:
     """Gives `record` the current context's bound values it does not have
     yet (a key its `extra` set keeps that value). Every record the Python
     paths make takes them, bound values or not."""

@@ -23,8 +23,6 @@ Both are removed when the bridge is, and each side then keeps its own
 handlers.
 """
 
-from __future__ import annotations
-
 import logging as _stdlib
 import sys
 import types
@@ -55,17 +53,17 @@ SHARED_ATTRIBUTES = frozenset((*LOGGER_FLAGS, *LOGGER_LISTS))
 
 _installed = False
 _syncing = False
-_femto_root: Any = None
-_femto_logger_class: Any = None
-_femto_handler_class: Any = None
+_femto_root: "Any" = None
+_femto_logger_class: "Any" = None
+_femto_handler_class: "Any" = None
 #: Per name, the femtologging logger whose lists the stdlib's logger shares.
 #: A different logger of that name (the registry was reset, as test suites
 #: do) means the stdlib's logger still holds a forgotten logger's lists.
-_linked: dict[str, Any] = {}
+_linked: "dict[str, Any]" = {}
 
 
 @contextmanager
-def _copying() -> Iterator[None]:
+def _copying() -> "Iterator[None]":
     """Marks a copy in progress, so the assignment it makes is not copied
     back."""
     global _syncing
@@ -79,14 +77,14 @@ def _copying() -> Iterator[None]:
 class _StdlibModule(types.ModuleType):
     """The stdlib `logging` module's class while the trees are joined."""
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: "Any") -> None:
         super().__setattr__(name, value)
         if name in FLAGS and not _syncing:
             with _copying():
                 setattr(_globals.package(), name, value)
 
 
-def flag_set(name: str, value: Any) -> None:
+def flag_set(name: str, value: "Any") -> None:
     """A flag was assigned on femtologging's package: the stdlib follows."""
     if not _installed or _syncing or name not in FLAGS:
         return
@@ -94,11 +92,11 @@ def flag_set(name: str, value: Any) -> None:
         setattr(_stdlib, name, value)
 
 
-_NO_DEFAULT: Any = object()
+_NO_DEFAULT: "Any" = object()
 
 
-def _logger_property(attribute: str, default: Any = _NO_DEFAULT) -> property:
-    def get(self: Any) -> Any:
+def _logger_property(attribute: str, default: "Any" = _NO_DEFAULT) -> property:
+    def get(self: "Any") -> "Any":
         try:
             return self.__dict__[attribute]
         except KeyError:
@@ -106,7 +104,7 @@ def _logger_property(attribute: str, default: Any = _NO_DEFAULT) -> property:
                 raise AttributeError(attribute) from None
             return default
 
-    def set_(self: Any, value: Any) -> None:
+    def set_(self: "Any", value: "Any") -> None:
         self.__dict__[attribute] = value
         # Not while the logger is being made (its __init__ sets defaults):
         # only a logger of the tree speaks for its name.
@@ -116,27 +114,27 @@ def _logger_property(attribute: str, default: Any = _NO_DEFAULT) -> property:
     return property(get, set_, doc=f"`{attribute}`, shared with femtologging's logger")
 
 
-def _femto_logger(name: str) -> Any:
+def _femto_logger(name: str) -> "Any":
     if name == "root":
         return _femto_root
     node = _femto_root.manager.loggerDict.get(name)
     return node if isinstance(node, _femto_logger_class) else None
 
 
-def _stdlib_logger(name: str) -> Any:
+def _stdlib_logger(name: str) -> "Any":
     if name == "root":
         return _stdlib.root
     node = _stdlib.Logger.manager.loggerDict.get(name)
     return node if isinstance(node, _stdlib.Logger) else None
 
 
-def _name_of(logger: Any, root: Any) -> str:
+def _name_of(logger: "Any", root: "Any") -> str:
     """The registry name of `logger` ("" while its `__init__` has not set
     one yet, a name no registered logger has)."""
     return "root" if logger is root else str(getattr(logger, "name", ""))
 
 
-def _copy_to_femtologging(stdlib_logger: Any, attribute: str, value: Any) -> None:
+def _copy_to_femtologging(stdlib_logger: "Any", attribute: str, value: "Any") -> None:
     name = _name_of(stdlib_logger, _stdlib.root)
     femto = _femto_logger(name)
     if femto is None or (attribute in LOGGER_LISTS and _linked.get(name) is not femto):
@@ -147,7 +145,7 @@ def _copy_to_femtologging(stdlib_logger: Any, attribute: str, value: Any) -> Non
             setattr(femto, attribute, value)
 
 
-def logger_flag_set(logger: Any, attribute: str, value: Any) -> None:
+def logger_flag_set(logger: "Any", attribute: str, value: "Any") -> None:
     """A shared attribute was assigned on a femtologging logger: the
     stdlib's logger of that name follows."""
     if not _installed or _syncing or attribute not in SHARED_ATTRIBUTES:
@@ -164,7 +162,7 @@ def logger_flag_set(logger: Any, attribute: str, value: Any) -> None:
             setattr(target, attribute, value)
 
 
-def _link(femto: Any, twin: Any) -> None:
+def _link(femto: "Any", twin: "Any") -> None:
     """Makes `femto` and the stdlib's `twin` of its name one logger: the
     same handler and filter lists, the same flags.
 
@@ -196,7 +194,7 @@ def _link(femto: Any, twin: Any) -> None:
     _linked[name] = femto
 
 
-def adopt_for_femtologging(logger: Any) -> None:
+def adopt_for_femtologging(logger: "Any") -> None:
     """A new femtologging logger: its stdlib twin is made (or found) and
     the two become one logger. Called outside femtologging's lock, as the
     stdlib's `getLogger` takes the stdlib's."""
@@ -209,7 +207,7 @@ def adopt_for_femtologging(logger: Any) -> None:
     _link(logger, twin)
 
 
-def adopt_for_stdlib(stdlib_logger: Any) -> None:
+def adopt_for_stdlib(stdlib_logger: "Any") -> None:
     """A new stdlib logger becomes one with femtologging's logger of its
     name, if there is one."""
     if not _installed or _syncing:
@@ -237,7 +235,7 @@ def _adopt_existing() -> None:
             adopt_for_femtologging(node)
 
 
-def install(femto_root: Any, femto_logger_class: Any, femto_handler_class: Any) -> None:
+def install(femto_root: "Any", femto_logger_class: "Any", femto_handler_class: "Any") -> None:
     global _installed, _femto_root, _femto_logger_class, _femto_handler_class
     if _installed:
         return

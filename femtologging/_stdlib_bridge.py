@@ -29,8 +29,6 @@ It is installed at import; `FEMTOLOGGING_STDLIB_BRIDGE=0` in the environment
 or `femtologging.bridge_stdlib(False)` turns it off.
 """
 
-from __future__ import annotations
-
 import logging as _stdlib
 import os
 from collections.abc import Iterator
@@ -43,16 +41,16 @@ TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
     from typing import Any
 
-_original_make_record: Any = None
-_original_clear_cache: Any = None
-_original_get_logger: Any = None
+_original_make_record: "Any" = None
+_original_clear_cache: "Any" = None
+_original_get_logger: "Any" = None
 #: femtologging.getLogger and root, bound at install: imports inside these
 #: functions would fail while the interpreter shuts down.
-_get_logger: Any = None
-_femto_root: Any = None
-_femto_logger_class: Any = None
+_get_logger: "Any" = None
+_femto_root: "Any" = None
+_femto_logger_class: "Any" = None
 #: Level per logger name on which both trees last agreed ("root" for roots).
-_agreed_levels: dict[str, int] = {}
+_agreed_levels: "dict[str, int]" = {}
 _agreed_disable = 0
 _syncing = False
 
@@ -61,14 +59,14 @@ def is_installed() -> bool:
     return _original_make_record is not None
 
 
-def _names_to_root(name: str) -> Iterator[str]:
+def _names_to_root(name: str) -> "Iterator[str]":
     while name and name != "root":
         yield name
         name = name.rpartition(".")[0]
     yield "root"
 
 
-def _femto_logger_for(name: str) -> Any:
+def _femto_logger_for(name: str) -> "Any":
     """femtologging's logger for `name`, or its nearest existing ancestor."""
     registry = _femto_root.manager.loggerDict
     for current in _names_to_root(name):
@@ -80,7 +78,7 @@ def _femto_logger_for(name: str) -> Any:
     return _femto_root
 
 
-def joint_path(name: str, femto_start: Any = None) -> list[tuple[Any, Any]]:
+def joint_path(name: str, femto_start: "Any" = None) -> "list[tuple[Any, Any]]":
     """The loggers a record named `name` passes through in the joined tree.
 
     For each name from `name` up to the root: femtologging's logger (walked
@@ -115,7 +113,7 @@ def joint_path(name: str, femto_start: Any = None) -> list[tuple[Any, Any]]:
     return path
 
 
-def call_joint_handlers(record: Any, name: str, femto_start: Any = None) -> int:
+def call_joint_handlers(record: "Any", name: str, femto_start: "Any" = None) -> int:
     """Delivers `record` to every handler of both trees on its path; returns
     how many handlers were found (for the last-resort decision)."""
     found = 0
@@ -128,7 +126,7 @@ def call_joint_handlers(record: Any, name: str, femto_start: Any = None) -> int:
     return found
 
 
-def handler_lists(own: Any, stdlib: Any) -> list[Any]:
+def handler_lists(own: "Any", stdlib: "Any") -> "list[Any]":
     """The handler lists of one step of a joint path, a shared list once."""
     lists = [] if own is None else [own.handlers]
     if stdlib is not None and (own is None or stdlib.handlers is not own.handlers):
@@ -136,7 +134,7 @@ def handler_lists(own: Any, stdlib: Any) -> list[Any]:
     return lists
 
 
-def _make_record(self: Any, *args: Any, **kwargs: Any) -> Any:
+def _make_record(self: "Any", *args: "Any", **kwargs: "Any") -> "Any":
     """`logging.Logger.makeRecord`: the record also takes the values bound
     with `femtologging.contextvars`."""
     record = _original_make_record(self, *args, **kwargs)
@@ -144,7 +142,7 @@ def _make_record(self: Any, *args: Any, **kwargs: Any) -> Any:
     return record
 
 
-def _stdlib_get_logger(name: str) -> Any:
+def _stdlib_get_logger(name: str) -> "Any":
     """The stdlib's `Manager.getLogger`: a logger made there can join a path
     (even in place of a placeholder), so cached routing is invalidated."""
     registry = _stdlib.Logger.manager.loggerDict
@@ -214,7 +212,7 @@ def level_set(name: str, level: int) -> None:
         _syncing = False
 
 
-def adopt_level(logger: Any) -> None:
+def adopt_level(logger: "Any") -> None:
     """A new femtologging logger takes the level the stdlib has for its name."""
     level = _agreed_levels.get(logger.name)
     if level is not None and is_installed():

@@ -1,7 +1,5 @@
 """`captureWarnings`: route `warnings.warn` output to the "py.warnings" logger."""
 
-from __future__ import annotations
-
 import sys
 import warnings
 
@@ -14,16 +12,16 @@ if TYPE_CHECKING:
     from typing import Any
 
 _LOG_TEXT_AS_MESSAGE = sys.version_info >= (3, 11)
-_original_showwarning: Any = None
+_original_showwarning: "Any" = None
 
 
 def _showwarning(
-    message: Any,
-    category: Any,
+    message: "Any",
+    category: "Any",
     filename: str,
     lineno: int,
-    file: Any = None,
-    line: str | None = None,
+    file: "Any" = None,
+    line: "str | None" = None,
 ) -> None:
     if file is not None:
         if _original_showwarning is not None:

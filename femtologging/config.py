@@ -14,8 +14,6 @@ there (see `_config_errors`). Where the stdlib's behaviour differs between
 Python versions, the running version's is followed.
 """
 
-from __future__ import annotations
-
 import functools
 import queue
 import re
@@ -120,7 +118,7 @@ def _path_of(container: Any) -> _errors.Path:
 class ConvertingMixin:
     """Converts an item of the container it is mixed into when read."""
 
-    configurator: BaseConfigurator
+    configurator: "BaseConfigurator"
 
     def convert_with_key(self, key: Any, value: Any, replace: bool = True) -> Any:
         try:
@@ -247,7 +245,7 @@ class BaseConfigurator:
         return current
 
     @staticmethod
-    def _step(container: Any, tries: tuple[Any, ...], value: str, walked: str) -> Any:
+    def _step(container: Any, tries: "tuple[Any, ...]", value: str, walked: str) -> Any:
         """`container[key]` for one step of a `cfg://` path. Digits index a
         sequence, else are a key; presence is checked before the lookup, so
         an error raised while converting the value found is not mistaken
@@ -327,7 +325,7 @@ class BaseConfigurator:
         return value
 
 
-def _keyword_arguments(config: Any, path: _errors.Path, factory: Any) -> dict[str, Any]:
+def _keyword_arguments(config: Any, path: _errors.Path, factory: Any) -> "dict[str, Any]":
     """The keys of a `()`/`class` configuration as keyword arguments; each is
     checked to be an identifier, then converted, in order."""
     kwargs = {}
@@ -351,8 +349,8 @@ def _keyword_arguments(config: Any, path: _errors.Path, factory: Any) -> dict[st
 def _explain_call(
     error: BaseException,
     factory: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: "tuple[Any, ...]",
+    kwargs: "dict[str, Any]",
     path: _errors.Path,
     key_paths: bool = True,
 ) -> None:
@@ -414,7 +412,7 @@ def _is_queue_like_object(obj: Any) -> bool:
 # ---------------------------------------------------------------------------
 # DictConfigurator: the schema of logging.config.dictConfig.
 
-_EMPTY: dict[str, Any] = {}
+_EMPTY: "dict[str, Any]" = {}
 
 
 class DictConfigurator(BaseConfigurator):
@@ -789,7 +787,7 @@ class DictConfigurator(BaseConfigurator):
         return klass
 
     def _prepare_special_arguments(
-        self, klass: type, config: Any, snapshot: dict[str, Any], path: _errors.Path
+        self, klass: type, config: Any, snapshot: "dict[str, Any]", path: _errors.Path
     ) -> None:
         """Arguments the schema gives by name that the handler takes as
         objects: MemoryHandler's target, QueueHandler's queue, listener and
@@ -822,7 +820,7 @@ class DictConfigurator(BaseConfigurator):
             config["address"] = self.as_tuple(config["address"])
 
     def _configured_handler(
-        self, name: Any, config: Any, snapshot: dict[str, Any], path: _errors.Path, role: str
+        self, name: Any, config: Any, snapshot: "dict[str, Any]", path: _errors.Path, role: str
     ) -> Any:
         """The handler called `name`, which must already be made; if it is
         only described so far, the handler being configured is put back as
@@ -847,8 +845,8 @@ class DictConfigurator(BaseConfigurator):
         return handler
 
     def _required_handlers(
-        self, config: Any, snapshot: dict[str, Any], path: _errors.Path
-    ) -> list[Any]:
+        self, config: Any, snapshot: "dict[str, Any]", path: _errors.Path
+    ) -> "list[Any]":
         names = config["handlers"]
         base = _path_of(names) or path + ("handlers",)
         found = []
@@ -943,7 +941,7 @@ class DictConfigurator(BaseConfigurator):
         return handler
 
 
-def _section_names(section: Any, key: str, what: str, sort: bool = False) -> list[Any]:
+def _section_names(section: Any, key: str, what: str, sort: bool = False) -> "list[Any]":
     """The names of a formatters/filters/handlers/loggers section, in the
     order they are configured. A section that is not a dict fails as it does
     with the stdlib: a TypeError when it cannot be iterated, otherwise a
@@ -989,8 +987,8 @@ def _unknown_reference(config: Any, section: str, name: Any, what: str, listing:
 def _explain_formatter_error(
     error: BaseException,
     factory: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
+    args: "tuple[Any, ...]",
+    kwargs: "dict[str, Any]",
     path: _errors.Path,
 ) -> None:
     """Points a failing formatter at its `style` or `format` key when the
@@ -1013,13 +1011,13 @@ def _explain_formatter_error(
     _explain_call(error, factory, args, kwargs, path, key_paths=False)
 
 
-def dictConfig(config: dict[str, Any]) -> None:
+def dictConfig(config: "dict[str, Any]") -> None:
     """Configures logging from a dictionary (the `logging.config` schema)."""
     dictConfigClass(config).configure()
 
 
 #: The class `dictConfig` uses; replaceable by applications.
-dictConfigClass: type[DictConfigurator] = DictConfigurator
+dictConfigClass: "type[DictConfigurator]" = DictConfigurator
 
 for _public in (
     ConvertingMixin,

@@ -22,8 +22,6 @@ it without copying. It exists from `import femtologging` on; this module,
 the API that binds, is loaded on first use.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -59,7 +57,7 @@ class BoundToken:
 
     __slots__ = ("key", "previous")
 
-    def __init__(self, key: str, previous: Any) -> None:
+    def __init__(self, key: str, previous: "Any") -> None:
         self.key = key
         self.previous = previous
 
@@ -67,7 +65,7 @@ class BoundToken:
         return f"<BoundToken {self.key!r}>"
 
 
-def bind_contextvars(**values: Any) -> Mapping[str, BoundToken]:
+def bind_contextvars(**values: "Any") -> "Mapping[str, BoundToken]":
     """Binds `values` in the current context; returns a token per key for
     `reset_contextvars`."""
     for key in values:
@@ -103,13 +101,13 @@ def clear_contextvars() -> None:
     BOUND.set(EMPTY)
 
 
-def get_contextvars() -> dict[str, Any]:
+def get_contextvars() -> "dict[str, Any]":
     """A copy of the values bound in the current context."""
     return dict(BOUND.get())
 
 
 @contextmanager
-def bound_contextvars(**values: Any) -> Iterator[None]:
+def bound_contextvars(**values: "Any") -> "Iterator[None]":
     """Binds `values` for the duration of the block, then restores the keys
     to what they were before it."""
     tokens = bind_contextvars(**values)

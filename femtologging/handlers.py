@@ -11,8 +11,6 @@ Behaviour follows the stdlib of the running interpreter; where CPython
 releases differ, the version flags below say which one applies.
 """
 
-from __future__ import annotations
-
 import contextlib
 import copy
 import datetime
@@ -100,16 +98,16 @@ class BaseRotatingHandler(FileHandler):
     `namer` and `rotator` let users rename or transform rotated files.
     """
 
-    namer: Callable[[str], str] | None = None
-    rotator: Callable[[str, str], Any] | None = None
+    namer: "Callable[[str], str] | None" = None
+    rotator: "Callable[[str, str], Any] | None" = None
 
     def __init__(
         self,
         filename: Any,
         mode: str,
-        encoding: str | None = None,
+        encoding: "str | None" = None,
         delay: bool = False,
-        errors: str | None = None,
+        errors: "str | None" = None,
     ) -> None:
         FileHandler.__init__(
             self, filename, mode=mode, encoding=encoding, delay=delay, errors=errors
@@ -163,9 +161,9 @@ class RotatingFileHandler(BaseRotatingHandler):
         mode: str = "a",
         maxBytes: int = 0,
         backupCount: int = 0,
-        encoding: str | None = None,
+        encoding: "str | None" = None,
         delay: bool = False,
-        errors: str | None = None,
+        errors: "str | None" = None,
     ) -> None:
         if maxBytes > 0:
             # Truncating on open would throw away the previous run's log.
@@ -196,7 +194,7 @@ class RotatingFileHandler(BaseRotatingHandler):
         if not self.delay:
             self.stream = self._open()
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         """A stock handler is rolled over by its worker; with a `namer`,
         `rotator` or overridden renames, the fast path formats records
         itself and checks them against `maxBytes`, and a record that may
@@ -253,7 +251,7 @@ class RotatingFileHandler(BaseRotatingHandler):
 
 
 #: `when` -> (seconds per unit, suffix strftime format, suffix pattern).
-_TIMED_UNITS: dict[str, tuple[int, str, str]] = {
+_TIMED_UNITS: "dict[str, tuple[int, str, str]]" = {
     "S": (1, "%Y-%m-%d_%H-%M-%S", r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}"),
     "M": (60, "%Y-%m-%d_%H-%M", r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}"),
     "H": (60 * 60, "%Y-%m-%d_%H", r"\d{4}-\d{2}-\d{2}_\d{2}"),
@@ -264,7 +262,7 @@ _TIMED_UNITS: dict[str, tuple[int, str, str]] = {
 _WEEKLY = (7 * _MIDNIGHT, "%Y-%m-%d", r"\d{4}-\d{2}-\d{2}")
 
 
-def _suffix_regex(core: str) -> re.Pattern[str]:
+def _suffix_regex(core: str) -> "re.Pattern[str]":
     if _TIMED_ROLLOVER_FIXES:
         # Found anywhere in a (possibly custom) name, but not inside a longer
         # run of digits.
@@ -315,11 +313,11 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         when: str = "h",
         interval: int = 1,
         backupCount: int = 0,
-        encoding: str | None = None,
+        encoding: "str | None" = None,
         delay: bool = False,
         utc: bool = False,
         atTime: Any = None,
-        errors: str | None = None,
+        errors: "str | None" = None,
     ) -> None:
         encoding = io.text_encoding(encoding)
         BaseRotatingHandler.__init__(
@@ -369,7 +367,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         self._rollover_stored = whole
         self._rollover_cell.set(whole)
 
-    def _parse_when(self, when: str) -> tuple[int, str, str]:
+    def _parse_when(self, when: str) -> "tuple[int, str, str]":
         if when in _TIMED_UNITS:
             return _TIMED_UNITS[when]
         if not when.startswith("W"):
@@ -438,7 +436,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             return False
         return True
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         """A stock handler is rolled over by its worker. Otherwise the fast
         path writes until `rolloverAt`; from then on calls come back to
         Python, which rolls over and sets the next `rolloverAt`."""
@@ -461,7 +459,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             backup_count=max(self.backupCount, 0),
         )
 
-    def _worker_schedule(self) -> TimedSchedule | None:
+    def _worker_schedule(self) -> "TimedSchedule | None":
         """The schedule of a handler whose rollover the worker can do as the
         stdlib would: stock naming, suffix and methods, int times, a regular
         file, and the system clock (the worker cannot follow a `time.time`
@@ -516,7 +514,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
             and ext_match.flags == expected.flags
         )
 
-    def getFilesToDelete(self) -> list[str]:
+    def getFilesToDelete(self) -> "list[str]":
         """The oldest rotated files beyond `backupCount`, as full paths."""
         directory, base = os.path.split(self.baseFilename)
         names = os.listdir(directory)
@@ -530,7 +528,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
         found.sort()
         return found[: len(found) - self.backupCount]
 
-    def _rotated_names(self, directory: str, base: str, names: list[str]) -> list[str]:
+    def _rotated_names(self, directory: str, base: str, names: "list[str]") -> "list[str]":
         if self.namer is None:
             prefix = base + "."
             return [
@@ -550,7 +548,7 @@ class TimedRotatingFileHandler(BaseRotatingHandler):
                 match = self.extMatch.search(name, match.start() + 1)
         return matched
 
-    def _rotated_names_legacy(self, base: str, names: list[str]) -> list[str]:
+    def _rotated_names_legacy(self, base: str, names: "list[str]") -> "list[str]":
         # The prefix leaves out the extension so that names like
         # "app.2024-01-01.log" from a namer are recognised.
         stem, extension = os.path.splitext(base)
@@ -643,9 +641,9 @@ class WatchedFileHandler(FileHandler):
         self,
         filename: Any,
         mode: str = "a",
-        encoding: str | None = None,
+        encoding: "str | None" = None,
         delay: bool = False,
-        errors: str | None = None,
+        errors: "str | None" = None,
     ) -> None:
         if "b" not in mode:
             encoding = io.text_encoding(encoding)
@@ -711,7 +709,7 @@ class WatchedFileHandler(FileHandler):
         self.reopenIfNeeded()
         FileHandler.emit(self, record)
 
-    def _femto_target(self) -> TargetSpec | None:
+    def _femto_target(self) -> "TargetSpec | None":
         if not isinstance(self.stream, FileStream) or not self.stream.watched:
             return None
         return worker_file_target(self, WatchedFileHandler, _WATCHED_METHODS)
@@ -727,7 +725,7 @@ class SocketHandler(Handler):
     followed by a pickle of the record's attribute dict; reconnects with
     exponential backoff after failures."""
 
-    def __init__(self, host: Any, port: int | None) -> None:
+    def __init__(self, host: Any, port: "int | None") -> None:
         Handler.__init__(self)
         self.host = host
         self.port = port
@@ -819,7 +817,7 @@ class DatagramHandler(SocketHandler):
     """SocketHandler's wire format, one datagram per record (UDP, or a unix
     datagram socket when `port` is None)."""
 
-    def __init__(self, host: Any, port: int | None) -> None:
+    def __init__(self, host: Any, port: "int | None") -> None:
         SocketHandler.__init__(self, host, port)
         self.closeOnError = False
 
@@ -929,8 +927,8 @@ class SysLogHandler(Handler):
     def __init__(
         self,
         address: Any = ("localhost", SYSLOG_UDP_PORT),
-        facility: int | str = LOG_USER,
-        socktype: int | None = None,
+        facility: "int | str" = LOG_USER,
+        socktype: "int | None" = None,
     ) -> None:
         Handler.__init__(self)
         self.address = address
@@ -1001,7 +999,7 @@ class SysLogHandler(Handler):
             start and again when a record finds no socket."""
             self._create_socket()
 
-    def encodePriority(self, facility: int | str, priority: int | str) -> int:
+    def encodePriority(self, facility: "int | str", priority: "int | str") -> int:
         """`(facility << 3) | priority`; names are looked up in
         `facility_names` and `priority_names`."""
         if isinstance(facility, str):
@@ -1119,7 +1117,7 @@ class NTEventLogHandler(Handler):
     pywin32) it says so once and drops every record."""
 
     def __init__(
-        self, appname: str, dllname: str | None = None, logtype: str = "Application"
+        self, appname: str, dllname: "str | None" = None, logtype: str = "Application"
     ) -> None:
         Handler.__init__(self)
         try:
@@ -1208,7 +1206,7 @@ class HTTPHandler(Handler):
         self.credentials = credentials
         self.context = context
 
-    def mapLogRecord(self, record: Any) -> dict[str, Any]:
+    def mapLogRecord(self, record: Any) -> "dict[str, Any]":
         """The fields sent for a record: its whole `__dict__` by default."""
         return record.__dict__
 

@@ -31,8 +31,6 @@ first place and takes the later value, as a dict does):
 `rename_fields` applies to every key on the way in.
 """
 
-from __future__ import annotations
-
 import base64
 import dataclasses
 import datetime
@@ -55,7 +53,7 @@ LogData = dict[str, Any]
 
 #: The attributes every record has (and the two `format` adds): not written
 #: as `extra` values. Sorted; `taskName` exists on records from Python 3.12.
-RESERVED_ATTRS: list[str] = sorted(
+RESERVED_ATTRS: "list[str]" = sorted(
     [
         "args",
         "asctime",
@@ -110,7 +108,7 @@ _BRACE_STYLES = (StrFormatStyle, _stdlib_logging.StrFormatStyle)
 _PERCENT_STYLES = (PercentStyle, _stdlib_logging.PercentStyle)
 
 
-def _copy_mapping(mapping: Any) -> dict[Any, Any]:
+def _copy_mapping(mapping: Any) -> "dict[Any, Any]":
     """A plain dict of `mapping`, read key by key through `__getitem__`.
 
     `dictConfig` hands over its own dict subclass, which resolves `ext://` and
@@ -170,7 +168,7 @@ class JsonEncoder(json.JSONEncoder):
         except TypeError:
             return _as_text(o)
 
-    def format_datetime_obj(self, o: datetime.time | datetime.date | datetime.datetime) -> str:
+    def format_datetime_obj(self, o: "datetime.time | datetime.date | datetime.datetime") -> str:
         """The text of a `datetime`, `date` or `time`: ISO 8601.
 
         Override this to write them differently.
@@ -190,24 +188,24 @@ class JsonFormatter(Formatter):
 
     def __init__(
         self,
-        fmt: str | Sequence[str] | None = None,
-        datefmt: str | None = None,
+        fmt: "str | Sequence[str] | None" = None,
+        datefmt: "str | None" = None,
         style: str = "%",
         validate: bool = True,
         *,
         prefix: str = "",
-        rename_fields: dict[str, str] | None = None,
+        rename_fields: "dict[str, str] | None" = None,
         rename_fields_keep_missing: bool = False,
-        static_fields: dict[str, Any] | None = None,
-        reserved_attrs: Sequence[str] | None = None,
-        timestamp: bool | str = False,
-        defaults: dict[str, Any] | None = None,
+        static_fields: "dict[str, Any] | None" = None,
+        reserved_attrs: "Sequence[str] | None" = None,
+        timestamp: "bool | str" = False,
+        defaults: "dict[str, Any] | None" = None,
         exc_info_as_array: bool = False,
         stack_info_as_array: bool = False,
-        json_default: Callable[[Any], Any] | None = None,
-        json_encoder: Callable[..., Any] | None = None,
-        json_serializer: Callable[..., str] = json.dumps,
-        json_indent: int | str | None = None,
+        json_default: "Callable[[Any], Any] | None" = None,
+        json_encoder: "Callable[..., Any] | None" = None,
+        json_serializer: "Callable[..., str]" = json.dumps,
+        json_indent: "int | str | None" = None,
         json_ensure_ascii: bool = True,
     ) -> None:
         # Formatter.__init__ is not called: the style rules differ (the comma
@@ -289,7 +287,7 @@ class JsonFormatter(Formatter):
         log_data = self.process_log_record(log_data)
         return self.serialize_log_record(log_data)
 
-    def parse(self) -> list[str]:
+    def parse(self) -> "list[str]":
         """The names of the fields `fmt` refers to, in order.
 
         Override this to support a style of your own (pass `validate=False`;
@@ -320,9 +318,9 @@ class JsonFormatter(Formatter):
 
     def add_fields(
         self,
-        log_data: dict[str, Any],
+        log_data: "dict[str, Any]",
         record: Any,
-        message_dict: dict[str, Any],
+        message_dict: "dict[str, Any]",
     ) -> None:
         """Puts the record's fields into `log_data` (see the module docstring).
 
@@ -384,12 +382,12 @@ class JsonFormatter(Formatter):
         """The formatted line: `prefix` then the JSON."""
         return self.prefix + self.jsonify_log_record(log_data)
 
-    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]
+    def formatException(self, ei: Any) -> "str | list[str]":  # type: ignore[override]
         """The traceback text, or its lines with `exc_info_as_array`."""
         text = super().formatException(ei)
         return text.splitlines() if self.exc_info_as_array else text
 
-    def formatStack(self, stack_info: str) -> str | list[str]:  # type: ignore[override]
+    def formatStack(self, stack_info: str) -> "str | list[str]":  # type: ignore[override]
         """The stack text, or its lines with `stack_info_as_array`."""
         text = super().formatStack(stack_info)
         return text.splitlines() if self.stack_info_as_array else text

@@ -19,13 +19,9 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<bindings::handlers::FemtoHandler>()?;
     module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
     module.add_class::<bindings::handlers::FemtoFileHandler>()?;
-    module.add_class::<bindings::file_stream::FileStream>()?;
-    module.add_class::<bindings::native_format::NativeFormat>()?;
-    module.add_class::<bindings::otlp_exporter::OtlpExporter>()?;
-    module.add_class::<bindings::timed_rotation::TimedSchedule>()?;
-    module.add_class::<bindings::timed_rotation::RolloverCell>()?;
-    module.add_class::<bindings::fast_path::target_spec::TargetSpec>()?;
     module.add_class::<bindings::fast_path::logger_base::LoggerBase>()?;
+    // The other classes are made on first access.
+    bindings::lazy_classes::register(module)?;
     bindings::fast_path::vectorcall::install(
         &module
             .py()

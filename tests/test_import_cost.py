@@ -13,6 +13,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,9 @@ FIRST_USE_MODULES = (
     # The bound values' variable is made by the extension, not through it.
     "_contextvars",
     "typing",
+    # Annotations are quoted where they would cost at definition time,
+    # instead of `from __future__ import annotations`, which imports it.
+    "__future__",
 )
 
 _REPORT = "#first-use-modules-loaded "
@@ -399,6 +403,105 @@ def test_logging_while_the_interpreter_finalizes(run_python: Callable[..., Any])
     assert stdlib.returncode == femto.returncode == 0
     assert "ValueError: some error" in stdlib.stderr
     assert femto.stderr == stdlib.stderr
+
+
+#: A file handler's first record, and so its first plan, while the
+#: interpreter finalizes: the extension's classes a file plan needs
+#: (`NativeFormat`, `TargetSpec`) are made then, not at import. (The stdlib
+#: cannot open a file that late: `open` is gone from the builtins.)
+FILE_AT_EXIT = """
+import {library} as m
+
+m.basicConfig(filename={path!r}, format="%(levelname)s %(name)s %(message)s")
+
+class LogsAtExit:
+    def __del__(self):
+        m.getLogger("late").warning("written at exit %d", 1)
+        m.getLogger("late").error("and %s", "another")
+
+keep = LogsAtExit()
+"""
+
+
+def test_a_file_handler_first_used_while_the_interpreter_finalizes(
+    run_python: Callable[..., Any], tmp_path: Path
+) -> None:
+    written = {}
+    for library in ("logging", "femtologging"):
+        path = tmp_path / f"{library}.log"
+        result = run_python(FILE_AT_EXIT.format(library=library, path=str(path)))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        written[library] = path.read_bytes()
+    assert written["femtologging"] == written["logging"]
+    assert written["logging"] == b"WARNING late written at exit 1\nERROR late and another\n"
+
+
+#: The classes of the extension that `import femtologging` does not make.
+LAZY_CLASSES = (
+    "FileStream",
+    "NativeFormat",
+    "OtlpExporter",
+    "RolloverCell",
+    "TargetSpec",
+    "TimedSchedule",
+)
+
+
+def test_the_extension_makes_its_other_classes_on_first_access(
+    run_python: Callable[..., Any],
+) -> None:
+    result = _run_json(
+        run_python,
+        f"""
+        import io, json, os, pickle, tempfile
+        import femtologging
+        native = femtologging._femtologging_rs
+        lazy = {LAZY_CLASSES!r}
+        made_at_import = [name for name in lazy if name in vars(native)]
+        listed = all(name in native.__all__ for name in lazy)
+
+        # A file handler and its first plan make what they need.
+        folder = tempfile.mkdtemp()
+        logger = femtologging.getLogger("lazy")
+        logger.propagate = False
+        handler = femtologging.FileHandler(os.path.join(folder, "out.log"))
+        logger.addHandler(handler)
+        logger.warning("one")
+        handler.close()
+        made_by_use = [name for name in lazy if name in vars(native)]
+
+        classes = [getattr(native, name) for name in lazy]
+        try:
+            native.NoSuchClass
+        except AttributeError as error:
+            missing = str(error)
+        print(json.dumps({{
+            "made_at_import": made_at_import,
+            "listed": listed,
+            "made_by_use": made_by_use,
+            "same_objects": all(getattr(native, c.__name__) is c for c in classes),
+            "names": [c.__name__ for c in classes],
+            "modules": sorted({{c.__module__ for c in classes}}),
+            "variant_is_subclass": issubclass(native.TargetSpec.File, native.TargetSpec),
+            "pickled_class": pickle.loads(pickle.dumps(native.TargetSpec)) is native.TargetSpec,
+            "missing": missing,
+            "line": open(os.path.join(folder, "out.log")).read(),
+        }}))
+        """,
+    )
+    assert result == {
+        "made_at_import": [],
+        "listed": True,
+        "made_by_use": ["FileStream", "NativeFormat", "TargetSpec"],
+        "same_objects": True,
+        "names": list(LAZY_CLASSES),
+        "modules": ["femtologging._femtologging_rs"],
+        "variant_is_subclass": True,
+        "pickled_class": True,
+        "missing": "module 'femtologging._femtologging_rs' has no attribute 'NoSuchClass'",
+        "line": "one\n",
+    }
 
 
 JSON_AT_EXIT = """

@@ -8,6 +8,7 @@ pub mod fast_path;
 pub mod file_stream;
 pub mod handler_lock;
 pub mod handlers;
+pub mod lazy_classes;
 pub mod level;
 pub mod lifecycle;
 pub mod logger;

@@ -22,7 +22,7 @@ from string import Formatter as _StrFormatter
 from string import Template
 from types import GenericAlias
 
-from . import _femtologging_rs, _globals, _lifecycle, _native_path, _shared_state, _stdlib_bridge
+from . import _femtologging_rs, _globals, _lifecycle, _shared_state, _stdlib_bridge
 from ._femtologging_rs import (
     FemtoFileHandler,
     FemtoHandler,
@@ -209,6 +209,7 @@ _ON_FIRST_USE: "dict[str, tuple[str, ...]]" = {
     "_warnings_capture": ("captureWarnings", "_showwarning"),
     "_exception_text": (),
     "_json_native": (),
+    "_native_path": (),
     "contextvars": (),
 }
 #: Each name not loaded yet -> the submodule that defines it.
@@ -310,6 +311,6 @@ _present_as_stdlib(
 _sys.modules[__name__].__class__ = _PackageModule
 _globals.package()
 _lifecycle.install()
-_native_path.install()
+_femtologging_rs._set_fast_path_loader(_globals.load_fast_path)
 _stdlib_bridge.install_unless_disabled()
 bridge_stdlib = _stdlib_bridge.bridge_stdlib

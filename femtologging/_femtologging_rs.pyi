@@ -36,6 +36,7 @@ __all__ = [
     "LoggerAdapter",
     "_install_adapter_methods",
     "_install_fast_path",
+    "_set_fast_path_loader",
     "hello",
     "_shutdown",
     "_flush_all",
@@ -785,3 +786,6 @@ def _install_fast_path(
     legacy_stacklevel: bool,
     helpers: _FastPathHelpers,
 ) -> None: ...
+
+# Called by the first log call that needs the fast path's environment.
+def _set_fast_path_loader(loader: Callable[[], object]) -> None: ...

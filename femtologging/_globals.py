@@ -86,6 +86,16 @@ def optional_submodule(name: str) -> "ModuleType | None":
     return submodule(name)
 
 
+def load_fast_path() -> None:
+    """Loads `_native_path`, whose `install` gives the Rust fast path what it
+    needs: called by the extension on the first log call (issue 17: the
+    import does not load it). Nothing while the interpreter finalizes, when
+    it cannot be imported: that call takes the Python path."""
+    native_path = optional_submodule("_native_path")
+    if native_path is not None:
+        native_path.install()
+
+
 def is_internal_file(filename: str) -> bool:
     """Whether a code file belongs to femtologging or the import machinery."""
     normalized = os.path.normcase(filename)

@@ -41,6 +41,10 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
         bindings::fast_path::environment::_install_fast_path,
         module
     )?)?;
+    module.add_function(wrap_pyfunction!(
+        bindings::fast_path::environment::_set_fast_path_loader,
+        module
+    )?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::hello, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_shutdown, module)?)?;
     module.add_function(wrap_pyfunction!(bindings::lifecycle::_flush_all, module)?)?;

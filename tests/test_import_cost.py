@@ -24,6 +24,7 @@ FIRST_USE_MODULES = (
     "femtologging._warnings_capture",
     "femtologging._exception_text",
     "femtologging._json_native",
+    "femtologging._native_path",
     "femtologging.contextvars",
     "contextvars",
     # The bound values' variable is made by the extension, not through it.
@@ -226,6 +227,51 @@ SCENARIOS: dict[str, tuple[str, str, str]] = {
         print(stream.getvalue(), end="")
         """,
         "femtologging._warnings_capture",
+    ),
+    # Loaded by the extension on the first log call through any logger,
+    # enabled or not.
+    "the fast path's helpers, by a disabled call": (
+        """
+        import io
+        stream = io.StringIO()
+        logger = m.getLogger("first")
+        logger.propagate = False
+        logger.setLevel(m.INFO)
+        logger.addHandler(m.StreamHandler(stream))
+        """,
+        """
+        logger.debug("not shown")
+        logger.info("shown %s", "once", extra={"key": 1})
+        print(stream.getvalue(), end="")
+        """,
+        "femtologging._native_path",
+    ),
+    "the fast path's helpers, by four threads at once": (
+        """
+        import io, threading
+        stream = io.StringIO()
+        logger = m.getLogger("threads")
+        logger.propagate = False
+        handler = m.StreamHandler(stream)
+        handler.setFormatter(m.Formatter("%(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        start = threading.Barrier(4)
+        def first_calls(index):
+            start.wait()
+            for count in range(50):
+                logger.warning("thread %d record %d", index, count)
+        threads = [threading.Thread(target=first_calls, args=(i,)) for i in range(4)]
+        """,
+        """
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(sorted(stream.getvalue().splitlines()) == sorted(
+            f"WARNING thread {i} record {c}" for i in range(4) for c in range(50)
+        ))
+        """,
+        "femtologging._native_path",
     ),
     "exception text on the fast path": (
         """

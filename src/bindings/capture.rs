@@ -21,8 +21,10 @@ pub fn capture(py: Python<'_>, needs: Needs) -> RecordMetadata {
         metadata.float_clock = stamp.float_clock;
     }
     metadata.thread_name = None;
-    // Installed by the package at import, before any FemtoLogger exists.
-    let Some(environment) = environment::get(py) else {
+    // Loaded by the first call that needs it. A record made while that
+    // cannot happen (the interpreter finalizes) or when it failed carries
+    // no thread name or call site; a later record tries again.
+    let Ok(Some(environment)) = environment::load(py) else {
         return metadata;
     };
     if needs.thread_name {

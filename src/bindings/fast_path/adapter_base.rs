@@ -122,7 +122,7 @@ fn log_through_adapter(
     let msg = &call.named[0];
     // 3.10's stacklevel counts raw frames, the adapter's own among them:
     // only the Python path has those frames.
-    let counts_frames = environment::get(py).is_some_and(|env| env.legacy_stacklevel)
+    let counts_frames = environment::load(py)?.is_some_and(|env| env.legacy_stacklevel)
         && call.kwargs.pairs().iter().any(|(name, _)| {
             name.cast::<pyo3::types::PyString>()
                 .is_ok_and(|name| name.to_str().is_ok_and(|name| name == "stacklevel"))

@@ -1,6 +1,11 @@
-//! What the fast path needs from the Python package, installed once at import:
-//! helper callables, the live level-name table, reserved record keys, and the
-//! package directory whose frames are skipped when looking for the caller.
+//! What the fast path needs from the Python package: helper callables, the
+//! live level-name table, reserved record keys, and the package directory
+//! whose frames are skipped when looking for the caller.
+//!
+//! Installed once, by the first call that needs it: the package's module
+//! that provides it (`_native_path`) is not loaded by `import femtologging`
+//! (issue 17). The import registers a loader instead, which that first call
+//! runs.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -205,11 +210,36 @@ impl ReservedKeys {
 
 static ENVIRONMENT: PyOnceLock<Environment> = PyOnceLock::new();
 
-pub fn get(py: Python<'_>) -> Option<&Environment> {
+/// `femtologging._globals.load_fast_path`, registered at import.
+static LOADER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The environment, if a call has loaded it already: for the paths that only
+/// run once a plan, which needs it, exists.
+pub fn installed(py: Python<'_>) -> Option<&Environment> {
     ENVIRONMENT.get(py)
 }
 
-/// Called once by `femtologging/_native_path.py` at import.
+/// The environment, loaded by this call if none has been yet. None when it
+/// cannot be: a first log call while the interpreter finalizes, when nothing
+/// can be imported any more. The call then takes the Python path, which
+/// needs none of it.
+pub fn load(py: Python<'_>) -> PyResult<Option<&Environment>> {
+    if let Some(environment) = ENVIRONMENT.get(py) {
+        return Ok(Some(environment));
+    }
+    if let Some(loader) = LOADER.get(py) {
+        loader.call0(py)?;
+    }
+    Ok(ENVIRONMENT.get(py))
+}
+
+/// Called once by `femtologging/__init__.py` at import.
+#[pyfunction]
+pub fn _set_fast_path_loader(py: Python<'_>, loader: Py<PyAny>) {
+    let _ = LOADER.set(py, loader);
+}
+
+/// Called once, by `femtologging/_native_path.py`'s `install`.
 #[pyfunction]
 #[pyo3(signature = (*, package_dir, level_to_name, reserved_keys, legacy_stacklevel, helpers))]
 pub fn _install_fast_path(

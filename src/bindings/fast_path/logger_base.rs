@@ -76,8 +76,10 @@ impl LoggerBase {
                 return Ok((cached.threshold, cached.custom_is_enabled_for));
             }
         }
-        let environment = environment::get(py)
-            .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
+        let Some(environment) = environment::load(py)? else {
+            // Every call asks the logger's own `isEnabledFor`, in Python.
+            return Ok((0, true));
+        };
         // Python runs here; the lock is not held meanwhile.
         let (threshold, custom): (LevelNo, bool) = environment
             .helpers
@@ -123,8 +125,9 @@ impl LoggerBase {
                 None => 0,
             }
         };
-        let environment = environment::get(py)
-            .ok_or_else(|| PyTypeError::new_err("femtologging's fast path is not installed"))?;
+        let Some(environment) = environment::load(py)? else {
+            return Ok((Arc::new(Plan::Slow), Name::intern("")));
+        };
         let built = Arc::new(plan::build(py, environment, slf.as_any())?);
         let mut cached = lock_unpoisoned(&slf.get().cached);
         match &mut *cached {
@@ -233,7 +236,7 @@ impl LoggerBase {
             (plan, name) = Self::plan(slf)?;
             valid = matches!(&*plan, Plan::Fast(fast) if fast.still_valid(py));
         }
-        if let (Plan::Fast(fast), Some(environment)) = (&*plan, environment::get(py)) {
+        if let (Plan::Fast(fast), Some(environment)) = (&*plan, environment::installed(py)) {
             if valid {
                 let call = Call {
                     logger: slf.as_any(),

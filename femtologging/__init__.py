@@ -23,14 +23,7 @@ from string import Template
 from types import GenericAlias
 
 from . import _femtologging_rs, _globals, _lifecycle, _shared_state, _stdlib_bridge
-from ._femtologging_rs import (
-    FemtoFileHandler,
-    FemtoHandler,
-    FemtoLevel,
-    FemtoLogger,
-    FemtoStreamHandler,
-    hello,
-)
+from ._femtologging_rs import FemtoLevel, hello
 from ._filter import Filter, Filterer
 from ._formatter import (
     _STYLES,
@@ -205,6 +198,8 @@ def _register_at_fork_reinit_lock(instance: "_Any") -> None:
 #: here: the module-level functions and `basicConfig` (a `__del__` that logs
 #: at exit) are imported above.
 _ON_FIRST_USE: "dict[str, tuple[str, ...]]" = {
+    # Loaded at import; the extension makes these classes on first access.
+    "_femtologging_rs": ("FemtoFileHandler", "FemtoHandler", "FemtoLogger", "FemtoStreamHandler"),
     "_adapter": ("LoggerAdapter",),
     "_warnings_capture": ("captureWarnings", "_showwarning"),
     "_exception_text": (),

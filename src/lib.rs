@@ -14,11 +14,7 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
     bindings::python_clock::watch_from_now(module.py());
     bindings::context_var::add_bound_values(module)?;
     module.add_class::<bindings::level::FemtoLevel>()?;
-    module.add_class::<bindings::logger::FemtoLogger>()?;
     module.add_class::<bindings::handler_lock::HandlerLock>()?;
-    module.add_class::<bindings::handlers::FemtoHandler>()?;
-    module.add_class::<bindings::handlers::FemtoStreamHandler>()?;
-    module.add_class::<bindings::handlers::FemtoFileHandler>()?;
     module.add_class::<bindings::fast_path::logger_base::LoggerBase>()?;
     // The other classes are made on first access.
     bindings::lazy_classes::register(module)?;
@@ -31,8 +27,6 @@ fn _femtologging_rs(module: &Bound<'_, PyModule>) -> PyResult<()> {
         bindings::fast_path::logger_base::_path_counts,
         module
     )?)?;
-    module.add_class::<bindings::fast_path::adapter_base::AdapterBase>()?;
-    bindings::fast_path::adapter_base::install(module.py())?;
     module.add_function(wrap_pyfunction!(
         bindings::fast_path::adapter_base::_install_adapter_methods,
         module

@@ -24,7 +24,6 @@ from types import GenericAlias
 
 from . import _femtologging_rs, _globals, _lifecycle, _shared_state, _stdlib_bridge
 from ._femtologging_rs import FemtoLevel, hello
-from ._filter import Filter, Filterer
 from ._formatter import (
     _STYLES,
     BASIC_FORMAT,
@@ -35,21 +34,7 @@ from ._formatter import (
     StringTemplateStyle,
     _defaultFormatter,
 )
-from ._handler import (
-    FileHandler,
-    Handler,
-    NullHandler,
-    StreamHandler,
-    _addHandlerRef,
-    _defaultLastResort,
-    _handlerList,
-    _handlers,
-    _removeHandlerRef,
-    _StderrHandler,
-    getHandlerByName,
-    getHandlerNames,
-)
-from ._levels import (
+from ._globals import (
     CRITICAL,
     DEBUG,
     ERROR,
@@ -65,6 +50,22 @@ from ._levels import (
     addLevelName,
     getLevelName,
     getLevelNamesMapping,
+)
+from ._handler import (
+    FileHandler,
+    Filter,
+    Filterer,
+    Handler,
+    NullHandler,
+    StreamHandler,
+    _addHandlerRef,
+    _defaultLastResort,
+    _handlerList,
+    _handlers,
+    _removeHandlerRef,
+    _StderrHandler,
+    getHandlerByName,
+    getHandlerNames,
 )
 from ._lifecycle import shutdown
 from ._logger import (

@@ -6,7 +6,7 @@ from types import GenericAlias
 
 from ._femtologging_rs import LoggerAdapter as AdapterBase
 from ._femtologging_rs import _install_adapter_methods
-from ._levels import ERROR, getLevelName
+from ._globals import ERROR, getLevelName
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

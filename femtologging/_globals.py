@@ -1,8 +1,15 @@
-"""Module-wide state shared by the package's parts: the lock and the flags;
-and `set_on_instance`, which tells a method the user replaced on an instance
+"""Module-wide state shared by the package's parts: the lock, the flags and
+the levels (the numbers, the name tables and the conversions between them:
+`_levelToName` and `_nameToLevel` are the live tables code in the wild
+reads, and `addLevelName` updates both under the lock); and
+`set_on_instance`, which tells a method the user replaced on an instance
 from the one femtologging defined (the fast path's plan and the handlers'
 eligibility both ask it: a hook set on an instance must send calls through
 Python, where the replacement runs).
+
+The levels and `set_on_instance` live here rather than in modules of their
+own: each module loaded at import costs the import system's work whatever
+its size (docs/performance.md, "The import").
 
 The flags (`raiseExceptions`, `logThreads`, ...) are read at call time from
 the `femtologging` package itself, because users assign them there
@@ -18,7 +25,7 @@ from types import ModuleType
 
 # Imported once here: imports inside functions fail during interpreter
 # finalization, when objects' __del__ methods may still log.
-from ._femtologging_rs import _configuration_changed
+from ._femtologging_rs import FemtoLevel, _configuration_changed
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:
@@ -143,3 +150,70 @@ def set_on_instance(obj: "Any", name: str) -> bool:
     if bind is None:
         return found is not from_class
     return bool(found != bind(from_class, obj, cls))
+
+
+CRITICAL = 50
+FATAL = CRITICAL
+ERROR = 40
+WARNING = 30
+WARN = WARNING
+INFO = 20
+DEBUG = 10
+TRACE = 5
+NOTSET = 0
+
+_levelToName: "dict[int, str]" = {
+    CRITICAL: "CRITICAL",
+    ERROR: "ERROR",
+    WARNING: "WARNING",
+    INFO: "INFO",
+    DEBUG: "DEBUG",
+    TRACE: "TRACE",
+    NOTSET: "NOTSET",
+}
+_nameToLevel: "dict[str, int]" = {
+    "CRITICAL": CRITICAL,
+    "FATAL": FATAL,
+    "ERROR": ERROR,
+    "WARN": WARNING,
+    "WARNING": WARNING,
+    "INFO": INFO,
+    "DEBUG": DEBUG,
+    "TRACE": TRACE,
+    "NOTSET": NOTSET,
+}
+
+
+def getLevelNamesMapping() -> "dict[str, int]":
+    return dict(_nameToLevel)
+
+
+def getLevelName(level: "Any") -> "Any":
+    """The name of a level number, the number of a level name, else 'Level %s'."""
+    name = _levelToName.get(level)
+    if name is not None:
+        return name
+    number = _nameToLevel.get(level)
+    if number is not None:
+        return number
+    return "Level %s" % level  # noqa: UP031 - a tuple level raises, as in the stdlib
+
+
+def addLevelName(level: int, levelName: str) -> None:
+    with lock:
+        _levelToName[level] = levelName
+        _nameToLevel[levelName] = level
+
+
+def _checkLevel(level: "Any") -> int:
+    """A level number from an int, a registered name or a FemtoLevel."""
+    if isinstance(level, FemtoLevel):
+        return int(level)
+    if isinstance(level, int):
+        return level
+    if isinstance(level, str) and str(level) == level:
+        try:
+            return _nameToLevel[level]
+        except KeyError:
+            raise ValueError(f"Unknown level: {level!r}") from None
+    raise TypeError(f"Level not an integer or a valid string: {level!r}")

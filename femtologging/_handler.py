@@ -1,6 +1,10 @@
 """Handlers of the `logging` module: `Handler`, `StreamHandler`,
 `FileHandler`, `NullHandler` and the last-resort handler, plus the registry
-of live handlers that `shutdown` and `getHandlerByName` read.
+of live handlers that `shutdown` and `getHandlerByName` read; and the
+filters: `Filter` (logger-name prefix matching) and `Filterer`, the base of
+handlers and loggers that owns a list of filters. (The filters live here,
+with their first user, rather than in a module of their own: each module
+loaded at import costs the import system's work whatever its size.)
 
 `FileHandler` writes through a `FileStream`: the text is formatted and
 encoded on the caller's thread, and written to disk by a Rust worker.
@@ -20,10 +24,8 @@ from types import GenericAlias, ModuleType
 from . import _femtologging_rs as _rs
 from . import _globals
 from ._femtologging_rs import RLock as _NativeRLock
-from ._filter import Filterer
 from ._formatter import _defaultFormatter, native_format
-from ._globals import set_on_instance
-from ._levels import NOTSET, WARNING, _checkLevel, getLevelName
+from ._globals import NOTSET, WARNING, _checkLevel, getLevelName, set_on_instance
 from ._record import makeLogRecord
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -33,6 +35,53 @@ if TYPE_CHECKING:
     from ._femtologging_rs import TargetSpec
 
 _RECORD_FILTERS = sys.version_info >= (3, 12)
+
+
+class Filter:
+    """Passes records from the named logger and its descendants."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.nlen = len(name)
+
+    def filter(self, record: "Any") -> bool:
+        if self.nlen == 0 or self.name == record.name:
+            return True
+        if not record.name.startswith(self.name):
+            return False
+        return record.name[self.nlen] == "."
+
+
+class Filterer:
+    """Holds filters; a record passes when every filter accepts it."""
+
+    def __init__(self) -> None:
+        self.filters: list[Any] = []
+
+    def addFilter(self, filter: "Any") -> None:
+        if filter not in self.filters:
+            self.filters.append(filter)
+            _globals.configuration_changed()
+
+    def removeFilter(self, filter: "Any") -> None:
+        if filter in self.filters:
+            self.filters.remove(filter)
+            _globals.configuration_changed()
+
+    def filter(self, record: "Any") -> "Any":
+        """False to drop the record; otherwise True, or (3.12+) the record a
+        filter returned in its place."""
+        for candidate in self.filters:
+            if hasattr(candidate, "filter"):
+                verdict = candidate.filter(record)
+            else:
+                verdict = candidate(record)
+            if not verdict:
+                return False
+            if _RECORD_FILTERS and _is_record(verdict):
+                record = verdict
+        return record if _RECORD_FILTERS else True
+
 
 #: Named handlers, by name (weak: a handler dies when nothing else holds it).
 _handlers: "weakref.WeakValueDictionary[str, Handler]" = weakref.WeakValueDictionary()

@@ -19,16 +19,15 @@ import warnings
 
 from . import _globals, _shared_state, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
-from ._filter import Filterer
 from ._formatter import _STYLES, Formatter
-from ._handler import FileHandler, StreamHandler
-from ._levels import (
+from ._globals import (
     CRITICAL,
     NOTSET,
     WARNING,
     _checkLevel,
     getLevelName,
 )
+from ._handler import FileHandler, Filterer, StreamHandler
 from ._record import apply_bound, record_factory
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)

@@ -16,9 +16,8 @@ import weakref
 from . import _femtologging_rs as _rs
 from . import _globals, _record, _stdlib_bridge
 from ._formatter import _defaultFormatter, exception_text, is_json_formatter
-from ._globals import set_on_instance
+from ._globals import _levelToName, set_on_instance
 from ._handler import report_stream_failure
-from ._levels import _levelToName
 from ._record import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._femtologging_rs import OtlpExporter, TargetSpec
+from ._globals import NOTSET
 from ._handler import _ORIGINALS, Handler, _stock
-from ._levels import NOTSET
 from ._record import RECORD_ATTRIBUTE_NAMES
 
 DEFAULT_ENDPOINT = "http://localhost:4318"
@@ -259,7 +259,7 @@ class OTLPHandler(Handler):
         )
 
     def __repr__(self) -> str:
-        from ._levels import getLevelName
+        from ._globals import getLevelName
 
         return f"<{type(self).__name__} {self.endpoint} ({getLevelName(self.level)})>"
 

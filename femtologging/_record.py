@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from . import _globals
 from ._femtologging_rs import BOUND_VALUES, NO_BOUND_VALUES
-from ._levels import getLevelName
+from ._globals import getLevelName
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ import os
 from collections.abc import Iterator
 
 from . import _globals, _shared_state
-from ._levels import NOTSET
+from ._globals import NOTSET
 from ._record import apply_bound
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)

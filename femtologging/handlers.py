@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ._femtologging_rs import FileStream, RolloverCell, TargetSpec, TimedSchedule
+from ._globals import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._handler import (
     _ORIGINALS,
     FileHandler,
@@ -37,7 +38,6 @@ from ._handler import (
     open_file_stream,
     worker_file_target,
 )
-from ._levels import CRITICAL, DEBUG, ERROR, INFO, WARNING
 from ._otlp import OTLPHandler  # noqa: F401 - part of this module's surface
 
 if sys.version_info < (3, 13):

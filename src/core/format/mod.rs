@@ -170,13 +170,16 @@ fn check_brace_specs(template: &Template) -> Result<(), TemplateError> {
 }
 
 /// Per-thread memo of the last second formatted, so `asctime` costs one
-/// `strftime` per second rather than one per record.
+/// `strftime` per second rather than one per record, and of the last
+/// `asctime`, which records in the same millisecond share.
 #[derive(Debug, Default)]
 pub struct FormatCache {
     second: Option<i64>,
     second_text: String,
-    /// The `asctime` of the record being formatted, reused across records.
+    /// The last `asctime` made, and what it was made from: the record's
+    /// second and the bits of its `msecs` (0 where the text has none).
     asctime: String,
+    asctime_of: Option<(i64, u64)>,
     /// A JSON layout's last timestamp second.
     stamps: json::TimestampCache,
 }
@@ -375,9 +378,11 @@ impl Formatter {
         cache: &mut FormatCache,
         out: &mut String,
     ) -> Result<(), RenderError> {
-        let mut asctime = std::mem::take(&mut cache.asctime);
-        asctime.clear();
-        let result = self.render_with(record, cache, out, &mut asctime);
+        if self.uses_time {
+            self.asctime(record, cache)?;
+        }
+        let asctime = std::mem::take(&mut cache.asctime);
+        let result = self.render_with(record, cache, out, &asctime);
         cache.asctime = asctime;
         result
     }
@@ -387,12 +392,8 @@ impl Formatter {
         record: &FemtoLogRecord,
         cache: &mut FormatCache,
         out: &mut String,
-        asctime: &mut String,
+        asctime: &str,
     ) -> Result<(), RenderError> {
-        if self.uses_time {
-            self.asctime(record, cache, asctime)?;
-        }
-        let asctime: &str = asctime;
         if let Some(layout) = &self.json {
             return layout
                 .render(record, asctime, &mut cache.stamps, out)
@@ -438,26 +439,33 @@ impl Formatter {
     }
 
     /// `Formatter.formatTime(record, datefmt)`.
-    fn asctime(
-        &self,
-        record: &FemtoLogRecord,
-        cache: &mut FormatCache,
-        out: &mut String,
-    ) -> Result<(), RenderError> {
+    /// Makes `cache.asctime` the record's `asctime`, unless it already is:
+    /// the text is a function of the second and of `msecs` alone.
+    fn asctime(&self, record: &FemtoLogRecord, cache: &mut FormatCache) -> Result<(), RenderError> {
         let second = record.metadata.whole_second();
         let datefmt = self.time.datefmt.as_deref().filter(|f| !f.is_empty());
+        let msec_format = match (&self.time.default_msec_format, datefmt) {
+            (Some(msec), None) => Some(msec),
+            _ => None,
+        };
+        let msecs = record.metadata.msecs();
+        let made_of = (second, msec_format.map_or(0, |_| msecs.to_bits()));
+        if cache.asctime_of == Some(made_of) {
+            return Ok(());
+        }
+        // A failure below leaves no text claiming to be this one.
+        cache.asctime_of = None;
+        cache.asctime.clear();
         if cache.second != Some(second) {
             let pattern = datefmt.unwrap_or(&self.time.default_time_format);
             cache.second_text =
                 strftime::strftime(pattern, second, self.time.utc).map_err(RenderError::Time)?;
             cache.second = Some(second);
         }
-        match (&self.time.default_msec_format, datefmt) {
-            (Some(msec), None) => {
-                let values = [
-                    Value::Str(&cache.second_text),
-                    Value::Float(record.metadata.msecs()),
-                ];
+        let out = &mut cache.asctime;
+        match msec_format {
+            Some(msec) => {
+                let values = [Value::Str(&cache.second_text), Value::Float(msecs)];
                 for piece in msec.pieces() {
                     match piece {
                         Piece::Literal(text) => out.push_str(text),
@@ -471,8 +479,9 @@ impl Formatter {
                     }
                 }
             }
-            _ => out.push_str(&cache.second_text),
+            None => out.push_str(&cache.second_text),
         }
+        cache.asctime_of = Some(made_of);
         Ok(())
     }
 }
@@ -509,6 +518,37 @@ mod tests {
         assert_eq!(
             Formatter::basic().format(&record),
             Ok("INFO:app:hello".into())
+        );
+    }
+
+    #[test]
+    fn a_kept_asctime_follows_each_millisecond_and_a_clock_going_back() {
+        let formatter = Formatter::new("%(asctime)s %(message)s", utc()).expect("valid");
+        let mut cache = FormatCache::default();
+        let mut lines = Vec::new();
+        for ns in [
+            1_700_000_000_042_000_000,
+            1_700_000_000_042_900_000,
+            1_700_000_000_043_000_000,
+            1_700_000_001_043_000_000,
+            1_700_000_000_042_100_000,
+        ] {
+            let mut out = String::new();
+            formatter
+                .format_into(&record_at(ns), &mut cache, &mut out)
+                .expect("renders");
+            assert_eq!(Ok(out.clone()), formatter.format(&record_at(ns)));
+            lines.push(out);
+        }
+        assert_eq!(
+            lines,
+            [
+                "2023-11-14 22:13:20,042 disk low",
+                "2023-11-14 22:13:20,042 disk low",
+                "2023-11-14 22:13:20,043 disk low",
+                "2023-11-14 22:13:21,043 disk low",
+                "2023-11-14 22:13:20,042 disk low",
+            ]
         );
     }
 

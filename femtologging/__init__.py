@@ -22,7 +22,7 @@ from string import Formatter as _StrFormatter
 from string import Template
 from types import GenericAlias
 
-from . import _femtologging_rs, _globals, _lifecycle, _shared_state, _stdlib_bridge
+from . import _femtologging_rs, _globals, _lifecycle, _stdlib_bridge
 from ._femtologging_rs import FemtoLevel, hello
 from ._formatter import (
     _STYLES,
@@ -259,7 +259,7 @@ class _PackageModule(_types.ModuleType):
         if mirror is not None:
             mirror(value)
         # One value for both modules while the trees are joined.
-        _shared_state.flag_set(name, value)
+        _stdlib_bridge.flag_set(name, value)
         if name in (
             "lastResort",
             "logThreads",

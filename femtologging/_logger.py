@@ -17,7 +17,7 @@ import sys
 import traceback
 import warnings
 
-from . import _globals, _shared_state, _stdlib_bridge
+from . import _globals, _stdlib_bridge
 from ._femtologging_rs import Logger as LoggerBase
 from ._formatter import _STYLES, Formatter
 from ._globals import (
@@ -313,7 +313,7 @@ class Logger(LoggerBase, Filterer):
         if name in _ROUTING_ATTRIBUTES:
             _globals.configuration_changed()
             if name in _SHARED_ATTRIBUTES:
-                _shared_state.logger_flag_set(self, name, value)
+                _stdlib_bridge.logger_flag_set(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         object.__delattr__(self, name)
@@ -322,7 +322,7 @@ class Logger(LoggerBase, Filterer):
 
 
 #: Logger attributes one name shares across the joined trees.
-_SHARED_ATTRIBUTES = _shared_state.SHARED_ATTRIBUTES
+_SHARED_ATTRIBUTES = _stdlib_bridge.SHARED_ATTRIBUTES
 
 #: Logger attributes whose change alters which records pass or where they go,
 #: including hooks patched on an instance (`mock.patch.object(logger, ...)`).
@@ -427,7 +427,7 @@ class Manager:
             self._fixupParents(logger)
         # Outside the lock: the twin is made under the stdlib's lock, which
         # the stdlib's dictConfig holds while it calls back into this tree.
-        _shared_state.adopt_for_femtologging(logger)
+        _stdlib_bridge.adopt_for_femtologging(logger)
         return logger
 
     def setLoggerClass(self, klass: "type[Logger]") -> None:

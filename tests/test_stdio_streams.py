@@ -105,21 +105,27 @@ logger.propagate = False
 logger.addHandler(handler)
 logger.warning("before")
 sys.stdout.flush()
-sys.stdout.close()
+{end}
 logger.warning("after")
 print("done", file=sys.stderr)
 """
 
+#: How the stream stops being usable: closed, or its buffer detached (the
+#: wrapper then holds none, and writing raises ValueError).
+ENDS = {"closed": "sys.stdout.close()", "detached": "kept = sys.stdout.detach()"}
 
+
+@pytest.mark.parametrize("end", sorted(ENDS))
 @pytest.mark.parametrize("unbuffered", [True, False], ids=["unbuffered", "buffered"])
-def test_a_closed_stdout_is_reported_like_the_stdlib(unbuffered: bool) -> None:
+def test_a_closed_stdout_is_reported_like_the_stdlib(unbuffered: bool, end: str) -> None:
     results = []
     for module in ("femtologging", "logging"):
         env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
         if unbuffered:
             env["PYTHONUNBUFFERED"] = "1"
+        code = CLOSED.format(module=module, end=ENDS[end])
         result = subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(CLOSED.format(module=module))],
+            [sys.executable, "-c", textwrap.dedent(code)],
             capture_output=True,
             env=env,
             timeout=60,

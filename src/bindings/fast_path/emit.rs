@@ -898,8 +898,10 @@ fn write_unbuffered(
     line: &Line<'_>,
 ) -> PyResult<()> {
     let py = stream.py();
-    let [closed, write_through, encoding] = &stdio.attributes;
-    let still_direct = !read_descriptor(closed, stream)?.is_truthy()?
+    let [buffer, write_through, encoding] = &stdio.attributes;
+    let raw = stdio.raw.bind(py);
+    let still_direct = read_descriptor(buffer, stream)?.is(raw)
+        && !read_descriptor(&stdio.raw_closed, raw)?.is_truthy()?
         && read_descriptor(write_through, stream)?.is_truthy()?
         && read_descriptor(encoding, stream)?.is(stdio.encoding.bind(py));
     if !still_direct {

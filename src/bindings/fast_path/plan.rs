@@ -87,38 +87,51 @@ pub struct UnbufferedStdio {
     /// The `encoding` object seen when planning (UTF-8): `reconfigure`
     /// replaces it.
     pub encoding: Py<PyAny>,
-    /// `io.TextIOWrapper`'s descriptors of `closed`, `write_through` and
+    /// `io.TextIOWrapper`'s descriptors of `buffer`, `write_through` and
     /// `encoding`. The stream's class is exactly that built-in, immutable
     /// class, whose data descriptors win over the instance's dict: calling
     /// them is what reading the attributes does, without the lookups.
     pub attributes: [Py<PyAny>; 3],
+    /// The stream's `buffer` when planning: its raw `FileIO`.
+    pub raw: Py<PyAny>,
+    /// `io.FileIO`'s `closed` descriptor. A `TextIOWrapper`'s `closed` is
+    /// its buffer's, asked through two attribute lookups; while the wrapper
+    /// still holds the same `FileIO` (`detach()` leaves None, `__init__`
+    /// another), asking the `FileIO` gives the same answer.
+    pub raw_closed: Py<PyAny>,
 }
 
 /// The `UnbufferedStdio` of `stream`, whose class must have a data
 /// descriptor for each attribute checked (io.TextIOWrapper has).
 fn unbuffered_stdio(stream: &Bound<'_, PyAny>, fd: i32) -> PyResult<Option<UnbufferedStdio>> {
-    let class = stream.get_type();
-    let descriptor = |name: &str| -> PyResult<Option<Py<PyAny>>> {
-        let found = class.getattr(name)?;
-        // SAFETY: reads two slots of a live object's type.
-        let data = unsafe {
-            let kind = ffi::Py_TYPE(found.as_ptr());
-            (*kind).tp_descr_get.is_some() && (*kind).tp_descr_set.is_some()
-        };
-        Ok(data.then(|| found.unbind()))
-    };
-    let (Some(closed), Some(write_through), Some(encoding)) = (
-        descriptor("closed")?,
-        descriptor("write_through")?,
-        descriptor("encoding")?,
+    let raw = stream.getattr("buffer")?;
+    let (Some(buffer), Some(write_through), Some(encoding), Some(raw_closed)) = (
+        data_descriptor(&stream.get_type(), "buffer")?,
+        data_descriptor(&stream.get_type(), "write_through")?,
+        data_descriptor(&stream.get_type(), "encoding")?,
+        data_descriptor(&raw.get_type(), "closed")?,
     ) else {
         return Ok(None);
     };
     Ok(Some(UnbufferedStdio {
         fd,
         encoding: stream.getattr("encoding")?.unbind(),
-        attributes: [closed, write_through, encoding],
+        attributes: [buffer, write_through, encoding],
+        raw: raw.unbind(),
+        raw_closed,
     }))
+}
+
+/// `class`'s attribute `name` when it is a data descriptor (which wins over
+/// an instance's dict), else None.
+fn data_descriptor(class: &Bound<'_, PyType>, name: &str) -> PyResult<Option<Py<PyAny>>> {
+    let found = class.getattr(name)?;
+    // SAFETY: reads two slots of a live object's type.
+    let data = unsafe {
+        let kind = ffi::Py_TYPE(found.as_ptr());
+        (*kind).tp_descr_get.is_some() && (*kind).tp_descr_set.is_some()
+    };
+    Ok(data.then(|| found.unbind()))
 }
 
 pub struct Target {

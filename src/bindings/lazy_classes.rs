@@ -5,13 +5,14 @@
 //! subclass per variant: most of the module's initialisation, for classes
 //! the first plan (`TargetSpec`, `FileStream`, `NativeFormat`), a timed
 //! rotating handler, an OTLP handler, the first `LoggerAdapter` or the core
-//! classes' first user reach first (issue 17). Each
-//! class is made once and stored in the module's dict, so later accesses are
-//! ordinary lookups and always give the same object; the Rust side makes the
-//! same class when it first needs one, whichever comes first.
+//! classes' first user reach first (issue 17). Each class is made once and
+//! stored in the module's dict, so later accesses are ordinary lookups and
+//! always give the same object; the Rust side makes the same class when it
+//! first needs one, whichever comes first.
 
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
+use pyo3::type_object::PyTypeInfo;
 use pyo3::types::{PyList, PyModule, PyType};
 
 use super::fast_path::adapter_base::{self, AdapterBase};
@@ -23,21 +24,35 @@ use super::native_format::NativeFormat;
 use super::otlp_exporter::OtlpExporter;
 use super::timed_rotation::{RolloverCell, TimedSchedule};
 
-/// The names `__getattr__` makes. They are in the module's `__all__` from
-/// import on, as when every class was added at import.
-const LAZY_NAMES: [&str; 11] = [
-    "FemtoFileHandler",
-    "FemtoHandler",
-    "FemtoLogger",
-    "FemtoStreamHandler",
-    "FileStream",
-    "LoggerAdapter",
-    "NativeFormat",
-    "OtlpExporter",
-    "RolloverCell",
-    "TargetSpec",
-    "TimedSchedule",
+/// How a class is made: its type object, created on first need.
+type Make = for<'py> fn(Python<'py>) -> PyResult<Bound<'py, PyType>>;
+
+/// The classes `__getattr__` makes, by name. They are in the module's
+/// `__all__` from import on, as when every class was added at import.
+const LAZY: [(&str, Make); 11] = [
+    ("FemtoFileHandler", class::<FemtoFileHandler>),
+    ("FemtoHandler", class::<FemtoHandler>),
+    ("FemtoLogger", class::<FemtoLogger>),
+    ("FemtoStreamHandler", class::<FemtoStreamHandler>),
+    ("FileStream", class::<FileStream>),
+    ("LoggerAdapter", adapter_class),
+    ("NativeFormat", class::<NativeFormat>),
+    ("OtlpExporter", class::<OtlpExporter>),
+    ("RolloverCell", class::<RolloverCell>),
+    ("TargetSpec", class::<TargetSpec>),
+    ("TimedSchedule", class::<TimedSchedule>),
 ];
+
+fn class<T: PyTypeInfo>(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    Ok(py.get_type::<T>())
+}
+
+/// The adapter base's level methods are vectorcall functions set on the
+/// class, before any subclass (femtologging's LoggerAdapter) exists.
+fn adapter_class(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    adapter_base::install(py)?;
+    Ok(py.get_type::<AdapterBase>())
+}
 
 /// Installs the module's `__getattr__` (not an export, so not through
 /// `add_function`, which would list it in `__all__`) and lists the classes
@@ -45,43 +60,22 @@ const LAZY_NAMES: [&str; 11] = [
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.setattr("__getattr__", wrap_pyfunction!(module_getattr, module)?)?;
     let exported = module.getattr("__all__")?.cast_into::<PyList>()?;
-    for name in LAZY_NAMES {
+    for (name, _) in LAZY {
         exported.append(name)?;
     }
     Ok(())
-}
-
-fn make<'py>(py: Python<'py>, name: &str) -> PyResult<Option<Bound<'py, PyType>>> {
-    Ok(Some(match name {
-        "FemtoFileHandler" => py.get_type::<FemtoFileHandler>(),
-        "FemtoHandler" => py.get_type::<FemtoHandler>(),
-        "FemtoLogger" => py.get_type::<FemtoLogger>(),
-        "FemtoStreamHandler" => py.get_type::<FemtoStreamHandler>(),
-        "FileStream" => py.get_type::<FileStream>(),
-        "LoggerAdapter" => {
-            // Its level methods are vectorcall functions set on the class,
-            // before any subclass (femtologging's LoggerAdapter) exists.
-            adapter_base::install(py)?;
-            py.get_type::<AdapterBase>()
-        }
-        "NativeFormat" => py.get_type::<NativeFormat>(),
-        "OtlpExporter" => py.get_type::<OtlpExporter>(),
-        "RolloverCell" => py.get_type::<RolloverCell>(),
-        "TargetSpec" => py.get_type::<TargetSpec>(),
-        "TimedSchedule" => py.get_type::<TimedSchedule>(),
-        _ => return Ok(None),
-    }))
 }
 
 /// Asked only for names the module's dict lacks.
 #[pyfunction]
 #[pyo3(name = "__getattr__", pass_module)]
 fn module_getattr<'py>(module: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyType>> {
-    let Some(class) = make(module.py(), name)? else {
+    let Some((_, make)) = LAZY.iter().find(|(lazy, _)| *lazy == name) else {
         return Err(PyAttributeError::new_err(format!(
             "module 'femtologging._femtologging_rs' has no attribute '{name}'"
         )));
     };
+    let class = make(module.py())?;
     module.setattr(name, &class)?;
     Ok(class)
 }

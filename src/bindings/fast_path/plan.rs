@@ -105,10 +105,11 @@ pub struct UnbufferedStdio {
 /// descriptor for each attribute checked (io.TextIOWrapper has).
 fn unbuffered_stdio(stream: &Bound<'_, PyAny>, fd: i32) -> PyResult<Option<UnbufferedStdio>> {
     let raw = stream.getattr("buffer")?;
+    let class = stream.get_type();
     let (Some(buffer), Some(write_through), Some(encoding), Some(raw_closed)) = (
-        data_descriptor(&stream.get_type(), "buffer")?,
-        data_descriptor(&stream.get_type(), "write_through")?,
-        data_descriptor(&stream.get_type(), "encoding")?,
+        data_descriptor(&class, "buffer")?,
+        data_descriptor(&class, "write_through")?,
+        data_descriptor(&class, "encoding")?,
         data_descriptor(&raw.get_type(), "closed")?,
     ) else {
         return Ok(None);

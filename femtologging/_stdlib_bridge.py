@@ -39,7 +39,6 @@ import os
 import sys
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 from . import _globals
 from ._globals import NOTSET
@@ -343,16 +342,21 @@ _femto_handler_class: "Any" = None
 _linked: "dict[str, Any]" = {}
 
 
-@contextmanager
-def _copying() -> "Iterator[None]":
+class _Copying:
     """Marks a copy in progress, so the assignment it makes is not copied
-    back."""
-    global _copying_now
-    _copying_now = True
-    try:
-        yield
-    finally:
+    back. A class rather than `contextlib.contextmanager`: on 3.10 nothing
+    else imports `contextlib` by the time `femtologging` is imported."""
+
+    def __enter__(self) -> None:
+        global _copying_now
+        _copying_now = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _copying_now
         _copying_now = False
+
+
+_copying = _Copying()
 
 
 class _StdlibModule(types.ModuleType):
@@ -361,7 +365,7 @@ class _StdlibModule(types.ModuleType):
     def __setattr__(self, name: str, value: "Any") -> None:
         super().__setattr__(name, value)
         if name in FLAGS and not _copying_now:
-            with _copying():
+            with _copying:
                 setattr(_globals.package(), name, value)
 
 
@@ -369,7 +373,7 @@ def flag_set(name: str, value: "Any") -> None:
     """A flag was assigned on femtologging's package: the stdlib follows."""
     if not _installed or _copying_now or name not in FLAGS:
         return
-    with _copying():
+    with _copying:
         setattr(_stdlib, name, value)
 
 
@@ -422,7 +426,7 @@ def _copy_to_femtologging(stdlib_logger: "Any", attribute: str, value: "Any") ->
         return
     current = getattr(femto, attribute)
     if current is not value and (attribute in LOGGER_LISTS or current != value):
-        with _copying():
+        with _copying:
             setattr(femto, attribute, value)
 
 
@@ -439,7 +443,7 @@ def logger_flag_set(logger: "Any", attribute: str, value: "Any") -> None:
         return
     current = target.__dict__.get(attribute, LOGGER_FLAGS.get(attribute))
     if current is not value and (attribute in LOGGER_LISTS or current != value):
-        with _copying():
+        with _copying:
             setattr(target, attribute, value)
 
 
@@ -455,7 +459,7 @@ def _link(femto: "Any", twin: "Any") -> None:
     name = _name_of(femto, _femto_root)
     previous = _linked.get(name)
     stale = previous is not None and previous is not femto
-    with _copying():
+    with _copying:
         for attribute in LOGGER_LISTS:
             own = getattr(femto, attribute)
             shared = twin.__dict__.get(attribute)
@@ -483,7 +487,7 @@ def adopt_for_femtologging(logger: "Any") -> None:
         return
     twin = _stdlib_logger(logger.name)
     if twin is None:
-        with _copying():
+        with _copying:
             twin = _stdlib.getLogger(logger.name)
     _link(logger, twin)
 
@@ -503,7 +507,7 @@ def _adopt_existing() -> None:
     and a twin for every femtologging logger."""
     package = _globals.package()
     defaults = {flag: True for flag in FLAGS if flag != "lastResort"}
-    with _copying():
+    with _copying:
         for flag, default in defaults.items():
             value = getattr(_stdlib, flag, default)
             if value != default:
@@ -543,7 +547,7 @@ def _unlink_all() -> None:
         twin = _stdlib_logger(name)
         if twin is None or _femto_logger(name) is not femto:
             continue
-        with _copying():
+        with _copying:
             shared = twin.__dict__.get("handlers")
             if isinstance(shared, list) and shared is femto.handlers:
                 femto.handlers = [h for h in shared if isinstance(h, _femto_handler_class)]

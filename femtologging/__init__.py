@@ -22,7 +22,7 @@ from string import Formatter as _StrFormatter
 from string import Template
 from types import GenericAlias
 
-from . import _femtologging_rs, _globals, _lifecycle, _stdlib_bridge
+from . import _femtologging_rs, _globals, _stdlib_bridge
 from ._femtologging_rs import FemtoLevel, hello
 from ._formatter import (
     _STYLES,
@@ -44,12 +44,19 @@ from ._globals import (
     TRACE,
     WARN,
     WARNING,
+    _addHandlerRef,
     _checkLevel,
+    _handlerList,
+    _handlers,
     _levelToName,
     _nameToLevel,
+    _removeHandlerRef,
     addLevelName,
+    getHandlerByName,
+    getHandlerNames,
     getLevelName,
     getLevelNamesMapping,
+    shutdown,
 )
 from ._handler import (
     FileHandler,
@@ -58,16 +65,9 @@ from ._handler import (
     Handler,
     NullHandler,
     StreamHandler,
-    _addHandlerRef,
     _defaultLastResort,
-    _handlerList,
-    _handlers,
-    _removeHandlerRef,
     _StderrHandler,
-    getHandlerByName,
-    getHandlerNames,
 )
-from ._lifecycle import shutdown
 from ._logger import (
     Logger,
     Manager,
@@ -306,7 +306,7 @@ _present_as_stdlib(
 )
 _sys.modules[__name__].__class__ = _PackageModule
 _globals.package()
-_lifecycle.install()
+_globals.install_process_hooks(_startTime)
 _femtologging_rs._set_fast_path_loader(_globals.load_fast_path)
 _stdlib_bridge.install_unless_disabled()
 bridge_stdlib = _stdlib_bridge.bridge_stdlib

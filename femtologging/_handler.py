@@ -1,6 +1,5 @@
 """Handlers of the `logging` module: `Handler`, `StreamHandler`,
-`FileHandler`, `NullHandler` and the last-resort handler, plus the registry
-of live handlers that `shutdown` and `getHandlerByName` read; and the
+`FileHandler`, `NullHandler` and the last-resort handler, and the
 filters: `Filter` (logger-name prefix matching) and `Filterer`, the base of
 handlers and loggers that owns a list of filters. (The filters live here,
 with their first user, rather than in a module of their own: each module
@@ -18,14 +17,21 @@ import os
 import sys
 import threading
 import traceback
-import weakref
 from types import GenericAlias, ModuleType
 
 from . import _femtologging_rs as _rs
 from . import _globals
 from ._femtologging_rs import RLock as _NativeRLock
 from ._formatter import _defaultFormatter, native_format
-from ._globals import NOTSET, WARNING, _checkLevel, getLevelName, set_on_instance
+from ._globals import (
+    NOTSET,
+    WARNING,
+    _addHandlerRef,
+    _checkLevel,
+    _handlers,
+    getLevelName,
+    set_on_instance,
+)
 from ._record import makeLogRecord
 
 TYPE_CHECKING = False  # typing is not imported at run time (import cost)
@@ -81,35 +87,6 @@ class Filterer:
             if _RECORD_FILTERS and _is_record(verdict):
                 record = verdict
         return record if _RECORD_FILTERS else True
-
-
-#: Named handlers, by name (weak: a handler dies when nothing else holds it).
-_handlers: "weakref.WeakValueDictionary[str, Handler]" = weakref.WeakValueDictionary()
-#: Weak references to every handler, oldest first; `shutdown` walks it backwards.
-_handlerList: "list[weakref.ref[Any]]" = []
-
-
-def _removeHandlerRef(reference: "weakref.ref[Any]") -> None:
-    lock, handlers = _globals.lock, _handlerList
-    if lock and handlers:
-        with lock:
-            try:
-                handlers.remove(reference)
-            except ValueError:
-                pass
-
-
-def _addHandlerRef(handler: "Handler") -> None:
-    with _globals.lock:
-        _handlerList.append(weakref.ref(handler, _removeHandlerRef))
-
-
-def getHandlerByName(name: str) -> "Handler | None":
-    return _handlers.get(name)
-
-
-def getHandlerNames() -> "frozenset[str]":
-    return frozenset(_handlers)
 
 
 def _new_lock() -> "Any":

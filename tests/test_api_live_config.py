@@ -388,6 +388,77 @@ def test_thread_renamed_after_the_first_record() -> None:
     assert "Renamed renamed" in assert_same(scenario)
 
 
+def _in_thread(thread: threading.Thread) -> None:
+    thread.start()
+    thread.join()
+
+
+def test_thread_class_changed_after_its_first_record() -> None:
+    # The remembered thread holds while its class keeps its version tag:
+    # replacing the class's `name`, or the thread's class, is seen at once.
+    def scenario(m: ModuleType) -> Any:
+        logger, _, contents = _setup(m, "live.thread.class", "%(threadName)s %(message)s")
+
+        class Named(threading.Thread):
+            pass
+
+        class Announced(threading.Thread):
+            @property
+            def name(self) -> str:
+                return "announced"
+
+        def body() -> None:
+            logger.info("stock")
+            Named.name = property(lambda self: "property")  # type: ignore[assignment]
+            logger.info("class property")
+            del Named.name
+            logger.info("stock again")
+            me = threading.current_thread()
+            me.__class__ = Announced
+            logger.info("other class")
+            me.__class__ = Named
+            me.name = "renamed"
+            logger.info("back")
+
+        _in_thread(Named(target=body, name="worker"))
+        return contents()
+
+    assert assert_same(scenario).splitlines()[1:] == [
+        "worker stock",
+        "property class property",
+        "worker stock again",
+        "announced other class",
+        "renamed back",
+    ]
+
+
+def test_more_threads_than_are_remembered_keep_their_names() -> None:
+    # More threads than the fast path remembers (16), each renamed between
+    # records, all alive at once: every line names its own thread.
+    def scenario(m: ModuleType) -> Any:
+        logger, _, contents = _setup(m, "live.thread.many", "%(threadName)s %(message)s")
+        ready = threading.Barrier(24)
+
+        def body(index: int) -> None:
+            ready.wait()
+            for round_ in range(3):
+                logger.info("%d %d", index, round_)
+                threading.current_thread().name = f"t{index}-r{round_ + 1}"
+
+        threads = [
+            threading.Thread(target=body, args=(index,), name=f"t{index}-r0") for index in range(24)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sorted(contents().splitlines()[1:])
+
+    lines = assert_same(scenario)
+    assert len(lines) == 72
+    assert all(line.startswith(f"t{line.split()[1]}-r{line.split()[2]} ") for line in lines)
+
+
 def test_stream_replaced_after_the_first_record() -> None:
     def scenario(m: ModuleType) -> Any:
         logger, handler, _ = _setup(m, "live.stream")

@@ -6,6 +6,7 @@ pub mod context_var;
 pub mod dict_version;
 pub mod fast_path;
 pub mod file_stream;
+pub mod gil_cell;
 pub mod handler_lock;
 pub mod handlers;
 pub mod lazy_classes;

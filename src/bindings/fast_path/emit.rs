@@ -1,7 +1,8 @@
 //! Building a record on the caller's thread and handing it to a plan's targets.
 
+use crate::bindings::gil_cell::GilCell;
 use crate::bindings::{python_clock, thread_exit};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::exceptions::PyBaseException;
 use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
@@ -28,7 +29,6 @@ use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::record::{self, FemtoLogRecord, RecordMetadata};
 use crate::core::sink::{FdSink, Sink as _};
-use crate::core::sync::lock_unpoisoned;
 
 /// How the fast path answered a call.
 pub enum Outcome {
@@ -588,7 +588,7 @@ fn call_handlers(
     parts: PythonParts<'_>,
 ) -> PyResult<Outcome> {
     let py = call.logger.py();
-    let limited = match format_size_limited(plan, call.level, record) {
+    let limited = match format_size_limited(py, plan, call.level, record) {
         SizeCheck::Fits(limited, failures) => {
             for (index, error) in failures {
                 report_failure(environment, call, &plan.targets[index], render_error(error))?;
@@ -624,7 +624,12 @@ enum SizeCheck {
 /// Formats the record for each size-rotated file it reaches and checks it
 /// against `maxBytes` as `RotatingFileHandler.shouldRollover` does (the
 /// formatted text plus one newline, in characters).
-fn format_size_limited(plan: &FastPlan, level: LevelNo, record: &FemtoLogRecord) -> SizeCheck {
+fn format_size_limited(
+    py: Python<'_>,
+    plan: &FastPlan,
+    level: LevelNo,
+    record: &FemtoLogRecord,
+) -> SizeCheck {
     let mut texts = Vec::new();
     let mut failures = Vec::new();
     for (index, target) in plan.targets.iter().enumerate() {
@@ -640,7 +645,8 @@ fn format_size_limited(plan: &FastPlan, level: LevelNo, record: &FemtoLogRecord)
             continue;
         };
         let mut text = String::with_capacity(record.message().len() + 64);
-        if let Err(error) = formatter.format_into(record, &mut lock_unpoisoned(cache), &mut text) {
+        let formatted = cache.with(py, |cache| formatter.format_into(record, cache, &mut text));
+        if let Err(error) = formatted {
             failures.push((index, error));
             continue;
         }
@@ -779,7 +785,7 @@ fn write_stream(
     call: &Call<'_, '_>,
     target: &Target,
     sink: StreamSink<'_>,
-    cache: &Mutex<LineCache>,
+    cache: &GilCell<LineCache>,
     record: &FemtoLogRecord,
 ) -> PyResult<()> {
     let StreamSink {
@@ -829,33 +835,34 @@ fn write_stream(
 }
 
 /// A record's line for a stream target, formatted in the target's reused
-/// buffer (`LineCache`, never locked across a call into Python).
+/// buffer (`LineCache`, never borrowed across a call into Python).
 struct Line<'a> {
     formatter: &'a Formatter,
     terminator: &'a str,
-    cache: &'a Mutex<LineCache>,
+    cache: &'a GilCell<LineCache>,
     record: &'a FemtoLogRecord,
 }
 
 impl Line<'_> {
-    /// Formats the line and hands its UTF-8 text to `use_text`, under the
-    /// cache's lock: `use_text` must not call into Python.
-    fn with_text<T>(&self, use_text: impl FnOnce(&str) -> T) -> Result<T, PyErr> {
-        let mut scratch = lock_unpoisoned(self.cache);
-        let LineCache { format, line } = &mut *scratch;
-        line.clear();
-        match self.formatter.format_into(self.record, format, line) {
-            Ok(()) => {
-                line.push_str(self.terminator);
-                Ok(use_text(line))
+    /// Formats the line and hands its UTF-8 text to `use_text`, with the
+    /// cache borrowed: `use_text` must run no Python code.
+    fn with_text<T>(&self, py: Python<'_>, use_text: impl FnOnce(&str) -> T) -> Result<T, PyErr> {
+        self.cache.with(py, |LineCache { format, line }| {
+            line.clear();
+            match self.formatter.format_into(self.record, format, line) {
+                Ok(()) => {
+                    line.push_str(self.terminator);
+                    Ok(use_text(line))
+                }
+                Err(error) => Err(render_error(error)),
             }
-            Err(error) => Err(render_error(error)),
-        }
+        })
     }
 
-    /// The line as the Python string `write()` is given.
+    /// The line as the Python string `write()` is given (only allocated:
+    /// no Python code runs while the cache is borrowed).
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
-        self.with_text(|text| python_text(py, text))?
+        self.with_text(py, |text| python_text(py, text))?
     }
 }
 
@@ -909,8 +916,10 @@ fn write_unbuffered(
             .to_python(py)
             .and_then(|text| write_and_flush(stream, text));
     }
-    line.with_text(|text| FdSink::borrowed(stdio.fd).write_all(text.as_bytes()))?
-        .map_err(stream_os_error)
+    line.with_text(py, |text| {
+        FdSink::borrowed(stdio.fd).write_all(text.as_bytes())
+    })?
+    .map_err(stream_os_error)
 }
 
 /// `descriptor.__get__(object, type(object))`: an attribute of `object`

@@ -14,7 +14,10 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
+use super::extras::KnownKeys;
+use super::thread_name::KnownThreads;
 use crate::bindings::dict_version;
+use crate::bindings::gil_cell::GilCell;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
 use crate::core::sync::lock_unpoisoned;
@@ -32,6 +35,10 @@ pub struct Environment {
     /// Level names already converted, keyed by level and by the identity of
     /// the str in `_levelToName` (which users may replace at any time).
     level_names: Mutex<Vec<KnownLevelName>>,
+    /// Threads whose names were read lately (thread_name.rs).
+    pub known_threads: GilCell<KnownThreads>,
+    /// `extra` keys met lately, with their interned names (extras.rs).
+    pub known_keys: GilCell<KnownKeys>,
 }
 
 /// The package's Python functions and objects the fast path calls, by name
@@ -257,6 +264,8 @@ pub fn _install_fast_path(
         legacy_stacklevel,
         helpers,
         level_names: Mutex::new(Vec::new()),
+        known_threads: GilCell::default(),
+        known_keys: GilCell::default(),
     };
     let _ = ENVIRONMENT.set(py, environment);
     Ok(())

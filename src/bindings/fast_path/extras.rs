@@ -190,7 +190,60 @@ fn json_extra<'py>(
         None if value.is_exact_instance_of::<PyBool>() => CallExtra::Bool(value.is_truthy()?),
         None => CallExtra::Pending(value),
     };
-    Ok(Some((Name::intern(key_text), converted)))
+    Ok(Some((key_name(environment, &key, key_text), converted)))
+}
+
+/// Slots of `KnownKeys`: a key object's address picks its slot.
+const KEY_SLOTS: usize = 64;
+
+/// `extra` keys met lately, each with its interned name. Most calls pass the
+/// same literal keys, so the name is found by the key object's identity,
+/// without hashing its text under the intern table's lock. The keys are
+/// held, so an address seen again is the same str.
+#[derive(Default)]
+pub struct KnownKeys {
+    slots: Vec<Option<(Py<PyString>, Name)>>,
+}
+
+impl KnownKeys {
+    fn slot(key: &Bound<'_, PyString>) -> usize {
+        // Objects are at least 16-byte aligned: the low bits say nothing.
+        (key.as_ptr() as usize >> 4) % KEY_SLOTS
+    }
+
+    fn find(&self, key: &Bound<'_, PyString>) -> Option<Name> {
+        match self.slots.get(Self::slot(key))? {
+            Some((known, name)) if known.is(key) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `key`; returns the key it displaced, to be dropped outside the
+    /// cell.
+    fn keep(&mut self, key: &Bound<'_, PyString>, name: Name) -> Option<Py<PyString>> {
+        if self.slots.is_empty() {
+            self.slots.resize_with(KEY_SLOTS, || None);
+        }
+        let slot = &mut self.slots[Self::slot(key)];
+        slot.replace((key.clone().unbind(), name))
+            .map(|(displaced, _)| displaced)
+    }
+}
+
+/// The interned name of the `extra` key `key`, whose text is `text`.
+fn key_name(environment: &Environment, key: &Bound<'_, PyAny>, text: &str) -> Name {
+    let Ok(key) = key.cast::<PyString>() else {
+        return Name::intern(text);
+    };
+    let known_keys = &environment.known_keys;
+    let py = key.py();
+    if let Some(name) = known_keys.with(py, |known| known.find(key)) {
+        return name;
+    }
+    let name = Name::intern(text);
+    let displaced = known_keys.with(py, |known| known.keep(key, name.clone()));
+    drop(displaced);
+    name
 }
 
 /// An extra key as text, when it is a str with a UTF-8 form.

@@ -7,7 +7,7 @@
 //! `_log`, `makeRecord`, `handle`, ... gets a slow plan and its hooks run.
 
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -18,10 +18,10 @@ use super::call_args::{CallArgs, CallKwargs};
 use super::emit::{self, Call, Outcome};
 use super::environment;
 use super::plan::{self, Plan};
+use crate::bindings::gil_cell::GilCell;
 use crate::core::generation;
 use crate::core::level::LevelNo;
 use crate::core::name::Name;
-use crate::core::sync::lock_unpoisoned;
 
 /// What a logger cached from the configuration of one generation.
 struct Cached {
@@ -47,7 +47,7 @@ struct Cached {
     module = "femtologging._femtologging_rs"
 )]
 pub struct LoggerBase {
-    cached: Mutex<Option<Cached>>,
+    cached: GilCell<Option<Cached>>,
     /// Lock-free copy of (generation, threshold) for the disabled-call check;
     /// `ASK_PYTHON` as threshold means the class has its own level hooks.
     quick_generation: AtomicU64,
@@ -71,10 +71,14 @@ impl LoggerBase {
     fn threshold(slf: &Bound<'_, Self>) -> PyResult<(LevelNo, bool)> {
         let py = slf.py();
         let now = generation::current();
-        if let Some(cached) = &*lock_unpoisoned(&slf.get().cached) {
-            if cached.generation == now {
-                return Ok((cached.threshold, cached.custom_is_enabled_for));
+        let current = slf.get().cached.with(py, |cached| match cached {
+            Some(cached) if cached.generation == now => {
+                Some((cached.threshold, cached.custom_is_enabled_for))
             }
+            _ => None,
+        });
+        if let Some(current) = current {
+            return Ok(current);
         }
         let Some(environment) = environment::load(py)? else {
             // Every call asks the logger's own `isEnabledFor`, in Python.
@@ -98,13 +102,14 @@ impl LoggerBase {
             Ok(name) => (name, None),
             Err(_) => (Name::intern(""), Some(Arc::new(Plan::Slow))),
         };
-        *lock_unpoisoned(&slf.get().cached) = Some(Cached {
+        let fresh = Some(Cached {
             generation: now,
             threshold,
             custom_is_enabled_for: custom,
             name,
             plan,
         });
+        drop(slf.get().cached.replace(py, fresh));
         let quick = if custom { ASK_PYTHON } else { threshold };
         slf.get().quick_threshold.store(quick, Ordering::Relaxed);
         slf.get().quick_generation.store(now, Ordering::Release);
@@ -113,33 +118,34 @@ impl LoggerBase {
 
     fn plan(slf: &Bound<'_, Self>) -> PyResult<(Arc<Plan>, Name)> {
         let py = slf.py();
-        let generation = {
-            let cached = lock_unpoisoned(&slf.get().cached);
-            match &*cached {
-                Some(Cached {
-                    plan: Some(plan),
-                    name,
-                    ..
-                }) => return Ok((Arc::clone(plan), name.clone())),
-                Some(cached) => cached.generation,
-                None => 0,
-            }
+        let known = slf.get().cached.with(py, |cached| match cached {
+            Some(Cached {
+                plan: Some(plan),
+                name,
+                ..
+            }) => Ok((Arc::clone(plan), name.clone())),
+            Some(cached) => Err(cached.generation),
+            None => Err(0),
+        });
+        let generation = match known {
+            Ok(known) => return Ok(known),
+            Err(generation) => generation,
         };
         let Some(environment) = environment::load(py)? else {
             return Ok((Arc::new(Plan::Slow), Name::intern("")));
         };
         let built = Arc::new(plan::build(py, environment, slf.as_any())?);
-        let mut cached = lock_unpoisoned(&slf.get().cached);
-        match &mut *cached {
+        let (name, replaced) = slf.get().cached.with(py, |cached| match cached {
             Some(entry) if entry.generation == generation => {
-                entry.plan = Some(Arc::clone(&built));
-                Ok((built, entry.name.clone()))
+                (entry.name.clone(), entry.plan.replace(Arc::clone(&built)))
             }
             // The configuration changed while Python built the plan: use it
             // for this call only.
-            Some(entry) => Ok((built, entry.name.clone())),
-            None => Ok((built, Name::intern(""))),
-        }
+            Some(entry) => (entry.name.clone(), None),
+            None => (Name::intern(""), None),
+        });
+        drop(replaced);
+        Ok((built, name))
     }
 
     /// `log(level, msg, ...)`: a non-int level is a TypeError when
@@ -197,7 +203,7 @@ impl LoggerBase {
         let py = slf.py();
         // The common case in one lock: configuration unchanged, level
         // enabled, plan already built.
-        let ready = match &*lock_unpoisoned(&slf.get().cached) {
+        let ready = slf.get().cached.with(py, |cached| match cached {
             Some(Cached {
                 generation: seen,
                 threshold,
@@ -208,7 +214,7 @@ impl LoggerBase {
                 Some((Arc::clone(plan), name.clone()))
             }
             _ => None,
-        };
+        });
         let (mut plan, mut name) = match ready {
             Some(ready) => ready,
             None => {
@@ -248,18 +254,18 @@ impl LoggerBase {
                 };
                 match emit::emit(environment, fast, &call)? {
                     Outcome::Emitted => {
-                        FAST_CALLS.fetch_add(1, Ordering::Relaxed);
+                        count(py, &FAST_CALLS);
                         return Ok(());
                     }
                     Outcome::FinishedInPython => {
-                        PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
+                        count(py, &PYTHON_CALLS);
                         return Ok(());
                     }
                     Outcome::Fallback => {}
                 }
             }
         }
-        PYTHON_CALLS.fetch_add(1, Ordering::Relaxed);
+        count(py, &PYTHON_CALLS);
         let args = args.to_tuple()?;
         let kwargs = kwargs.to_dict()?;
         slf.call_method(intern!(py, "_log"), (level, msg, args), kwargs.as_ref())?;
@@ -271,6 +277,17 @@ impl LoggerBase {
 /// benchmarks can tell which path a configuration takes.
 static FAST_CALLS: AtomicU64 = AtomicU64::new(0);
 static PYTHON_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// One more call in `counter`. Every caller holds the GIL, so a plain load
+/// and store count exactly, without a locked increment on every call.
+#[inline]
+fn count(_py: Python<'_>, counter: &AtomicU64) {
+    if cfg!(Py_GIL_DISABLED) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    } else {
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+}
 
 /// `(fast, python)` counts of enabled log calls since the process started.
 #[pyfunction]
@@ -288,7 +305,7 @@ impl LoggerBase {
     #[pyo3(signature = (*_args, **_kwargs))]
     fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         LoggerBase {
-            cached: Mutex::new(None),
+            cached: GilCell::new(None),
             quick_generation: AtomicU64::new(0),
             quick_threshold: AtomicI32::new(ASK_PYTHON),
         }

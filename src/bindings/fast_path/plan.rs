@@ -5,7 +5,7 @@
 //! descriptions into native targets. A plan also remembers the lists it was built from, because code
 //! in the wild mutates `logger.handlers` in place, which no setter sees.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -17,6 +17,7 @@ use super::super::otlp_exporter::{OtlpExporter, OtlpRecords, SpanReader};
 use super::environment::{Environment, LevelNames};
 use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
+use crate::bindings::gil_cell::GilCell;
 use crate::bindings::handler_lock::HandlerLock;
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::handler::FemtoHandlerTrait;
@@ -37,7 +38,7 @@ pub enum Sink {
     Stream {
         stream: Py<PyAny>,
         lock: Option<StreamLock>,
-        cache: Mutex<LineCache>,
+        cache: GilCell<LineCache>,
         /// Set for the interpreter's own unbuffered stdout/stderr.
         unbuffered: Option<UnbufferedStdio>,
     },
@@ -48,7 +49,7 @@ pub enum Sink {
     SizeLimited {
         stream: Py<FileStream>,
         max_bytes: u64,
-        cache: Mutex<FormatCache>,
+        cache: GilCell<FormatCache>,
     },
     /// `OTLPHandler`: the record is encoded here and queued for export;
     /// `span` reads OpenTelemetry's current span, when its API is loaded.
@@ -414,7 +415,9 @@ mod type_watch {
 /// attribute of it or of a base class is assigned (the tag keys its method
 /// cache), so an unchanged tag means unchanged class attributes. A metaclass
 /// could not observe this without breaking user classes that mix in ABCs.
-fn version_tag(class: &Bound<'_, PyType>) -> u32 {
+/// The class's version tag: unchanged while no attribute of it or of its
+/// bases was assigned (0: none given yet).
+pub fn version_tag(class: &Bound<'_, PyType>) -> u32 {
     // SAFETY: `class` is a live type object; the field is a plain integer.
     unsafe { (*class.as_type_ptr()).tp_version_tag }
 }
@@ -547,7 +550,7 @@ fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
             let sink = Sink::SizeLimited {
                 stream: stream.clone_ref(py),
                 max_bytes: *max_bytes,
-                cache: Mutex::new(FormatCache::default()),
+                cache: GilCell::default(),
             };
             formatted(*level, handler, native, terminator, sink)
         }
@@ -610,7 +613,7 @@ fn target_from(py: Python<'_>, spec: &TargetSpec) -> PyResult<Target> {
                         lock.getattr("release")?.unbind(),
                     ))
                 },
-                cache: Mutex::new(LineCache::default()),
+                cache: GilCell::default(),
             };
             formatted(*level, handler, native, terminator, sink)
         }

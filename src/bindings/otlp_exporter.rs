@@ -8,6 +8,7 @@
 //! `max_queue_size` records waiting, or the journal's bytes full) is
 //! dropped, counted and reported once.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -178,45 +179,45 @@ impl OtlpExporter {
             body: record.message(),
             trace,
         };
-        let lineno = Scalar::Int(i64::from(metadata.lineno));
-        let path = metadata.filename.as_deref().map(Scalar::Str);
-        let function = metadata.func_name.as_deref().map(Scalar::Str);
-        let thread_id = Scalar::Int(metadata.thread_id as i64);
-        let thread_name = metadata.thread_name.as_deref().map(Scalar::Str);
-        let extras: Vec<(&str, Scalar<'_>)> = record
-            .extras()
-            .filter_map(|(key, value)| extra_scalar(value).map(|scalar| (&**key, scalar)))
-            .collect();
-        let mut attributes: Vec<(&str, &dyn Value)> = Vec::with_capacity(extras.len() + 5);
-        for (key, value) in &extras {
-            attributes.push((key, value));
-        }
+        let mut attributes: Vec<(&str, Scalar<'_>)> = Vec::with_capacity(record.extra_count() + 5);
+        attributes.extend(
+            record
+                .extras()
+                .filter_map(|(key, value)| extra_scalar(value).map(|scalar| (&**key, scalar))),
+        );
         if self.code_attributes {
-            if let Some(path) = &path {
-                attributes.push(("code.file.path", path));
+            if let Some(path) = metadata.filename.as_deref() {
+                attributes.push(("code.file.path", Scalar::Str(path)));
             }
-            if let Some(function) = &function {
-                attributes.push(("code.function.name", function));
+            if let Some(function) = metadata.func_name.as_deref() {
+                attributes.push(("code.function.name", Scalar::Str(function)));
             }
-            attributes.push(("code.line.number", &lineno));
+            attributes.push(("code.line.number", Scalar::Int(i64::from(metadata.lineno))));
         }
-        attributes.push(("thread.id", &thread_id));
-        if let Some(name) = &thread_name {
-            attributes.push(("thread.name", name));
+        attributes.push(("thread.id", Scalar::Int(metadata.thread_id as i64)));
+        if let Some(name) = metadata.thread_name.as_deref() {
+            attributes.push(("thread.name", Scalar::Str(name)));
         }
         self.offer(&head, &attributes);
     }
 
-    fn offer(&self, head: &LogHead<'_>, attributes: &[(&str, &dyn Value)]) {
+    fn offer<V: Value>(&self, head: &LogHead<'_>, attributes: &[(&str, V)]) {
         let queued = &self.stats.queued;
         if queued.fetch_add(1, Ordering::AcqRel) >= self.max_queue {
             queued.fetch_sub(1, Ordering::AcqRel);
             self.count_drop("the export queue is full (max_queue_size)");
             return;
         }
-        let mut frame = Vec::new();
-        let fits = encode_frame(head, attributes, &mut frame).is_some();
-        if !fits || !self.core.offer_bytes(&frame) {
+        let (fits, offered) = FRAME.with_borrow_mut(|frame| {
+            frame.clear();
+            let fits = encode_frame(head, attributes, frame).is_some();
+            let offered = fits && self.core.offer_bytes(frame);
+            if frame.capacity() > FRAME_KEPT {
+                *frame = Vec::new();
+            }
+            (fits, offered)
+        });
+        if !offered {
             queued.fetch_sub(1, Ordering::AcqRel);
             let why = if fits {
                 "the export queue is full (its bytes)"
@@ -233,6 +234,16 @@ impl OtlpExporter {
             .count_drop(&format!("a record was dropped: {why}"));
     }
 }
+
+thread_local! {
+    /// The frame a record is encoded into before the journal takes a copy,
+    /// kept per thread so that a call allocates nothing for it.
+    static FRAME: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Past this capacity (a record with a very long message) the frame buffer
+/// is given back rather than kept.
+const FRAME_KEPT: usize = 64 * 1024;
 
 fn now_ns() -> u64 {
     u64::try_from(clock::now_ns()).unwrap_or(0)
@@ -420,9 +431,9 @@ impl OtlpExporter {
                 owned.push((key.str()?.to_string_lossy().into_owned(), value));
             }
         }
-        let listed: Vec<(&str, &dyn Value)> = owned
+        let listed: Vec<(&str, &AnyValue)> = owned
             .iter()
-            .map(|(key, value)| (key.as_str(), value as &dyn Value))
+            .map(|(key, value)| (key.as_str(), value))
             .collect();
         let head = LogHead {
             scope: &name,

@@ -50,6 +50,9 @@ const VERSION: u32 = 3;
 const HEADER_LEN: usize = 4096;
 /// Ring bytes reserved when a journal is made; more as the ring needs them.
 const FIRST_RESERVE: u64 = 16 * 1024;
+/// Ring bytes an anonymous journal maps in at a time as the ring reaches
+/// them.
+const POPULATE_STEP: u64 = 256 * 1024;
 /// Longest log path a journal records.
 const PATH_CAPACITY: usize = HEADER_LEN - 128;
 /// Set in `claim` when the crash path owns the journal: nothing else may
@@ -245,8 +248,8 @@ pub enum AppendError {
 pub struct Journal {
     mapping: Mapping,
     capacity: u64,
-    /// Ring bytes reserved in the backing file so far (all of them for a
-    /// journal in memory, where pages need no reservation).
+    /// Ring bytes reserved in the backing file so far; for a journal in
+    /// memory, where pages need no reservation, the bytes mapped in ahead.
     reserved: AtomicU64,
     backing: Option<Backing>,
     /// Serializes appends (callers hold the GIL, so it is uncontended).
@@ -322,7 +325,8 @@ impl Journal {
         let journal = Journal {
             mapping,
             capacity,
-            reserved: AtomicU64::new(capacity),
+            // Nothing mapped in yet: an idle handler keeps only its header.
+            reserved: AtomicU64::new(0),
             backing: None,
             append: Mutex::new(()),
         };
@@ -448,21 +452,32 @@ impl Journal {
         self.capacity
     }
 
-    /// Ring bytes reserved in the backing file so far.
+    /// Ring bytes reserved in the backing file (mapped in, in memory) so far.
     pub fn reserved(&self) -> u64 {
         self.reserved.load(Ordering::Relaxed)
     }
 
     /// Makes sure the ring's first `end` bytes are reserved in the backing
-    /// file, growing the reservation (at least doubling it) when not.
-    /// Called by the one appending thread. False when the file system has
-    /// no room: the caller writes past the journal instead.
+    /// file, growing the reservation (at least doubling it) when not; in
+    /// memory, maps them in ahead. Called by the one appending thread.
+    /// False when the file system has no room: the caller writes past the
+    /// journal instead.
     fn reserve(&self, end: u64) -> bool {
         let reserved = self.reserved.load(Ordering::Relaxed);
         if end <= reserved {
             return true;
         }
         let Some(backing) = &self.backing else {
+            // Anonymous memory needs no reservation, and a page the ring
+            // reaches is faulted in by the first write anyway; mapping the
+            // next stretch in one call spares the log calls a fault per
+            // page. The stretch doubles what is mapped, up to a step, so
+            // memory still follows the most the ring ever held.
+            let step = reserved.clamp(FIRST_RESERVE, POPULATE_STEP);
+            let wanted = end.max(reserved + step).min(self.capacity);
+            self.mapping
+                .populate(HEADER_LEN + reserved as usize, (wanted - reserved) as usize);
+            self.reserved.store(wanted, Ordering::Relaxed);
             return true;
         };
         let wanted = end.max(reserved.saturating_mul(2)).min(self.capacity);
@@ -1185,6 +1200,38 @@ mod tests {
         }
         assert_eq!(journal.reserved(), FIRST_RESERVE);
         journal.retire();
+    }
+
+    #[test]
+    fn memory_is_mapped_in_ahead_of_the_ring_as_it_grows() {
+        let journal = Journal::in_memory(4 << 20).expect("journal");
+        assert_eq!(journal.reserved(), 0, "an idle journal maps no ring page");
+        let line = [b'y'; 1000];
+        journal.append(&line).expect("room");
+        assert_eq!(journal.reserved(), FIRST_RESERVE);
+        let mut seen = vec![journal.reserved()];
+        for _ in 0..1500 {
+            journal.append(&line).expect("room");
+            if journal.reserved() != *seen.last().expect("seen") {
+                seen.push(journal.reserved());
+            }
+        }
+        // Doubling up to a step, then a step at a time; never behind the
+        // ring's end, and never more than a step past it.
+        let held = 1501 * 1000;
+        assert_eq!(seen[..6], [16, 32, 64, 128, 256, 512].map(|k| k << 10));
+        assert!(seen.windows(2).all(|w| w[1] - w[0] <= POPULATE_STEP));
+        let reserved = journal.reserved();
+        assert!(
+            reserved >= held && reserved < held + POPULATE_STEP,
+            "{reserved}"
+        );
+        let all: Vec<u8> = line.repeat(1501);
+        assert_eq!(read_all(&journal), all);
+        // Emptied, the ring starts again in the pages it has.
+        commit_all(&journal);
+        journal.append(&line).expect("room");
+        assert_eq!(journal.reserved(), reserved);
     }
 
     #[test]

@@ -256,6 +256,10 @@ impl FemtoLogRecord {
     pub fn has_extras(&self) -> bool {
         !self.extras.is_empty()
     }
+
+    pub fn extra_count(&self) -> usize {
+        self.extras.len()
+    }
 }
 
 /// `threading.get_ident()`: the pthread handle of the calling thread.

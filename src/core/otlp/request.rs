@@ -103,7 +103,7 @@ mod tests {
                 body: "payload",
                 trace: None,
             };
-            encode_frame(&head, &[], &mut journal).expect("fits");
+            encode_frame::<AnyValue>(&head, &[], &mut journal).expect("fits");
         }
         let resource = encode_resource(&[("service.name".into(), AnyValue::Str("s".into()))]);
         assert_eq!(

@@ -7,10 +7,11 @@
 //! its length prefix. Field numbers are those of
 //! opentelemetry-proto's `common/v1/common.proto` and `logs/v1/logs.proto`.
 //!
-//! Varints are pushed byte by byte here rather than through prost's
+//! Varints are stored byte by byte here rather than through prost's
 //! `encode_varint`, which goes through `BufMut` and copies each byte as a
 //! one-byte slice: a record has some sixty keys and lengths, nearly all one
-//! byte long, and that copying was a tenth of a log call's cost.
+//! byte long, and that copying was a tenth of a log call's cost. A record
+//! is written through a `Cursor` into room of its computed length.
 
 use prost::encoding::{encoded_len_varint, key_len, WireType};
 
@@ -56,45 +57,108 @@ pub fn delimited_len(tag: u32, len: usize) -> usize {
     key_len(tag) + encoded_len_varint(len as u64) + len
 }
 
+/// Where encoded bytes go: a growing `Vec`, or a `Cursor` over room whose
+/// size was computed first.
+pub trait Out {
+    fn byte(&mut self, byte: u8);
+    fn bytes(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn byte(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Writes into room of a known size. A record's encoding computes its exact
+/// length first, so the bytes are stored without growing or checking a
+/// `Vec`'s capacity one by one. Bytes past the end are counted, not stored:
+/// `filled` then says the length was wrong, and nothing panics.
+pub struct Cursor<'a> {
+    room: &'a mut [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(room: &'a mut [u8]) -> Cursor<'a> {
+        Cursor { room, at: 0 }
+    }
+
+    /// Whether exactly the whole room was written.
+    pub fn filled(&self) -> bool {
+        self.at == self.room.len()
+    }
+}
+
+impl Out for Cursor<'_> {
+    #[inline]
+    fn byte(&mut self, byte: u8) {
+        if let Some(slot) = self.room.get_mut(self.at) {
+            *slot = byte;
+        }
+        self.at += 1;
+    }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) {
+        let end = self.at + bytes.len();
+        if let Some(slots) = self.room.get_mut(self.at..end) {
+            slots.copy_from_slice(bytes);
+        }
+        self.at = end;
+    }
+}
+
 /// Appends `value` as a varint.
 #[inline]
-fn put_raw_varint(mut value: u64, out: &mut Vec<u8>) {
+fn put_raw_varint<O: Out + ?Sized>(mut value: u64, out: &mut O) {
     while value >= 0x80 {
-        out.push(value as u8 | 0x80);
+        out.byte(value as u8 | 0x80);
         value >>= 7;
     }
-    out.push(value as u8);
+    out.byte(value as u8);
 }
 
 /// Appends a field's key: its number and wire type.
 #[inline]
-fn put_key(tag: u32, wire_type: WireType, out: &mut Vec<u8>) {
+fn put_key<O: Out + ?Sized>(tag: u32, wire_type: WireType, out: &mut O) {
     put_raw_varint(u64::from(tag << 3 | wire_type as u32), out);
 }
 
-pub fn put_delimited_head(tag: u32, len: usize, out: &mut Vec<u8>) {
+#[inline]
+pub fn put_delimited_head<O: Out + ?Sized>(tag: u32, len: usize, out: &mut O) {
     put_key(tag, WireType::LengthDelimited, out);
     put_raw_varint(len as u64, out);
 }
 
-pub fn put_bytes(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
+#[inline]
+pub fn put_bytes<O: Out + ?Sized>(tag: u32, bytes: &[u8], out: &mut O) {
     put_delimited_head(tag, bytes.len(), out);
-    out.extend_from_slice(bytes);
+    out.bytes(bytes);
 }
 
-pub fn put_varint(tag: u32, value: u64, out: &mut Vec<u8>) {
+#[inline]
+pub fn put_varint<O: Out + ?Sized>(tag: u32, value: u64, out: &mut O) {
     put_key(tag, WireType::Varint, out);
     put_raw_varint(value, out);
 }
 
-pub fn put_fixed64(tag: u32, value: u64, out: &mut Vec<u8>) {
+#[inline]
+pub fn put_fixed64<O: Out + ?Sized>(tag: u32, value: u64, out: &mut O) {
     put_key(tag, WireType::SixtyFourBit, out);
-    out.extend_from_slice(&value.to_le_bytes());
+    out.bytes(&value.to_le_bytes());
 }
 
-pub fn put_fixed32(tag: u32, value: u32, out: &mut Vec<u8>) {
+#[inline]
+pub fn put_fixed32<O: Out + ?Sized>(tag: u32, value: u32, out: &mut O) {
     put_key(tag, WireType::ThirtyTwoBit, out);
-    out.extend_from_slice(&value.to_le_bytes());
+    out.bytes(&value.to_le_bytes());
 }
 
 fn varint_field_len(tag: u32, value: u64) -> usize {
@@ -115,7 +179,8 @@ impl Scalar<'_> {
     }
 
     /// The `AnyValue` message's content.
-    pub fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    pub fn put<O: Out + ?Sized>(&self, out: &mut O) {
         match self {
             Scalar::Empty => {}
             Scalar::Str(text) => put_bytes(STRING_VALUE, text.as_bytes(), out),
@@ -152,7 +217,7 @@ impl AnyValue {
     }
 
     /// The `AnyValue` message's content.
-    pub fn put(&self, out: &mut Vec<u8>) {
+    pub fn put<O: Out + ?Sized>(&self, out: &mut O) {
         if let Some(scalar) = self.scalar() {
             return scalar.put(out);
         }
@@ -194,46 +259,67 @@ fn kvlist_len(pairs: &[(String, AnyValue)]) -> usize {
 pub trait Value {
     /// Bytes of the message's content.
     fn encoded_len(&self) -> usize;
-    fn put(&self, out: &mut Vec<u8>);
+    fn put<O: Out + ?Sized>(&self, out: &mut O);
 }
 
 impl Value for AnyValue {
     fn encoded_len(&self) -> usize {
         AnyValue::encoded_len(self)
     }
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put<O: Out + ?Sized>(&self, out: &mut O) {
         AnyValue::put(self, out)
     }
 }
 
 impl Value for Scalar<'_> {
+    #[inline]
     fn encoded_len(&self) -> usize {
         Scalar::encoded_len(self)
     }
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put<O: Out + ?Sized>(&self, out: &mut O) {
         Scalar::put(self, out)
+    }
+}
+
+impl<V: Value + ?Sized> Value for &V {
+    #[inline]
+    fn encoded_len(&self) -> usize {
+        (**self).encoded_len()
+    }
+    #[inline]
+    fn put<O: Out + ?Sized>(&self, out: &mut O) {
+        (**self).put(out)
     }
 }
 
 /// Bytes of a `KeyValue` written as field `tag`.
 pub fn key_value_len<V: Value + ?Sized>(tag: u32, key: &str, value: &V) -> usize {
-    delimited_len(tag, key_value_content_len(key, value))
+    delimited_len(tag, key_value_content_len(key, value.encoded_len()))
 }
 
-fn key_value_content_len<V: Value + ?Sized>(key: &str, value: &V) -> usize {
-    delimited_len(KEY, key.len()) + delimited_len(VALUE, value.encoded_len())
+fn key_value_content_len(key: &str, value_len: usize) -> usize {
+    delimited_len(KEY, key.len()) + delimited_len(VALUE, value_len)
 }
 
 /// Writes a `KeyValue` as field `tag`.
-pub fn put_key_value<V: Value + ?Sized>(tag: u32, key: &str, value: &V, out: &mut Vec<u8>) {
-    put_delimited_head(tag, key_value_content_len(key, value), out);
+#[inline]
+pub fn put_key_value<V: Value + ?Sized, O: Out + ?Sized>(
+    tag: u32,
+    key: &str,
+    value: &V,
+    out: &mut O,
+) {
+    let value_len = value.encoded_len();
+    put_delimited_head(tag, key_value_content_len(key, value_len), out);
     put_bytes(KEY, key.as_bytes(), out);
-    put_delimited_head(VALUE, value.encoded_len(), out);
+    put_delimited_head(VALUE, value_len, out);
     value.put(out);
 }
 
 /// Writes an `AnyValue` as field `tag`.
-pub fn put_any_value<V: Value + ?Sized>(tag: u32, value: &V, out: &mut Vec<u8>) {
+#[inline]
+pub fn put_any_value<V: Value + ?Sized, O: Out + ?Sized>(tag: u32, value: &V, out: &mut O) {
     put_delimited_head(tag, value.encoded_len(), out);
     value.put(out);
 }
@@ -276,6 +362,23 @@ mod tests {
                 put_key(tag, wire_type, &mut ours);
                 prost::encoding::encode_key(tag, wire_type, &mut prosts);
                 assert_eq!(ours, prosts, "{tag}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cursor_fills_its_room_or_says_it_did_not() {
+        let value = Scalar::Str("value");
+        let len = key_value_len(6, "key", &value);
+        let mut vec = Vec::new();
+        put_key_value(6, "key", &value, &mut vec);
+        for room_len in [len - 1, len, len + 1] {
+            let mut room = vec![0; room_len];
+            let mut cursor = Cursor::new(&mut room);
+            put_key_value(6, "key", &value, &mut cursor);
+            assert_eq!(cursor.filled(), room_len == len, "room of {room_len}");
+            if room_len == len {
+                assert_eq!(room, vec);
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod lazy_classes;
 pub mod level;
 pub mod lifecycle;
 pub mod logger;
+pub mod member;
 pub mod native_format;
 pub mod otlp_exporter;
 pub mod python_clock;

@@ -16,7 +16,25 @@ static START_NS: AtomicI64 = AtomicI64::new(0);
 static START_SECS_BITS: AtomicU64 = AtomicU64::new(0);
 
 /// Nanoseconds since the Unix epoch, as `time.time_ns()` returns them.
+/// Read with `clock_gettime` as CPython does (every log call reads it;
+/// `SystemTime` adds a checked subtraction and a 128-bit conversion).
 pub fn now_ns() -> i64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: writes the current time into `now`; CLOCK_REALTIME exists
+    // everywhere, so it cannot fail with a valid pointer.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) } != 0 {
+        return fallback_now_ns();
+    }
+    now.tv_sec
+        .checked_mul(1_000_000_000)
+        .and_then(|ns| ns.checked_add(now.tv_nsec))
+        .unwrap_or(if now.tv_sec < 0 { i64::MIN } else { i64::MAX })
+}
+
+fn fallback_now_ns() -> i64 {
     match SystemTime::now().duration_since(UNIX_EPOCH) {
         Ok(elapsed) => i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX),
         Err(before_epoch) => -i64::try_from(before_epoch.duration().as_nanos()).unwrap_or(i64::MAX),
@@ -91,6 +109,12 @@ pub fn whole_second(ns: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_clock_reads_what_system_time_reads() {
+        let (before, now, after) = (fallback_now_ns(), now_ns(), fallback_now_ns());
+        assert!(before <= now && now <= after, "{before} {now} {after}");
+    }
 
     #[test]
     fn msecs_truncates_like_the_stdlib() {

@@ -905,12 +905,11 @@ fn write_unbuffered(
     line: &Line<'_>,
 ) -> PyResult<()> {
     let py = stream.py();
-    let [buffer, write_through, encoding] = &stdio.attributes;
     let raw = stdio.raw.bind(py);
-    let still_direct = read_descriptor(buffer, stream)?.is(raw)
-        && !read_descriptor(&stdio.raw_closed, raw)?.is_truthy()?
-        && read_descriptor(write_through, stream)?.is_truthy()?
-        && read_descriptor(encoding, stream)?.is(stdio.encoding.bind(py));
+    let still_direct = stdio.buffer.holds(stream, raw)
+        && stdio.write_through.flag(stream) == Some(true)
+        && stdio.encoding_field.holds(stream, stdio.encoding.bind(py))
+        && !read_descriptor(&stdio.raw_closed, raw)?.is_truthy()?;
     if !still_direct {
         return line
             .to_python(py)

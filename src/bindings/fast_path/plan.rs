@@ -19,6 +19,7 @@ use super::target_spec::TargetSpec;
 use crate::bindings::dict_version;
 use crate::bindings::gil_cell::GilCell;
 use crate::bindings::handler_lock::HandlerLock;
+use crate::bindings::member::Member;
 use crate::core::format::{FormatCache, Formatter, Needs};
 use crate::core::handler::FemtoHandlerTrait;
 use crate::core::level::LevelNo;
@@ -88,11 +89,13 @@ pub struct UnbufferedStdio {
     /// The `encoding` object seen when planning (UTF-8): `reconfigure`
     /// replaces it.
     pub encoding: Py<PyAny>,
-    /// `io.TextIOWrapper`'s descriptors of `buffer`, `write_through` and
-    /// `encoding`. The stream's class is exactly that built-in, immutable
-    /// class, whose data descriptors win over the instance's dict: calling
-    /// them is what reading the attributes does, without the lookups.
-    pub attributes: [Py<PyAny>; 3],
+    /// `io.TextIOWrapper`'s `buffer`, `write_through` and `encoding` fields.
+    /// The stream's class is exactly that built-in, immutable class, whose
+    /// member descriptors win over the instance's dict: reading the fields
+    /// is what reading the attributes does, without the lookups.
+    pub buffer: Member,
+    pub write_through: Member,
+    pub encoding_field: Member,
     /// The stream's `buffer` when planning: its raw `FileIO`.
     pub raw: Py<PyAny>,
     /// `io.FileIO`'s `closed` descriptor. A `TextIOWrapper`'s `closed` is
@@ -107,10 +110,11 @@ pub struct UnbufferedStdio {
 fn unbuffered_stdio(stream: &Bound<'_, PyAny>, fd: i32) -> PyResult<Option<UnbufferedStdio>> {
     let raw = stream.getattr("buffer")?;
     let class = stream.get_type();
-    let (Some(buffer), Some(write_through), Some(encoding), Some(raw_closed)) = (
-        data_descriptor(&class, "buffer")?,
-        data_descriptor(&class, "write_through")?,
-        data_descriptor(&class, "encoding")?,
+    let member = |name| data_descriptor(&class, name).map(|found| Member::of(&found?));
+    let (Some(buffer), Some(write_through), Some(encoding_field), Some(raw_closed)) = (
+        member("buffer")?,
+        member("write_through")?,
+        member("encoding")?,
         data_descriptor(&raw.get_type(), "closed")?,
     ) else {
         return Ok(None);
@@ -118,22 +122,27 @@ fn unbuffered_stdio(stream: &Bound<'_, PyAny>, fd: i32) -> PyResult<Option<Unbuf
     Ok(Some(UnbufferedStdio {
         fd,
         encoding: stream.getattr("encoding")?.unbind(),
-        attributes: [buffer, write_through, encoding],
+        buffer,
+        write_through,
+        encoding_field,
         raw: raw.unbind(),
-        raw_closed,
+        raw_closed: raw_closed.unbind(),
     }))
 }
 
 /// `class`'s attribute `name` when it is a data descriptor (which wins over
 /// an instance's dict), else None.
-fn data_descriptor(class: &Bound<'_, PyType>, name: &str) -> PyResult<Option<Py<PyAny>>> {
+fn data_descriptor<'py>(
+    class: &Bound<'py, PyType>,
+    name: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let found = class.getattr(name)?;
     // SAFETY: reads two slots of a live object's type.
     let data = unsafe {
         let kind = ffi::Py_TYPE(found.as_ptr());
         (*kind).tp_descr_get.is_some() && (*kind).tp_descr_set.is_some()
     };
-    Ok(data.then(|| found.unbind()))
+    Ok(data.then_some(found))
 }
 
 pub struct Target {
@@ -228,10 +237,14 @@ impl Watched {
             Self::List(list, items) => {
                 let list = list.bind(py);
                 list.len() == items.len()
-                    && list
-                        .iter()
-                        .zip(items)
-                        .all(|(now, then)| now.as_ptr() == then.as_ptr())
+                    && items.iter().enumerate().all(|(index, then)| {
+                        // SAFETY: `index` is below the length just read, with
+                        // the GIL held and no Python code run in between; the
+                        // item is only compared, never used (no reference
+                        // taken, unlike pyo3's iterator).
+                        let now = unsafe { ffi::PyList_GET_ITEM(list.as_ptr(), index as isize) };
+                        now == then.as_ptr()
+                    })
             }
             Self::Sized(sized, len) => sized.bind(py).len().is_ok_and(|now| now == *len),
         }

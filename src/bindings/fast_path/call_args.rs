@@ -31,6 +31,17 @@ impl<'a, 'py> CallArgs<'a, 'py> {
         })
     }
 
+    /// The argument at `index`, borrowed for the whole call: no reference is
+    /// taken or dropped.
+    pub fn borrowed(&self, index: usize) -> Option<&'a Bound<'py, PyAny>> {
+        let values: &'a [*mut ffi::PyObject] = self.values;
+        // SAFETY: the pointers are the live arguments of the current call,
+        // alive (held by the caller's frame) for all of `'a`.
+        values
+            .get(index)
+            .map(|pointer| unsafe { Bound::ref_from_ptr(self.py, pointer) })
+    }
+
     /// The arguments as the tuple `Logger._log` receives.
     pub fn to_tuple(&self) -> PyResult<Bound<'py, PyTuple>> {
         let items: Vec<Bound<'py, PyAny>> = (0..self.len())

@@ -170,16 +170,9 @@ fn native_message(msg: &Bound<'_, PyAny>, args: &CallArgs<'_, '_>) -> PyResult<O
         return Ok(None);
     };
     let count = args.len();
-    let mut bound: [Option<Bound<'_, PyAny>>; NATIVE_ARGS] = Default::default();
-    for (index, slot) in bound.iter_mut().enumerate().take(count) {
-        *slot = args.get(index);
-    }
     let mut values = [Value::None; NATIVE_ARGS];
-    for (value, arg) in values.iter_mut().zip(&bound).take(count) {
-        let Some(arg) = arg else {
-            return Ok(None);
-        };
-        let Some(native) = native_value(arg) else {
+    for (index, value) in values.iter_mut().enumerate().take(count) {
+        let Some(native) = args.borrowed(index).and_then(native_value) else {
             return Ok(None);
         };
         *value = native;
@@ -333,10 +326,7 @@ fn precheck<'py>(
     };
     // Reserved keys (the stdlib's KeyError, raised before any formatting),
     // missing or unusual values: Python.
-    let bound = extras::bound_values(py, environment)?;
-    let Some(extras) =
-        extras::extra_values(environment, plan, options.extra.as_ref(), bound.as_ref())?
-    else {
+    let Some(extras) = extras::gather(py, environment, plan, options.extra.as_ref())? else {
         return Ok(None);
     };
     // Lists and dicts become typed OTLP values only on the Python path.

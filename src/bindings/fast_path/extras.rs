@@ -61,9 +61,27 @@ pub fn encode_pending(
     Ok(true)
 }
 
+/// The call's `extra` values and the caller's bound ones that the plan's
+/// formatters print; `None` when the Python path must decide (see
+/// `extra_values`).
+pub fn gather<'py>(
+    py: Python<'py>,
+    environment: &Environment,
+    plan: &FastPlan,
+    extra: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Vec<(Name, CallExtra<'py>)>>> {
+    // No formatter prints any, and no `extra` to check: the caller's
+    // context is not even looked up.
+    if extra.is_none() && plan.extra_keys.is_empty() && !plan.needs.all_extras {
+        return Ok(Some(Vec::new()));
+    }
+    let bound = bound_values(py, environment)?;
+    extra_values(environment, plan, extra, bound.as_ref())
+}
+
 /// The dict of values bound in the caller's context, when it holds any. It
 /// is never changed once set (binding sets a new one), so it is read as is.
-pub fn bound_values<'py>(
+fn bound_values<'py>(
     py: Python<'py>,
     environment: &Environment,
 ) -> PyResult<Option<Bound<'py, PyDict>>> {
@@ -77,7 +95,7 @@ pub fn bound_values<'py>(
 /// The extra values the plan's formatters print; `None` when the Python
 /// path must decide (reserved keys raise KeyError there, missing keys and
 /// exotic values are reported or formatted by Python).
-pub fn extra_values<'py>(
+fn extra_values<'py>(
     environment: &Environment,
     plan: &FastPlan,
     extra: Option<&Bound<'py, PyAny>>,

@@ -17,7 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use field::{Field, FieldError};
-use printf::{ConvertError, Value};
+use printf::{ConvertError, Spec, Value};
 use strftime::TimeError;
 use template::{Key, Piece, Style, Template, TemplateError};
 
@@ -405,11 +405,11 @@ impl Formatter {
                 Piece::Field {
                     key: Key::Named(Field::Asctime),
                     spec,
-                } => printf::convert(out, Value::Str(asctime), spec)?,
+                } => convert(out, Value::Str(asctime), spec)?,
                 Piece::Field {
                     key: Key::Named(field),
                     spec,
-                } => printf::convert(out, field::value_of(field, record)?, spec)?,
+                } => convert(out, field::value_of(field, record)?, spec)?,
                 Piece::Field {
                     key: Key::Positional(_),
                     ..
@@ -483,6 +483,20 @@ impl Formatter {
         }
         cache.asctime_of = Some(made_of);
         Ok(())
+    }
+}
+
+/// `printf::convert`, with the most common piece of a format, a plain `%s`
+/// of a str (`%(levelname)s`, `%(name)s`, `%(message)s`), appended here
+/// without the call.
+#[inline]
+fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), ConvertError> {
+    match value {
+        Value::Str(text) if spec.is_plain_str() => {
+            out.push_str(text);
+            Ok(())
+        }
+        _ => printf::convert(out, value, spec),
     }
 }
 

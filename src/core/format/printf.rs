@@ -96,6 +96,12 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// `%s` with no width or precision: a str is appended as it is.
+    #[inline]
+    pub fn is_plain_str(&self) -> bool {
+        self.conversion == Conversion::Str && self.width == 0 && self.precision.is_none()
+    }
+
     pub fn plain(conversion: Conversion) -> Self {
         Spec {
             left: false,
@@ -125,7 +131,7 @@ pub fn convert(out: &mut String, value: Value<'_>, spec: &Spec) -> Result<(), Co
         Conversion::Str => {
             // The common cases, written in place: a plain `%s` of a str or
             // an int (no padding, no truncation).
-            if let (0, None) = (spec.width, spec.precision) {
+            if spec.is_plain_str() {
                 match value {
                     Value::Str(s) => {
                         out.push_str(s);

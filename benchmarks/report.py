@@ -54,8 +54,28 @@ def machine_info() -> dict[str, str]:
         "os": f"{platform.system()} {platform.release()}",
         "load": "load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
         "commit": repo_commit(),
+        "environment": python_environment(),
     }
     return {key: value for key, value in info.items() if value}
+
+
+def python_environment() -> str:
+    """The PYTHON* variables the subprocesses inherit (PYTHONPATH aside, which
+    is cleaned for them): PYTHONUNBUFFERED decides which path the /dev/null
+    scenario's StreamHandler takes."""
+    names = sorted(
+        name for name in os.environ if name.startswith("PYTHON") and name != "PYTHONPATH"
+    )
+    if not names:
+        return "no PYTHON* variable set: stdout and stderr are buffered"
+    shown = ", ".join(f"{name}={os.environ[name]}" for name in names)
+    if os.environ.get("PYTHONUNBUFFERED"):
+        shown += (
+            " (stdout and stderr unbuffered: the /dev/null scenario measures the line "
+            "written straight to the descriptor; buffered, it goes through the stream's "
+            "write and flush, see docs/performance.md)"
+        )
+    return shown
 
 
 # What a femtologging build is made from, as compared with the repository's HEAD.
@@ -403,6 +423,7 @@ def section(session: Session) -> str:
         "",
         f"- Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')}, "
         f"{machine.get('memory', '?')}, {machine.get('os', '?')}; {machine.get('load', '')}",
+        f"- Environment: {machine.get('environment', 'not recorded')}",
         f"- Libraries: {versions}"
         + (f"; repository HEAD {machine['commit']}" if machine.get("commit") else ""),
         f"- Records (calls) per timed run: {_sizes(session)}",

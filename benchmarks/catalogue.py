@@ -57,6 +57,21 @@ def _per_record(label: str, target: Target | None) -> tuple[Metric, ...]:
     return (Metric("per_op_ns", label, "us/record", US, target),)
 
 
+def _idle_metrics(*kinds: tuple[str, str]) -> tuple[Metric, ...]:
+    """RSS per idle handler of each (kind, label), within issue 17's 128 KiB."""
+    return tuple(
+        Metric(
+            f"idle_{kind}_kb",
+            f"idle {label}, RSS each",
+            "KiB",
+            1.0,
+            Target("<= 128 KiB", max_ns=128),
+            has_ratio=False,
+        )
+        for kind, label in kinds
+    )
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "disabled",
@@ -262,24 +277,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "presence_idle",
         "17",
-        "N idle handlers of each kind (file, rotating, timed, watched): RSS per handler",
+        "N idle handlers of each kind (file, stream, rotating, timed, watched): RSS per handler",
         100,
         20,
-        tuple(
-            Metric(
-                f"idle_{kind}_kb",
-                f"idle {label}, RSS each",
-                "KiB",
-                1.0,
-                Target("<= 128 KiB", max_ns=128),
-                has_ratio=False,
-            )
-            for kind, label in (
-                ("file", "FileHandler"),
-                ("rotating", "RotatingFileHandler"),
-                ("timed", "TimedRotatingFileHandler"),
-                ("watched", "WatchedFileHandler"),
-            )
+        _idle_metrics(
+            ("file", "FileHandler"),
+            ("stream", "StreamHandler(sys.stderr)"),
+            ("rotating", "RotatingFileHandler"),
+            ("timed", "TimedRotatingFileHandler"),
+            ("watched", "WatchedFileHandler"),
         )
         + (
             Metric(
@@ -288,6 +294,30 @@ SCENARIOS: tuple[Scenario, ...] = (
                 "threads",
                 1.0,
                 Target("<= stdlib + 4", max_over=4),
+                has_ratio=False,
+            ),
+        ),
+        repeated=False,
+        verify_n=5,
+    ),
+    Scenario(
+        "presence_idle_core",
+        "17",
+        "N idle handlers of femtologging's core classes (FemtoFileHandler, "
+        "FemtoStreamHandler): RSS per handler",
+        100,
+        20,
+        _idle_metrics(
+            ("core_file", "FemtoFileHandler"),
+            ("core_stream", "FemtoStreamHandler"),
+        )
+        + (
+            Metric(
+                "threads_added",
+                "threads started, core classes",
+                "threads",
+                1.0,
+                None,
                 has_ratio=False,
             ),
         ),

@@ -484,7 +484,8 @@ caller-visible latency, 3 four threads, 4 StreamHandler sinks, 5 exception,
 14 JSON lines; 15 OTLP export; 17 the cost of being there ("presence": import
 time and RSS after import, each the median of fresh interpreters in every
 round, the rounds interleaved with the other libraries'; RSS per idle
-handler of each file kind; 1,000 FileHandlers on one logger with a record each,
+handler of each file kind, of StreamHandler, and of femtologging's core
+classes; 1,000 FileHandlers on one logger with a record each,
 with the threads and descriptors they add), judged against the stdlib's figure
 in the same run.
 

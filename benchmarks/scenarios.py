@@ -531,19 +531,24 @@ def _idle_handlers(logging: ModuleType, kind: str, ctx: Context) -> list[Any]:
     folder.mkdir()
     make = {
         "file": lambda path: logging.FileHandler(path),
+        "stream": lambda path: logging.StreamHandler(sys.stderr),
         "rotating": lambda path: handlers.RotatingFileHandler(path, maxBytes=10**6, backupCount=1),
         "timed": lambda path: handlers.TimedRotatingFileHandler(path, when="D"),
         "watched": lambda path: handlers.WatchedFileHandler(path),
+        # femtologging's core classes (AttributeError elsewhere: unsupported).
+        "core_file": lambda path: logging.FemtoFileHandler(path),
+        "core_stream": lambda path: logging.FemtoStreamHandler.stderr(),
     }[kind]
     return [make(str(folder / f"{index}.log")) for index in range(ctx.n)]
 
 
-def presence_idle(logging: ModuleType, ctx: Context) -> Outcome:
+def _idle(logging: ModuleType, ctx: Context, kinds: tuple[str, ...]) -> Outcome:
+    """`ctx.n` idle handlers of each kind: RSS per handler, threads started."""
     metrics: dict[str, float] = {}
     threads_before = _status_field("Threads")
     start = perf_counter_ns()
     made: list[Any] = []
-    for kind in ("file", "rotating", "timed", "watched"):
+    for kind in kinds:
         before = _status_field("VmRSS")
         handlers = _idle_handlers(logging, kind, ctx)
         metrics[f"idle_{kind}_kb"] = (_status_field("VmRSS") - before) / ctx.n
@@ -554,6 +559,14 @@ def presence_idle(logging: ModuleType, ctx: Context) -> Outcome:
         handler.close()
     arrival = Arrival(len(made), len(made), unit="handlers")
     return Outcome(elapsed, len(made), arrival, metrics=metrics)
+
+
+def presence_idle(logging: ModuleType, ctx: Context) -> Outcome:
+    return _idle(logging, ctx, ("file", "stream", "rotating", "timed", "watched"))
+
+
+def presence_idle_core(logging: ModuleType, ctx: Context) -> Outcome:
+    return _idle(logging, ctx, ("core_file", "core_stream"))
 
 
 def presence_thousand(logging: ModuleType, ctx: Context) -> Outcome:
@@ -622,5 +635,6 @@ BODIES: dict[str, Body] = {
     "presence_import": presence_import,
     "presence_rss": presence_rss,
     "presence_idle": presence_idle,
+    "presence_idle_core": presence_idle_core,
     "presence_thousand": presence_thousand,
 }

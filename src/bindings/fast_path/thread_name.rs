@@ -48,34 +48,28 @@ struct KnownThread {
     name: Arc<str>,
 }
 
-/// What a remembered entry gives for a call: the thread, and what its name
-/// was. (Bound, not `Py`: dropping a `Py` asks whether the GIL is held.)
-struct Recalled<'py> {
-    thread: Bound<'py, PyAny>,
-    class: Bound<'py, PyType>,
-    class_version: u32,
-    name_object: Bound<'py, PyString>,
-    name: Arc<str>,
-}
-
 impl KnownThreads {
+    /// The remembered entry for `ident` while `_active` is as it was then,
+    /// with the text of the name it last had.
     fn recall<'py>(
         &self,
         py: Python<'py>,
         ident: u64,
         active_version: u64,
-    ) -> Option<Recalled<'py>> {
+    ) -> Option<(Seen<'py>, Arc<str>)> {
         let known = self
             .threads
             .iter()
             .find(|known| known.ident == ident && known.active_version == active_version)?;
-        Some(Recalled {
+        let seen = Seen {
+            ident,
+            active_version,
             thread: known.thread.bind(py).clone(),
             class: known.class.bind(py).clone(),
             class_version: known.class_version,
             name_object: known.name_object.bind(py).clone(),
-            name: Arc::clone(&known.name),
-        })
+        };
+        Some((seen, Arc::clone(&known.name)))
     }
 
     /// Remembers `thread`, returning the entry it replaced (to be dropped
@@ -109,9 +103,8 @@ pub fn current(
     let recalled = environment
         .known_threads
         .with(py, |known| known.recall(py, ident, active_version));
-    if let Some(recalled) = recalled {
-        let name = recalled_name(py, environment, active, ident, active_version, recalled)?;
-        if let Some(name) = name {
+    if let Some((seen, text)) = recalled {
+        if let Some(name) = recalled_name(py, environment, active, seen, text)? {
             return Ok(Some(name));
         }
     } else if let Some(name) = looked_up(py, environment, active, ident, active_version)? {
@@ -121,40 +114,34 @@ pub fn current(
 }
 
 /// The name of a remembered thread, if its class is as it was; `_name` is
-/// read again (a thread may be renamed at any time).
+/// read again (a thread may be renamed at any time). `last` is the text of
+/// the name `seen` holds.
 fn recalled_name(
     py: Python<'_>,
     environment: &Environment,
     active: &Bound<'_, PyDict>,
-    ident: u64,
-    active_version: u64,
-    recalled: Recalled<'_>,
+    seen: Seen<'_>,
+    last: Arc<str>,
 ) -> PyResult<Option<Arc<str>>> {
-    let Recalled {
-        thread,
-        class,
-        class_version,
-        name_object: last_name,
-        name: last_text,
-    } = recalled;
-    if !thread.get_type().is(&class) || version_tag(&class) != class_version {
-        return looked_up(py, environment, active, ident, active_version);
+    let class = &seen.class;
+    if !seen.thread.get_type().is(class) || version_tag(class) != seen.class_version {
+        return looked_up(py, environment, active, seen.ident, seen.active_version);
     }
-    let Some(name_object) = name_of(&thread)? else {
+    let Some(name_object) = name_of(&seen.thread)? else {
         return Ok(None);
     };
-    if name_object.is(&last_name) {
-        return Ok(Some(last_text));
+    if name_object.is(&seen.name_object) {
+        return Ok(Some(last));
     }
-    let renamed = Seen {
-        ident,
-        active_version,
-        thread,
-        class,
-        class_version,
-        name_object,
-    };
-    Ok(named(py, environment, renamed, true))
+    Ok(named(
+        py,
+        environment,
+        Seen {
+            name_object,
+            ..seen
+        },
+        true,
+    ))
 }
 
 /// The name found through `_active`, remembered for the next calls; None
@@ -193,7 +180,8 @@ fn looked_up(
     Ok(named(py, environment, found, still))
 }
 
-/// A thread as just read: what `KnownThread` keeps of it.
+/// A thread as read for a call: what `KnownThread` keeps of it. (Bound,
+/// not `Py`: dropping a `Py` asks whether the GIL is held.)
 struct Seen<'py> {
     ident: u64,
     active_version: u64,
